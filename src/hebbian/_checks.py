@@ -1,0 +1,152 @@
+"""Argument checks shared by the whole library.
+
+Every public function refuses bad input before doing any work, with an error that
+names the argument, the value it got and what was expected (DESIGN.md, habit 7).
+These helpers keep those messages uniform.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import torch
+
+__all__ = [
+    "NonFiniteWeightsError",
+    "check_finite_weights",
+    "check_floating_tensor",
+    "check_in_range",
+    "check_positive",
+    "check_positive_int",
+    "check_same_device",
+]
+
+
+class NonFiniteWeightsError(FloatingPointError):
+    """Raised when learning produced NaN or infinite weights.
+
+    The message names the rule and the step at which it happened, so that a run can
+    be restarted from the last good checkpoint with a smaller learning rate.
+    """
+
+
+def check_positive(name: str, value: float, *, allow_zero: bool = False) -> float:
+    """Return ``value`` as a float if it is finite and > 0 (or >= 0 with ``allow_zero``).
+
+    >>> check_positive("learning_rate", 0.1)
+    0.1
+    >>> check_positive("learning_rate", -1)
+    Traceback (most recent call last):
+    ...
+    ValueError: learning_rate must be a finite number > 0, got -1
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__} {value!r}")
+    bound = ">= 0" if allow_zero else "> 0"
+    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+        raise ValueError(f"{name} must be a finite number {bound}, got {value!r}")
+    return float(value)
+
+
+def check_in_range(
+    name: str, value: float, low: float, high: float, *, inclusive: bool = True
+) -> float:
+    """Return ``value`` as a float if ``low <= value <= high`` (open interval if not inclusive).
+
+    >>> check_in_range("decay", 0.5, 0.0, 1.0)
+    0.5
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__} {value!r}")
+    ok = low <= value <= high if inclusive else low < value < high
+    if not ok or not math.isfinite(value):
+        brackets = "[{}, {}]" if inclusive else "({}, {})"
+        raise ValueError(f"{name} must lie in {brackets.format(low, high)}, got {value!r}")
+    return float(value)
+
+
+def check_positive_int(name: str, value: int, *, minimum: int = 1) -> int:
+    """Return ``value`` if it is an ``int`` >= ``minimum``.
+
+    >>> check_positive_int("epochs", 3)
+    3
+    >>> check_positive_int("epochs", 2.5)
+    Traceback (most recent call last):
+    ...
+    TypeError: epochs must be an int, got float 2.5
+    """
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
+    return value
+
+
+def check_floating_tensor(
+    name: str, value: object, *, ndim: int | None = None, shape: Sequence[int | None] | None = None
+) -> torch.Tensor:
+    """Return ``value`` if it is a floating-point tensor of the expected rank and shape.
+
+    ``shape`` may hold ``None`` for dimensions that are free.
+
+    >>> check_floating_tensor("pre", torch.zeros(2, 3), ndim=2).shape
+    torch.Size([2, 3])
+    >>> check_floating_tensor("pre", torch.zeros(2, 3), shape=(None, 4))
+    Traceback (most recent call last):
+    ...
+    ValueError: pre must have shape (*, 4), got (2, 3)
+    """
+    if not isinstance(value, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}")
+    if not value.is_floating_point():
+        raise TypeError(f"{name} must have a floating-point dtype, got {value.dtype}")
+    if ndim is not None and value.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-D, got shape {tuple(value.shape)}")
+    if shape is not None:
+        expected = tuple(shape)
+        if value.ndim != len(expected) or any(
+            e is not None and e != s for e, s in zip(expected, value.shape, strict=False)
+        ):
+            text = ", ".join("*" if e is None else str(e) for e in expected)
+            raise ValueError(f"{name} must have shape ({text}), got {tuple(value.shape)}")
+    return value
+
+
+def check_same_device(**tensors: torch.Tensor) -> None:
+    """Raise if the named tensors do not share one device and one dtype.
+
+    >>> check_same_device(pre=torch.zeros(1), post=torch.zeros(1, dtype=torch.float64))
+    Traceback (most recent call last):
+    ...
+    TypeError: pre, post must share one dtype, got torch.float32, torch.float64
+    """
+    names = ", ".join(tensors)
+    devices = {t.device for t in tensors.values()}
+    if len(devices) > 1:
+        got = ", ".join(str(t.device) for t in tensors.values())
+        raise ValueError(f"{names} must be on one device, got {got}")
+    dtypes = {t.dtype for t in tensors.values()}
+    if len(dtypes) > 1:
+        got = ", ".join(str(t.dtype) for t in tensors.values())
+        raise TypeError(f"{names} must share one dtype, got {got}")
+
+
+def check_finite_weights(weight: torch.Tensor, *, rule: str, step: int) -> None:
+    """Raise :class:`NonFiniteWeightsError` if ``weight`` holds NaN or infinity.
+
+    >>> check_finite_weights(torch.tensor([1.0, float("inf")]), rule="hebb", step=7)
+    Traceback (most recent call last):
+    ...
+    hebbian._checks.NonFiniteWeightsError: rule 'hebb' produced non-finite weights at step 7 \
+(1 of 2 entries are NaN or inf); lower the learning rate, or bound the weights (Oja's rule \
+normalises them)
+    """
+    finite = torch.isfinite(weight)
+    if not bool(finite.all()):
+        bad = int((~finite).sum())
+        raise NonFiniteWeightsError(
+            f"rule {rule!r} produced non-finite weights at step {step} "
+            f"({bad} of {weight.numel()} entries are NaN or inf); lower the learning rate, "
+            "or bound the weights (Oja's rule normalises them)"
+        )
