@@ -1,0 +1,31 @@
+"""Recipes: reproducible experiments, registered by name.
+
+``RECIPES`` lists them in tour order; :func:`get_recipe` finds one by name.
+"""
+
+from __future__ import annotations
+
+from hebbian.experiments.base import Recipe, build_config, execute
+from hebbian.experiments.local_rules import (
+    BCM_SELECTIVITY,
+    HEBB_RUNAWAY,
+    OJA_DIGITS,
+    SANGER_DIGITS,
+)
+
+__all__ = ["RECIPES", "Recipe", "build_config", "execute", "get_recipe"]
+
+RECIPES: tuple[Recipe, ...] = (OJA_DIGITS, SANGER_DIGITS, BCM_SELECTIVITY, HEBB_RUNAWAY)
+
+
+def get_recipe(name: str) -> Recipe:
+    """Return the recipe called ``name``; an unknown name lists the valid ones.
+
+    >>> get_recipe("sanger-digits").topic
+    'Hebbian learning'
+    """
+    for recipe in RECIPES:
+        if recipe.name == name:
+            return recipe
+    valid = ", ".join(r.name for r in RECIPES)
+    raise ValueError(f"unknown recipe {name!r}; valid recipes: {valid}")

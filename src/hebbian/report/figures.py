@@ -1,0 +1,62 @@
+"""Small matplotlib helpers shared by the recipes (off-screen Agg backend)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from matplotlib.figure import Figure
+
+__all__ = ["image_rows", "plt"]
+
+
+def image_rows(
+    rows: Sequence[torch.Tensor | np.ndarray],
+    row_labels: Sequence[str],
+    *,
+    titles: Sequence[str] | None = None,
+    cmap: str = "RdBu_r",
+    symmetric: bool = True,
+    scale: float = 1.1,
+) -> Figure:
+    """Show several rows of images, e.g. learned components above PCA's.
+
+    Parameters
+    ----------
+    rows : sequence of (K, H, W) arrays
+        One row of K images each; all rows have the same K.
+    row_labels : sequence of str
+        A label per row, written at its left.
+    titles : sequence of str, optional
+        A title per column.
+    symmetric : bool
+        Centre the colour scale on zero for each image (weights have both signs).
+    """
+    arrays = [
+        r.detach().cpu().numpy() if isinstance(r, torch.Tensor) else np.asarray(r) for r in rows
+    ]
+    n_rows, n_cols = len(arrays), arrays[0].shape[0]
+    fig, axes = plt.subplots(
+        n_rows, n_cols, figsize=(scale * n_cols + 0.8, scale * n_rows + 0.3), squeeze=False
+    )
+    for r, images in enumerate(arrays):
+        for c in range(n_cols):
+            ax = axes[r, c]
+            image = images[c]
+            limit = float(np.abs(image).max()) or 1.0
+            kwargs = {"vmin": -limit, "vmax": limit} if symmetric else {}
+            ax.imshow(image, cmap=cmap, **kwargs)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if c == 0:
+                ax.set_ylabel(row_labels[r], fontsize=9)
+            if r == 0 and titles is not None:
+                ax.set_title(titles[c], fontsize=8)
+    fig.tight_layout()
+    return fig
