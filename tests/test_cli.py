@@ -113,8 +113,8 @@ def test_run_writes_a_complete_run_folder_and_report_rebuilds_it(tmp_path: Path,
 
 def test_rerun_into_an_existing_folder_is_refused(tmp_path: Path, capsys) -> None:
     folder = str(tmp_path / "oja")
-    assert main(["run", "oja-digits", "--set", "components=1", *FAST, "--out", folder]) == 0
-    assert main(["run", "oja-digits", "--set", "components=1", *FAST, "--out", folder]) == 2
+    assert main(["run", "oja-digits", *FAST, "--out", folder]) == 0
+    assert main(["run", "oja-digits", *FAST, "--out", folder]) == 2
     assert "--resume" in capsys.readouterr().err
 
 
@@ -124,7 +124,7 @@ def test_report_on_a_folder_that_is_not_a_run(tmp_path: Path, capsys) -> None:
 
 
 def test_progress_bar_stays_quiet_when_output_is_not_a_terminal(tmp_path: Path) -> None:
-    process = hebbian("run", "oja-digits", "--set", "components=1", *FAST, "--out", tmp_path / "r")
+    process = hebbian("run", "oja-digits", *FAST, "--out", tmp_path / "r")
     out, err = process.communicate(timeout=120)
     assert process.returncode == 0, err
     assert err == ""

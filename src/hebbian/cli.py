@@ -169,7 +169,8 @@ def run_tour(
         out,
         sections,
         intro=f"Every model of the library on embedded data, with small settings ({command}). "
-        "Each block names the command that reruns it at full size.",
+        "Each block names the command that reproduces it; `hebbian run NAME` without --set "
+        "runs a recipe at its full-size defaults.",
     )
     atomic_write_text(out / "RESULTS.md", tour_results_markdown(sections, command))
     return page

@@ -83,13 +83,11 @@ def _train_component_rule(
 
 # --------------------------------------------------------------------------- Oja / Sanger
 @dataclass(frozen=True)
-class ComponentsConfig:
-    """Settings of the Oja and Sanger recipes on the digits.
+class OjaConfig:
+    """Settings of Oja's recipe on the digits (one linear neuron).
 
     Attributes
     ----------
-    components : int
-        Output neurons (principal components sought). Oja's recipe uses one.
     epochs : int
         Passes over the 1437 training digits.
     batch_size : int
@@ -100,25 +98,43 @@ class ComponentsConfig:
         Standard deviation of the initial Gaussian weights.
     """
 
-    components: int = 8
-    epochs: int = 100
+    epochs: int = 40
     batch_size: int = 10
     learning_rate: float = 0.05
     final_learning_rate: float = 0.001
     init_scale: float = 0.1
 
+    components = 1  # a class constant, not a setting
+
     def __post_init__(self) -> None:
-        check_positive_int("components", self.components)
         check_positive_int("epochs", self.epochs)
         check_positive_int("batch_size", self.batch_size)
         check_positive("learning_rate", self.learning_rate)
         check_positive("final_learning_rate", self.final_learning_rate)
         check_positive("init_scale", self.init_scale)
+
+
+@dataclass(frozen=True)
+class SangerConfig(OjaConfig):
+    """Settings of Sanger's recipe: those of :class:`OjaConfig` and ``components``.
+
+    Attributes
+    ----------
+    components : int
+        Output neurons, i.e. principal components sought (at most 64, the pixels).
+    """
+
+    epochs: int = 100
+    components: int = 8
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_positive_int("components", self.components)
         if self.components > 64:
             raise ValueError(f"components must be at most 64 (pixels), got {self.components}")
 
 
-def _run_components(config: ComponentsConfig, run: Run, *, sanger: bool) -> dict[str, Any]:
+def _run_components(config: OjaConfig, run: Run, *, sanger: bool) -> dict[str, Any]:
     rule, name = (rules.sanger, "sanger") if sanger else (rules.oja, "oja")
     images, _ = _digits(run)
     centred = images - images.mean(dim=0)
@@ -187,14 +203,12 @@ def _component_figures(run: Run, weight: torch.Tensor, pcs: torch.Tensor, name: 
     )
 
 
-def run_oja_digits(config: ComponentsConfig, run: Run) -> dict[str, Any]:
+def run_oja_digits(config: OjaConfig, run: Run) -> dict[str, Any]:
     """Oja's rule on one linear neuron; it should find the first principal component."""
-    if config.components != 1:
-        raise ValueError(f"components must be 1 for Oja's single neuron, got {config.components}")
     return _run_components(config, run, sanger=False)
 
 
-def run_sanger_digits(config: ComponentsConfig, run: Run) -> dict[str, Any]:
+def run_sanger_digits(config: SangerConfig, run: Run) -> dict[str, Any]:
     """Sanger's rule on ``components`` neurons; they should find the ordered PCs."""
     return _run_components(config, run, sanger=True)
 
@@ -208,9 +222,9 @@ OJA_DIGITS = Recipe(
         "centred 8x8 digits. Theory: w converges to the unit-norm first principal component. "
         "The digits' first two variances are close (0.69 and 0.63), which slows convergence."
     ),
-    config_type=ComponentsConfig,
+    config_type=OjaConfig,
     run=run_oja_digits,
-    tour={"components": 1, "epochs": 40},
+    tour={"epochs": 40},
 )
 
 SANGER_DIGITS = Recipe(
@@ -222,7 +236,7 @@ SANGER_DIGITS = Recipe(
         "the centred 8x8 digits. Theory: row i converges to the i-th principal component, "
         "in order of decreasing variance."
     ),
-    config_type=ComponentsConfig,
+    config_type=SangerConfig,
     run=run_sanger_digits,
     tour={"components": 8, "epochs": 100},
 )
@@ -442,7 +456,9 @@ def _runaway_figure(
 ) -> None:
     fig, ax = plt.subplots(figsize=(6, 3.4))
     steps = [r["step"] * steps_per_epoch for r in records]
-    ax.semilogy(steps, [r["hebb_norm"] for r in records], label="plain Hebb")
+    running = [r for r in records if not r["hebb_stopped_at"]]  # Hebb is frozen once stopped
+    hebb_steps = [r["step"] * steps_per_epoch for r in running]
+    ax.semilogy(hebb_steps, [r["hebb_norm"] for r in running], label="plain Hebb")
     ax.semilogy(steps, [r["oja_norm"] for r in records], label="Oja")
     if stopped_at:
         ax.axvline(

@@ -35,15 +35,15 @@ code { background: #f3f3f3; padding: 0 0.2rem; }
 
 
 def format_number(value: Any) -> str:
-    """Format a result for a table: 4 significant digits for floats.
+    """Format a result for a table: 5 significant digits for floats.
 
-    >>> format_number(0.123456), format_number(3), format_number([0.5, 2.0])
-    ('0.1235', '3', '0.5, 2')
+    >>> format_number(0.1234567), format_number(3), format_number([0.5, 2.0])
+    ('0.12346', '3', '0.5, 2')
     """
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, float):
-        return f"{value:.4g}"
+        return f"{value:.5g}"
     if isinstance(value, (list, tuple)):
         return ", ".join(format_number(v) for v in value)
     return str(value)
