@@ -118,6 +118,15 @@ def test_rerun_into_an_existing_folder_is_refused(tmp_path: Path, capsys) -> Non
     assert "--resume" in capsys.readouterr().err
 
 
+def test_diverging_weights_stop_the_run_with_an_error_naming_rule_and_step(
+    tmp_path: Path, capsys
+) -> None:
+    folder = tmp_path / "oja"
+    assert main(["run", "oja-digits", "--set", "learning_rate=1e6", "--out", str(folder)]) == 2
+    assert "rule 'oja' produced non-finite weights at step" in capsys.readouterr().err
+    assert not (folder / "summary.json").exists()
+
+
 def test_report_on_a_folder_that_is_not_a_run(tmp_path: Path, capsys) -> None:
     assert main(["report", str(tmp_path)]) == 2
     assert "not a run folder" in capsys.readouterr().err

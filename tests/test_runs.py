@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from hebbian._checks import NonFiniteWeightsError, check_finite_weights
 from hebbian.runs import (
     CHECKPOINT_FILE,
     METRICS_FILE,
@@ -125,3 +126,20 @@ def test_non_finite_metrics_are_written_as_valid_json(tmp_path: Path) -> None:
     run = start(tmp_path / "run")
     run.log(1, growth=float("inf"), values=torch.tensor([1.0, float("nan")]))
     assert read_metrics(tmp_path / "run") == [{"step": 1, "growth": "inf", "values": [1.0, "nan"]}]
+
+
+def test_training_error_leaves_the_last_good_checkpoint_intact(tmp_path: Path) -> None:
+    run = start(tmp_path / "run")
+
+    def train_epoch(epoch: int, state: dict[str, torch.Tensor]) -> tuple[dict, dict]:
+        if epoch == 3:
+            check_finite_weights(state["w"] * float("inf"), rule="toy", step=epoch)
+        return {"w": state["w"] + 1}, {}
+
+    with pytest.raises(
+        NonFiniteWeightsError, match="rule 'toy' produced non-finite weights at step 3"
+    ):
+        run.run_epochs(5, {"w": torch.zeros(2)}, train_epoch)
+    step, tensors = start(tmp_path / "run", resume=True).restore()
+    assert step == 2
+    assert torch.equal(tensors["w"], torch.full((2,), 2.0))
