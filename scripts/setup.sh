@@ -33,8 +33,12 @@ fi
 STAMP="$VENV/.hebbian-setup"
 if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$(stamp_value)" ]; then
   echo "setup: installing $TORCH_SPEC and the hebbian package into $VENV" >&2
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "$TORCH_SPEC"
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$ROOT[test]"
+  pip_install() {  # hide the warnings about index folders this machine's pip config names
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "$@" 2>&1 \
+      | { grep -v "is ignored: it is neither a file nor a directory" || true; }
+  }
+  pip_install "$TORCH_SPEC"
+  pip_install -e "$ROOT[test]"
   stamp_value > "$STAMP"
 else
   echo "setup: reusing $VENV" >&2
