@@ -511,7 +511,26 @@ def _check_state(rule: str, state: object, expected: type[_StateT]) -> _StateT:
 
 
 @dataclass(frozen=True)
-class Hebb:
+class _StatelessRule:
+    """Shared body of the rule objects without state: ``delta`` calls :meth:`_change`."""
+
+    name: ClassVar[str]
+
+    def init_state(self, weight: torch.Tensor) -> NoState:
+        return NoState()
+
+    def delta(
+        self, pre: torch.Tensor, post: torch.Tensor, weight: torch.Tensor, state: RuleState
+    ) -> tuple[torch.Tensor, NoState]:
+        _check_state(self.name, state, NoState)
+        return self._change(pre, post, weight), NoState()
+
+    def _change(self, pre: torch.Tensor, post: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Hebb(_StatelessRule):
     """Plain Hebb (:func:`hebb`) as a rule object; ``weight`` is unused.
 
     >>> dw, state = Hebb().delta(torch.ones(1, 2), torch.ones(1, 1), torch.zeros(1, 2), NoState())
@@ -521,16 +540,10 @@ class Hebb:
 
     name: ClassVar[str] = "hebb"
 
-    def init_state(self, weight: torch.Tensor) -> NoState:
-        return NoState()
-
-    def delta(
-        self, pre: torch.Tensor, post: torch.Tensor, weight: torch.Tensor, state: RuleState
-    ) -> tuple[torch.Tensor, NoState]:
-        _check_state(self.name, state, NoState)
+    def _change(self, pre: torch.Tensor, post: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
         pre, post = _check_pre_post(pre, post)
         _check_weight(weight, pre, post)
-        return hebb(pre, post), NoState()
+        return hebb(pre, post)
 
 
 @dataclass(frozen=True)
@@ -584,7 +597,7 @@ class Covariance:
 
 
 @dataclass(frozen=True)
-class Instar:
+class Instar(_StatelessRule):
     """Instar rule (:func:`instar`) as a rule object; pair it with winner-take-all.
 
     >>> dw, _ = Instar().delta(torch.ones(1, 2), torch.ones(1, 1), torch.zeros(1, 2), NoState())
@@ -594,18 +607,12 @@ class Instar:
 
     name: ClassVar[str] = "instar"
 
-    def init_state(self, weight: torch.Tensor) -> NoState:
-        return NoState()
-
-    def delta(
-        self, pre: torch.Tensor, post: torch.Tensor, weight: torch.Tensor, state: RuleState
-    ) -> tuple[torch.Tensor, NoState]:
-        _check_state(self.name, state, NoState)
-        return instar(pre, post, weight), NoState()
+    def _change(self, pre: torch.Tensor, post: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+        return instar(pre, post, weight)
 
 
 @dataclass(frozen=True)
-class Oja:
+class Oja(_StatelessRule):
     """Oja's rule (:func:`oja`) as a rule object.
 
     >>> dw, _ = Oja().delta(torch.ones(1, 2), torch.ones(1, 1), torch.zeros(1, 2), NoState())
@@ -615,18 +622,12 @@ class Oja:
 
     name: ClassVar[str] = "oja"
 
-    def init_state(self, weight: torch.Tensor) -> NoState:
-        return NoState()
-
-    def delta(
-        self, pre: torch.Tensor, post: torch.Tensor, weight: torch.Tensor, state: RuleState
-    ) -> tuple[torch.Tensor, NoState]:
-        _check_state(self.name, state, NoState)
-        return oja(pre, post, weight), NoState()
+    def _change(self, pre: torch.Tensor, post: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+        return oja(pre, post, weight)
 
 
 @dataclass(frozen=True)
-class Sanger:
+class Sanger(_StatelessRule):
     """Sanger's generalized Hebbian algorithm (:func:`sanger`) as a rule object.
 
     >>> dw, _ = Sanger().delta(torch.ones(1, 2), torch.ones(1, 1), torch.zeros(1, 2), NoState())
@@ -636,14 +637,8 @@ class Sanger:
 
     name: ClassVar[str] = "sanger"
 
-    def init_state(self, weight: torch.Tensor) -> NoState:
-        return NoState()
-
-    def delta(
-        self, pre: torch.Tensor, post: torch.Tensor, weight: torch.Tensor, state: RuleState
-    ) -> tuple[torch.Tensor, NoState]:
-        _check_state(self.name, state, NoState)
-        return sanger(pre, post, weight), NoState()
+    def _change(self, pre: torch.Tensor, post: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+        return sanger(pre, post, weight)
 
 
 @dataclass(frozen=True)
