@@ -50,7 +50,7 @@ class Recipe:
     summary: str
     topic: str
     description: str
-    config_type: type
+    config_type: type[Any]
     run: Callable[[Any, Run], dict[str, Any]]
     tour: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
