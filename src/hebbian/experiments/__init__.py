@@ -12,10 +12,25 @@ from hebbian.experiments.local_rules import (
     OJA_DIGITS,
     SANGER_DIGITS,
 )
+from hebbian.experiments.spiking import (
+    HODGKIN_HUXLEY,
+    SONG_ABBOTT,
+    STDP_WINDOW,
+    TRIPLET_FREQUENCY,
+)
 
 __all__ = ["RECIPES", "Recipe", "build_config", "execute", "get_recipe"]
 
-RECIPES: tuple[Recipe, ...] = (OJA_DIGITS, SANGER_DIGITS, BCM_SELECTIVITY, HEBB_RUNAWAY)
+RECIPES: tuple[Recipe, ...] = (
+    OJA_DIGITS,
+    SANGER_DIGITS,
+    BCM_SELECTIVITY,
+    HEBB_RUNAWAY,
+    STDP_WINDOW,
+    SONG_ABBOTT,
+    HODGKIN_HUXLEY,
+    TRIPLET_FREQUENCY,
+)
 
 
 def get_recipe(name: str) -> Recipe:

@@ -1,0 +1,106 @@
+"""Spiking neurons and spike-timing-dependent plasticity, batched and device-agnostic.
+
+* :mod:`hebbian.spiking.neurons`: leaky integrate-and-fire (exact exponential
+  integration, refractory period, current- or conductance-based synapses) and
+  Hodgkin-Huxley (1952 squid axon, RK4);
+* :mod:`hebbian.spiking.inputs`: Poisson spike trains, dense or as events;
+* :mod:`hebbian.spiking.stdp`: pair STDP with traces (additive / multiplicative,
+  all-to-all / nearest) and the triplet rule of Pfister & Gerstner (2006);
+* :mod:`hebbian.spiking.networks`: the time loop :func:`simulate`, a feed-forward
+  plastic layer, and the Song-Abbott network with an exact event-driven simulator.
+
+Every model has a frozen parameter dataclass, a NamedTuple state and a pure step
+function ``step(state, params, dt, ...) -> (state, spikes)``. Time is in seconds and
+potentials in mV throughout.
+
+>>> from hebbian.spiking import LIFParameters, lif_rate
+>>> round(lif_rate(LIFParameters(refractory=0.0), 20.0), 1)
+72.1
+"""
+
+from hebbian.spiking.inputs import poisson_events, poisson_spikes
+from hebbian.spiking.networks import (
+    FeedforwardState,
+    Recording,
+    SongAbbottParameters,
+    SongAbbottRecord,
+    SongAbbottState,
+    feedforward_stdp_step,
+    simulate,
+    song_abbott_run,
+    song_abbott_state,
+)
+from hebbian.spiking.neurons import (
+    HHParameters,
+    HHState,
+    LIFParameters,
+    LIFState,
+    Synapses,
+    hh_gate_rates,
+    hh_state,
+    hh_step,
+    lif_rate,
+    lif_state,
+    lif_step,
+)
+from hebbian.spiking.stdp import (
+    Bounds,
+    Pairing,
+    PairSTDPParameters,
+    PairTraces,
+    TripletSTDPParameters,
+    TripletTraces,
+    bump_trace,
+    clip_weights,
+    pair_depression,
+    pair_potentiation,
+    pair_stdp_step,
+    pair_traces,
+    pair_window,
+    triplet_depression,
+    triplet_potentiation,
+    triplet_stdp_step,
+    triplet_traces,
+)
+
+__all__ = [
+    "Bounds",
+    "FeedforwardState",
+    "HHParameters",
+    "HHState",
+    "LIFParameters",
+    "LIFState",
+    "PairSTDPParameters",
+    "PairTraces",
+    "Pairing",
+    "Recording",
+    "SongAbbottParameters",
+    "SongAbbottRecord",
+    "SongAbbottState",
+    "Synapses",
+    "TripletSTDPParameters",
+    "TripletTraces",
+    "bump_trace",
+    "clip_weights",
+    "feedforward_stdp_step",
+    "hh_gate_rates",
+    "hh_state",
+    "hh_step",
+    "lif_rate",
+    "lif_state",
+    "lif_step",
+    "pair_depression",
+    "pair_potentiation",
+    "pair_stdp_step",
+    "pair_traces",
+    "pair_window",
+    "poisson_events",
+    "poisson_spikes",
+    "simulate",
+    "song_abbott_run",
+    "song_abbott_state",
+    "triplet_depression",
+    "triplet_potentiation",
+    "triplet_stdp_step",
+    "triplet_traces",
+]
