@@ -82,6 +82,23 @@ def test_storkey_vectorised_equals_the_literal_formula():
     torch.testing.assert_close(storkey_weights(xi), naive_storkey(xi))
 
 
+def test_storkey_matches_the_literal_formula_for_real_patterns_and_any_start():
+    # the vectorised update must not rely on xi_i^2 = 1 or on symmetric weights
+    g = torch.Generator().manual_seed(14)
+    patterns = torch.randn(3, 6, generator=g, dtype=torch.float64)
+    initial = torch.randn(6, 6, generator=g, dtype=torch.float64)
+    w = initial.clone()
+    for xi in patterns:
+        old = w.clone()
+        for i in range(6):
+            for j in range(6):
+                if i != j:
+                    h_ij = sum(old[i, k] * xi[k] for k in range(6) if k not in (i, j))
+                    h_ji = sum(old[j, k] * xi[k] for k in range(6) if k not in (i, j))
+                    w[i, j] = old[i, j] + (xi[i] * xi[j] - xi[i] * h_ji - h_ij * xi[j]) / 6
+    torch.testing.assert_close(storkey_weights(patterns, initial=initial), w)
+
+
 def test_storkey_is_incremental_and_symmetric():
     g = torch.Generator().manual_seed(2)
     xi = random_patterns(6, 20, g)

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from hebbian.experiments.base import Recipe, build_config, execute
+from hebbian.experiments.hopfield import DENSE_CAPACITY, HOPFIELD_CAPACITY, HOPFIELD_IMAGES
 from hebbian.experiments.local_rules import (
     BCM_SELECTIVITY,
     HEBB_RUNAWAY,
@@ -26,6 +27,9 @@ RECIPES: tuple[Recipe, ...] = (
     SANGER_DIGITS,
     BCM_SELECTIVITY,
     HEBB_RUNAWAY,
+    HOPFIELD_CAPACITY,
+    DENSE_CAPACITY,
+    HOPFIELD_IMAGES,
     STDP_WINDOW,
     SONG_ABBOTT,
     HODGKIN_HUXLEY,

@@ -130,12 +130,16 @@ def random_orders(
 ) -> torch.Tensor:
     """Visiting orders for one asynchronous sweep, shape (B, N), dtype int64.
 
-    Each row is a uniformly random permutation of ``0..N-1``; with ``shared=True`` all
-    rows are the same permutation.
+    Each row is a uniformly random permutation of ``0..N-1`` (``torch.randperm``, drawn
+    on the generator's device, several times faster than sorting uniform draws on CPUs);
+    with ``shared=True`` all rows are the same permutation.
     """
     rows = 1 if shared else batch
-    orders = uniform((rows, n), generator, like).argsort(dim=1)  # (rows, N)
-    return orders.expand(batch, n)
+    device = generator.device if generator is not None else like.device
+    orders = torch.stack(
+        [torch.randperm(n, generator=generator, device=device) for _ in range(rows)]
+    )  # (rows, N)
+    return orders.to(like.device).expand(batch, n)
 
 
 def check_orders(order: object, batch: int, n: int, like: torch.Tensor) -> torch.Tensor:

@@ -169,8 +169,16 @@ def storkey_weights(patterns: torch.Tensor, initial: torch.Tensor | None = None)
     **k-exclusion.** The local field :math:`h_{ij}` excludes *both* ``k = i`` and
     ``k = j``, as written by Storkey (1997) and Storkey & Valabregue (1999); some
     implementations only exclude ``k = i``. Vectorised per pattern with
-    :math:`g = W \xi` (N,), :math:`h_{ij} = g_i - w_{ii}\xi_i - w_{ij}\xi_j`, so adding
-    one pattern costs :math:`O(N^2)`.
+    :math:`g = W \xi` (N,) and :math:`h_{ij} = g_i - w_{ii}\xi_i - w_{ij}\xi_j`; expanding
+    the products, the update is two rank-1 terms plus a rescaling of the old weights,
+
+    .. math::
+
+        N \Delta W = v \xi^\top + \xi v^\top + D W^\top + W D, \qquad
+        v = \tfrac12 \xi + \operatorname{diag}(W) \odot \xi - g, \quad
+        D = \operatorname{diag}(\xi \odot \xi),
+
+    so adding one pattern costs a few passes over an (N, N) matrix, :math:`O(N^2)`.
 
     **Diagonal.** Only off-diagonal entries are updated; the diagonal keeps the value it
     has in ``initial`` (zero when starting from scratch), i.e. there is no self-coupling.
@@ -208,13 +216,14 @@ def storkey_weights(patterns: torch.Tensor, initial: torch.Tensor | None = None)
         weights = _check_weights(initial, n).clone()
         check_same_device(patterns=patterns, initial=weights)
     diagonal = weights.diagonal().clone()  # (N,)
-    off_diagonal = ~torch.eye(n, dtype=torch.bool, device=patterns.device)  # (N, N)
     for xi in patterns:  # xi: (N,)
         g = weights @ xi  # (N,)  g_i = sum_k w_ik xi_k
-        # h_ij = g_i - w_ii xi_i - w_ij xi_j  (k = i and k = j excluded)
-        h = (g - diagonal * xi)[:, None] - weights * xi[None, :]  # (N, N)
-        delta = (xi[:, None] * xi[None, :] - xi[:, None] * h.T - h * xi[None, :]) / n
-        weights = weights + delta * off_diagonal
+        v = 0.5 * xi + diagonal * xi - g  # (N,)
+        square = xi * xi  # (N,)
+        # w_ij += (v_i xi_j + xi_i v_j + xi_i^2 w_ji + w_ij xi_j^2) / N
+        weights = weights * (1.0 + square[None, :] / n) + weights.T * (square[:, None] / n)
+        weights.addr_(v, xi, alpha=1.0 / n).addr_(xi, v, alpha=1.0 / n)
+        weights.diagonal().copy_(diagonal)  # no self-coupling is learned
     return weights
 
 
@@ -537,24 +546,182 @@ def update_neuron(
     return FieldState(new_states, new_fields)
 
 
+# Neurons per block of an asynchronous sweep (see _sweep_), with one visiting order for the
+# whole batch and with one order per cue (whose per-cue couplings cost B k^2 to gather).
+_BLOCK = 64
+_BLOCK_PER_CUE = 16
+
+
+class _DenseFields:
+    """Local fields ``h = s W^T - b`` (B, N) of a batch, kept exact while neurons flip.
+
+    A block of neurons is given as ``neurons`` of shape (k,) (one visiting order shared
+    by the batch) or (B, k) (one order per cue).
+    """
+
+    def __init__(
+        self, states: torch.Tensor, weights: torch.Tensor, bias: torch.Tensor | None
+    ) -> None:
+        self.weights_t = weights.T.contiguous()  # row j = column j of W: dh when s_j moves
+        self.fields = _fields(states, weights, bias)  # (B, N)
+
+    def at(self, neurons: torch.Tensor, current: torch.Tensor) -> torch.Tensor:
+        """Fields (B, k) of a block's neurons (``current``, their states, is not needed)."""
+        if neurons.ndim == 1:
+            return self.fields.index_select(1, neurons)
+        return self.fields.gather(1, neurons)
+
+    def coupling(self, neurons: torch.Tensor) -> torch.Tensor:
+        """``C[p, q] = W[neuron_q, neuron_p]``: (k, k), or (B, k, k) for per-cue orders."""
+        if neurons.ndim == 1:
+            return self.weights_t.index_select(0, neurons).index_select(1, neurons)
+        n = self.weights_t.shape[0]
+        flat = neurons[:, :, None] * n + neurons[:, None, :]  # (B, k, k): index of [p, q]
+        return self.weights_t.view(-1).index_select(0, flat.view(-1)).view(flat.shape)
+
+    def add(self, neurons: torch.Tensor, delta: torch.Tensor, flip: torch.Tensor) -> None:
+        """Correct the fields for state changes ``delta`` (B, k) at ``neurons``."""
+        if neurons.ndim == 1:  # h += delta @ W[:, neurons]^T, over the neurons that moved
+            moved = flip.amax(dim=0).nonzero().squeeze(1)  # (m,) block positions
+            if moved.numel() < neurons.numel():
+                delta, neurons = delta.index_select(1, moved), neurons.index_select(0, moved)
+            self.fields.addmm_(delta, self.weights_t.index_select(0, neurons))  # (B,m)@(m,N)
+            return
+        cue, where = flip.nonzero(as_tuple=True)  # (F,) each: one per flip
+        rows = self.weights_t.index_select(0, neurons[cue, where]) * delta[cue, where, None]
+        self.fields.index_add_(0, cue, rows)  # (F, N) rows added to their cues
+
+    def keep(self, cues: torch.Tensor) -> None:
+        """Drop the cues where ``cues`` (B,) is False."""
+        self.fields = self.fields[cues]
+
+
+class _HebbFields:
+    r"""Fields of Hebbian weights from the overlaps with the stored patterns.
+
+    With :math:`W = \frac1N \Xi^\top\Xi` and a zero diagonal,
+    :math:`h = \frac1N (\Xi^\top m - P s) - b` where :math:`m = \Xi s` are the
+    (unnormalised) overlaps, kept as a (B, P) tensor. That costs O(P) per cue and flip
+    instead of O(N); for ±1 patterns ``m`` and :math:`\Xi^\top m - P s` are integers,
+    computed exactly (while below :math:`2^{24}` in float32), so a tie ``h = 0`` is found
+    exactly. Shared visiting orders only.
+    """
+
+    def __init__(
+        self, states: torch.Tensor, patterns: torch.Tensor, bias: torch.Tensor | None
+    ) -> None:
+        self.patterns = patterns  # (P, N)
+        self.bias = bias
+        self.overlaps = states @ patterns.T  # (B, P)
+
+    def at(self, neurons: torch.Tensor, current: torch.Tensor) -> torch.Tensor:
+        count, n = self.patterns.shape
+        xi = self.patterns.index_select(1, neurons)  # (P, k)
+        fields = (self.overlaps @ xi - count * current) / n  # (B, k)
+        if self.bias is not None:
+            fields -= self.bias.index_select(0, neurons)
+        return fields
+
+    def coupling(self, neurons: torch.Tensor) -> torch.Tensor:
+        xi = self.patterns.index_select(1, neurons)  # (P, k)
+        return xi.T @ xi / self.patterns.shape[1]  # (k, k), symmetric; diagonal unused
+
+    def add(self, neurons: torch.Tensor, delta: torch.Tensor, flip: torch.Tensor) -> None:
+        self.overlaps.addmm_(delta, self.patterns.index_select(1, neurons).T)  # (B,k)@(k,P)
+
+    def keep(self, cues: torch.Tensor) -> None:
+        self.overlaps = self.overlaps[cues]
+
+
+_FieldKeeper = _DenseFields | _HebbFields
+
+
+def _flips(
+    fields: torch.Tensor, current: torch.Tensor, temperature: float, draws: torch.Tensor | None
+) -> torch.Tensor:
+    """1.0 where a neuron takes a new value, else 0.0: ``h s < 0`` (a tie keeps), or Glauber.
+
+    Float masks rather than booleans: on CPUs, comparisons written to a float tensor are
+    several times faster than boolean ones.
+    """
+    if temperature == 0.0:
+        return torch.lt(fields * current, 0.0, out=torch.empty_like(fields))
+    assert draws is not None  # internal invariant: callers draw when temperature > 0
+    up = torch.lt(draws, torch.sigmoid(2.0 * fields / temperature), out=torch.empty_like(fields))
+    return (up - (current + 1.0) / 2.0).abs_()  # up is 1.0 for a new value of +1
+
+
 def _sweep_(
     states: torch.Tensor,
-    weights: torch.Tensor,
-    bias: torch.Tensor | None,
-    temperature: float,
+    keeper: _FieldKeeper,
     orders: torch.Tensor,
-    generator: torch.Generator | None,
+    temperature: float,
+    draws: torch.Tensor | None,
 ) -> torch.Tensor:
-    """In place asynchronous sweep over ``orders`` (B, N); return the flip mask (B,)."""
+    r"""In place: one asynchronous sweep of ``states`` (B, N); return the flip mask (B,).
+
+    ``orders`` (1, N) is one visiting order for the whole batch, (B, N) one per cue;
+    ``draws`` (B, N) are the Glauber uniforms of the steps (``temperature > 0``).
+
+    The N single-neuron updates are done in blocks of ``k`` consecutive steps, with
+    exactly the result of doing them one by one. For a block with fields :math:`h^0`
+    (B, k) at its start, states :math:`s^0` and couplings :math:`C_{pq} = W_{i_q i_p}`,
+    the field seen at step ``q`` is
+
+    .. math:: h_q = h^0_q + \sum_{p < q} \delta_p C_{pq} ,
+
+    where :math:`\delta_p \in \{0, -2 s^0_p\}` is the change made at step ``p``: a
+    triangular system. It is solved by fixed-point iteration from the guess "flip where
+    :math:`h^0` says so": iteration ``t`` gets the first ``t + 1`` steps right (step
+    ``q`` depends only on the steps before it), so at most ``k`` iterations reach the one
+    fixed point, which is the sequential result; as flips are few and the couplings
+    small, one or two usually do. Each iteration is one (B, k) @ (k, k) product, so a
+    sweep costs O(B N k) plus the upkeep of the fields (O(B N^2) at most, much less once
+    few neurons flip) instead of N sequential steps.
+    """
     batch, n = states.shape
-    fields = _fields(states, weights, bias)  # (B, N), fresh each sweep: no drift
-    weights_t = weights.T.contiguous()  # row i = column i of W
-    draws = uniform((n, batch), generator, states) if temperature > 0 else None
-    flipped = torch.zeros(batch, dtype=torch.bool, device=states.device)
-    for t in range(n):
-        step_draws = draws[t] if draws is not None else None
-        flipped |= _update_neuron_(states, fields, orders[:, t], weights_t, temperature, step_draws)
-    return flipped
+    shared = orders.shape[0] == 1
+    block = _BLOCK if shared else _BLOCK_PER_CUE
+    positions = torch.arange(block, device=states.device)
+    upper = (positions[:, None] < positions[None, :]).to(states.dtype)  # p < q: p acts on q
+    if shared:  # the states in visiting order: every block is a slice, read and written in place
+        visited = states.index_select(1, orders[0])  # (B, N)
+    flips_per_cue = states.new_zeros(batch)  # (B,)
+    for start in range(0, n, block):
+        if shared:
+            neurons = orders[0, start : start + block]  # (k,)
+            current = visited[:, start : start + block]  # (B, k), a view
+        else:
+            neurons = orders[:, start : start + block]  # (B, k)
+            current = states.gather(1, neurons)  # (B, k)
+        base = keeper.at(neurons, current)  # (B, k)
+        block_draws = draws[:, start : start + block] if draws is not None else None
+        flip = _flips(base, current, temperature, block_draws)  # (B, k), 1.0 = flips
+        if not bool(flip.sum()):
+            continue
+        k = neurons.shape[-1]
+        coupling = keeper.coupling(neurons) * upper[:k, :k]  # C[p, q] for p < q only
+        step = -2.0 * current  # the change of a neuron that flips
+        delta = step * flip
+        for _ in range(k):
+            if shared:
+                fields = torch.addmm(base, delta, coupling)  # (B, k)
+            else:
+                fields = torch.baddbmm(base[:, None], delta[:, None], coupling).squeeze(1)
+            again = _flips(fields, current, temperature, block_draws)
+            if not bool((again - flip).abs_().sum()):
+                break
+            flip = again
+            delta = step * flip
+        keeper.add(neurons, delta, flip)
+        if shared:
+            current += delta  # writes into ``visited``
+        else:
+            states.scatter_add_(1, neurons, delta)
+        flips_per_cue += flip.sum(dim=1)
+    if shared:  # back to neuron order: a gather with the inverse permutation
+        states.copy_(visited.index_select(1, orders[0].argsort()))
+    return flips_per_cue > 0
 
 
 def asynchronous_sweep(
@@ -569,12 +736,14 @@ def asynchronous_sweep(
 ) -> torch.Tensor:
     r"""One asynchronous sweep: N single-neuron updates, in a random order.
 
-    Vectorised across the batch: at step ``t`` every cue ``b`` updates its neuron
-    ``order[b, t]`` (see :func:`update_neuron` for the rule and ``temperature``). By
-    default each cue draws its own random permutation; ``shared_order=True`` makes all
-    cues use one permutation. The local fields are computed once at the start of the
-    sweep (O(B N²)) and then corrected by a rank-1 update after each step (O(B N)), so a
-    sweep costs O(B N²).
+    Every cue ``b`` updates its neurons one at a time in the order ``order[b]`` (see
+    :func:`update_neuron` for the rule and ``temperature``), each update seeing the
+    changes made before it. By default each cue draws its own random permutation;
+    ``shared_order=True`` (or a 1-D ``order``) makes all cues use one permutation, which
+    is faster (the work becomes matrix products instead of per-cue gathers). The result
+    is that of N sequential updates; internally they are done a block of steps at a time
+    (64 with a shared order, 16 with per-cue orders; see ``_sweep_``), and a sweep costs
+    O(B N²) at most.
 
     Parameters
     ----------
@@ -609,11 +778,14 @@ def asynchronous_sweep(
     generator = check_generator("generator", generator)
     shared_order = check_bool("shared_order", shared_order)
     if order is None:
-        orders = random_orders(batch, n, generator, states, shared=shared_order)
+        orders = random_orders(1 if shared_order else batch, n, generator, states, shared=False)
     else:
+        shared = isinstance(order, torch.Tensor) and order.ndim == 1
         orders = check_orders(order, batch, n, states)
+        orders = orders[:1] if shared else orders  # (1, N) or (B, N)
+    draws = uniform((batch, n), generator, states) if temperature > 0 else None
     new_states = states.clone()
-    _sweep_(new_states, weights, bias, temperature, orders, generator)
+    _sweep_(new_states, _DenseFields(new_states, weights, bias), orders, temperature, draws)
     return new_states
 
 
@@ -775,8 +947,17 @@ class HopfieldNetwork:
         max_sweeps: int = 100,
         generator: torch.Generator | None = None,
         return_energy: bool = False,
+        orders: torch.Tensor | None = None,
     ) -> RecallResult:
         """Run the dynamics from ``cues`` (B, N) until a sweep changes nothing.
+
+        With deterministic asynchronous updates, a cue whose sweep changed nothing is at
+        a fixed point and is set aside; the others keep sweeping (each sweep with new
+        random orders). The local fields are computed once and then corrected after
+        every change. With Hebbian storage, shared orders and P <= N / 4 they are
+        computed from the overlaps with the stored patterns (O(P) per cue and flip rather
+        than O(N), integer-exact; see ``_HebbFields``), which gives the same fields as
+        :attr:`weights_`.
 
         Parameters
         ----------
@@ -787,6 +968,10 @@ class HopfieldNetwork:
             Source of the asynchronous visiting orders and the Glauber draws.
         return_energy : bool, default False
             Also return the energy trajectory, shape (sweeps + 1, B).
+        orders : Tensor, shape (S, N), int64, optional
+            Asynchronous updates only: explicit visiting orders, row ``k`` (a permutation)
+            for sweep ``k`` of every cue, e.g. to replay another implementation's orders;
+            at most ``min(S, max_sweeps)`` sweeps are done.
 
         Returns
         -------
@@ -803,27 +988,89 @@ class HopfieldNetwork:
         max_sweeps = check_positive_int("max_sweeps", max_sweeps)
         generator = check_generator("generator", generator)
         return_energy = check_bool("return_energy", return_energy)
+        if orders is not None:
+            if self.update is UpdateRule.SYNCHRONOUS:
+                raise ValueError("orders are for asynchronous updates; this network is synchronous")
+            if not isinstance(orders, torch.Tensor):
+                raise TypeError(
+                    f"orders must be a torch.Tensor or None, got {type(orders).__name__}"
+                )
+            if orders.ndim != 2 or orders.shape[0] < 1:
+                raise ValueError(
+                    f"orders must have shape (S, {self.n_neurons_}) with S >= 1, "
+                    f"got {tuple(orders.shape)}"
+                )
+            orders = check_orders(orders, orders.shape[0], self.n_neurons_, cues)
         weights, bias = self.weights_, self.bias
-        temperature = float(self.temperature)
-        batch, n = cues.shape
+        batch = cues.shape[0]
 
         states = cues.clone()
-        energies = [energy(states, weights, bias)] if return_energy else []
-        changed = torch.ones(batch, dtype=torch.bool, device=states.device)
-        sweeps = 0
-        while sweeps < max_sweeps:
-            if self.update is UpdateRule.SYNCHRONOUS:
+        energies = [energy(states, weights, bias)] if return_energy else None
+        if self.update is UpdateRule.SYNCHRONOUS:
+            changed = torch.ones(batch, dtype=torch.bool, device=states.device)
+            sweeps = 0
+            while sweeps < max_sweeps:
                 new_states = sign_keep(_fields(states, weights, bias), states)
                 changed = (new_states != states).any(dim=1)
                 states = new_states
-            else:
-                orders = random_orders(batch, n, generator, states, shared=self.shared_order)
-                changed = _sweep_(states, weights, bias, temperature, orders, generator)
-            sweeps += 1
-            if return_energy:
-                energies.append(energy(states, weights, bias))
-            if not bool(changed.any()):
-                break
-        overlaps = states @ self.patterns_.T / n  # (B, P)
-        trajectory = torch.stack(energies) if return_energy else None
+                sweeps += 1
+                if energies is not None:
+                    energies.append(energy(states, weights, bias))
+                if not bool(changed.any()):
+                    break
+        else:
+            sweeps, changed = self._recall_asynchronously_(
+                states, max_sweeps, generator, energies, orders
+            )
+        overlaps = states @ self.patterns_.T / self.n_neurons_  # (B, P)
+        trajectory = torch.stack(energies) if energies is not None else None
         return RecallResult(states, overlaps, ~changed, sweeps, trajectory)
+
+    def _field_keeper(self, states: torch.Tensor, shared: bool) -> _FieldKeeper:
+        """How the fields of ``states`` (B, N) are kept during asynchronous recall."""
+        count = self.patterns_.shape[0]
+        if self.storage is StorageRule.HEBB and shared and 4 * count <= self.n_neurons_:
+            return _HebbFields(states, self.patterns_, self.bias)
+        return _DenseFields(states, self.weights_, self.bias)
+
+    def _recall_asynchronously_(
+        self,
+        states: torch.Tensor,
+        max_sweeps: int,
+        generator: torch.Generator | None,
+        energies: list[torch.Tensor] | None,
+        orders: torch.Tensor | None,
+    ) -> tuple[int, torch.Tensor]:
+        """Sweep ``states`` (B, N) in place; return the sweeps done and the changed mask."""
+        batch, n = states.shape
+        temperature = float(self.temperature)
+        shared = self.shared_order or orders is not None
+        if orders is not None:
+            max_sweeps = min(max_sweeps, orders.shape[0])
+        active = torch.arange(batch, device=states.device)  # cues still sweeping
+        current = states  # (B_active, N): states itself until some cues are set aside
+        keeper = self._field_keeper(current, shared)
+        changed = torch.ones(batch, dtype=torch.bool, device=states.device)
+        sweeps = 0
+        while sweeps < max_sweeps:
+            count = active.numel()
+            if orders is not None:
+                order = orders[sweeps : sweeps + 1]  # (1, N)
+            else:
+                rows = 1 if shared else count
+                order = random_orders(rows, n, generator, states, shared=False)  # (rows, N)
+            draws = uniform((count, n), generator, states) if temperature > 0 else None
+            moved = _sweep_(current, keeper, order, temperature, draws)  # (B_active,)
+            sweeps += 1
+            changed = torch.zeros_like(changed).index_fill_(0, active[moved], True)
+            if current is not states:
+                states.index_copy_(0, active, current)
+            if energies is not None:
+                energies.append(energy(states, self.weights_, self.bias))
+            if not bool(moved.any()):
+                break
+            if temperature == 0.0 and not bool(moved.all()):
+                # deterministic: a sweep that changed nothing found a fixed point; set aside
+                active, current = active[moved], current[moved]
+                keeper.keep(moved)
+        return sweeps, changed

@@ -1,0 +1,249 @@
+"""The Hopfield recipes reproduce their theory at the tour's settings.
+
+Each recipe runs once per module (at its tour settings, on generated patterns or the
+embedded 8x8 digits) and the tests check its numbers against the theory it illustrates.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from pathlib import Path
+
+import pytest
+import torch
+
+from hebbian.experiments.base import build_config, execute
+from hebbian.experiments.hopfield import (
+    DENSE_CAPACITY,
+    HOPFIELD_CAPACITY,
+    HOPFIELD_IMAGES,
+    DenseCapacityConfig,
+    HopfieldCapacityConfig,
+    HopfieldImagesConfig,
+    angle_decode,
+    angle_encode,
+    crossing,
+    dense_capacity_theory,
+    flip_bits,
+    hebb_stable_fraction,
+    retrieval_overlap,
+)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """The tour's problems are small (N <= 200): one thread avoids the thread pool's
+    synchronisation, which dominates these runs on a busy two-core machine."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def run_tour(recipe, folder: Path) -> dict:
+    summary = execute(recipe, build_config(recipe.config_type, recipe.tour), folder)
+    for figure in summary["figures"]:
+        assert (folder / figure["file"]).stat().st_size > 0
+    return summary["results"]
+
+
+@pytest.fixture(scope="module")
+def capacity(tmp_path_factory) -> dict:
+    return run_tour(HOPFIELD_CAPACITY, tmp_path_factory.mktemp("capacity"))
+
+
+@pytest.fixture(scope="module")
+def dense(tmp_path_factory) -> dict:
+    return run_tour(DENSE_CAPACITY, tmp_path_factory.mktemp("dense"))
+
+
+@pytest.fixture(scope="module")
+def images(tmp_path_factory) -> dict:
+    return run_tour(HOPFIELD_IMAGES, tmp_path_factory.mktemp("images"))
+
+
+# --------------------------------------------------------------------------- theory helpers
+
+
+def test_retrieval_overlap_matches_the_replica_solution_and_vanishes_at_alpha_c():
+    assert retrieval_overlap(0.01) == pytest.approx(1.0, abs=1e-9)
+    assert retrieval_overlap(0.1) == pytest.approx(0.998, abs=1e-3)
+    # Amit, Gutfreund & Sompolinsky: the retrieval state jumps from m ~ 0.97 to 0 at 0.138
+    assert 0.96 < retrieval_overlap(0.137) < 0.99
+    assert retrieval_overlap(0.139) == 0.0
+
+
+def test_stable_fraction_and_dense_capacity_formulas():
+    # P = 1: no crosstalk; large P: nothing is stable
+    assert hebb_stable_fraction(1, 100) == 1.0
+    assert hebb_stable_fraction(500, 1000) < 1e-6
+    # the one-step error is 1/2 erfc(1 / sqrt(2 alpha)) at (P - 1) / (N - 1) = alpha
+    error = 1 - hebb_stable_fraction(1381, 10_001) ** (1 / 10_001)
+    assert error == pytest.approx(0.5 * math.erfc(1 / math.sqrt(2 * 0.138)), rel=1e-6)
+    # n = 2 is McEliece's N / (2 ln N); each order multiplies by N / (2n - 1)
+    assert dense_capacity_theory(1000, 2) == pytest.approx(1000 / (2 * math.log(1000)))
+    assert dense_capacity_theory(50, 4) / dense_capacity_theory(50, 3) == pytest.approx(50 / 5)
+
+
+def test_flip_bits_flips_exactly_the_asked_number_of_bits():
+    patterns = torch.ones(50, 40)
+    cues = flip_bits(patterns, 0.3, torch.Generator().manual_seed(0))
+    assert torch.equal((cues == -1).sum(dim=1), torch.full((50,), 12))
+    assert not torch.equal(cues[0], cues[1])  # positions differ between rows
+    assert torch.equal(flip_bits(patterns, 0.0, torch.Generator()), patterns)
+
+
+def test_crossing_interpolates_the_first_fall_below_the_level():
+    assert crossing([0.1, 0.2, 0.3], [1.0, 0.6, 0.2], 0.5) == pytest.approx(0.225)
+    assert crossing([1.0, 4.0], [1.0, 0.0], 0.5, log_x=True) == pytest.approx(2.0)
+    assert crossing([0.1, 0.2], [1.0, 0.9], 0.5) is None
+
+
+def test_angle_code_gives_equal_norms_and_decodes_grey_levels():
+    grey = torch.rand(5, 30, generator=torch.Generator().manual_seed(1))
+    codes = angle_encode(grey)
+    torch.testing.assert_close(codes.norm(dim=1), torch.full((5,), math.sqrt(30)))
+    torch.testing.assert_close(angle_decode(codes), grey, atol=1e-6, rtol=0)
+    # per pixel the dot product is cos(pi (v - v')): inverting a pixel negates its cosine
+    inverted = angle_encode(1 - grey)
+    torch.testing.assert_close(inverted[:, :30], -codes[:, :30], atol=1e-6, rtol=0)
+    expected = torch.cos(math.pi * (grey[0] - grey[1])).sum()
+    torch.testing.assert_close(codes[0] @ codes[1], expected, atol=1e-4, rtol=0)
+
+
+@pytest.mark.parametrize(
+    ("config_type", "overrides", "message"),
+    [
+        (HopfieldCapacityConfig, {"alphas": (0.2, 0.1)}, "alphas must be strictly increasing"),
+        (HopfieldCapacityConfig, {"sizes": (5,)}, "sizes must be an int >= 10"),
+        (HopfieldCapacityConfig, {"cue_flip_fractions": (0.6,)}, "cue_flip_fractions"),
+        (DenseCapacityConfig, {"degrees": (1, 2)}, "degrees must be an int >= 2"),
+        (DenseCapacityConfig, {"level": 1.0}, "level must lie in"),
+        (HopfieldImagesConfig, {"dataset": "cifar"}, "dataset must be"),
+        (HopfieldImagesConfig, {"examples": 20}, "examples"),
+        (HopfieldImagesConfig, {"classical_stored": (5, 2)}, "classical_stored must be"),
+    ],
+)
+def test_configs_refuse_bad_settings(config_type, overrides, message):
+    with pytest.raises(ValueError, match=message):
+        build_config(config_type, overrides)
+
+
+# --------------------------------------------------------------------------- hopfield-capacity
+
+
+def key(rule: str, n: int, flip: float) -> str:
+    return f"{rule} N={n} flip={flip:g}"
+
+
+def test_hebb_exact_recall_follows_the_fixed_point_theory(capacity):
+    alphas = capacity["alphas"]
+    for n in (200, 100):
+        measured = capacity["alpha_half_exact"][key("hebb", n, 0)]
+        fine = [0.001 * k for k in range(1, 500)]
+        theory = crossing(fine, [hebb_stable_fraction(a * n, n) for a in fine], 0.5)
+        # half the patterns stable: 0.142 (N = 200), 0.174 (N = 100); bits are slightly
+        # correlated, which the independent-bit theory ignores
+        assert measured == pytest.approx(theory, abs=0.03), (n, measured, theory)
+        fractions = capacity["exact_fraction"][key("hebb", n, 0)]
+        below = [f for a, f in zip(alphas, fractions, strict=True) if a <= 1 / (4 * math.log(n))]
+        assert below and min(below) == 1.0  # N / (4 ln N): all patterns exact
+
+
+def test_hebb_overlap_collapses_near_alpha_c(capacity):
+    alphas = capacity["alphas"]
+    for n in (200, 100):
+        overlaps = capacity["mean_overlap"][key("hebb", n, 0)]
+        for alpha, overlap in zip(alphas, overlaps, strict=True):
+            if alpha <= 0.1:  # replica theory: m >= 0.998
+                assert overlap >= 0.99, (n, alpha, overlap)
+            if alpha >= 0.3:  # no retrieval state: spurious overlaps ~ 0.4-0.5
+                assert overlap <= 0.7, (n, alpha, overlap)
+        # finite N smears the transition upwards from 0.138
+        assert 0.12 <= capacity["alpha_overlap_below_0.9"][key("hebb", n, 0)] <= 0.22
+
+
+def test_storkey_stores_about_n_over_sqrt_2_ln_n(capacity):
+    alphas = capacity["alphas"]
+    for n in (200, 100):
+        limit = 1 / math.sqrt(2 * math.log(n))  # 0.307 (N = 200), 0.330 (N = 100)
+        fractions = capacity["exact_fraction"][key("storkey", n, 0)]
+        assert min(f for a, f in zip(alphas, fractions, strict=True) if a <= 0.9 * limit) == 1.0
+        assert max(fractions) == 1.0 and fractions[-1] < 1.0  # it does fill up past the limit
+        hebb = capacity["alpha_half_exact"][key("hebb", n, 0)]
+        storkey = capacity["alpha_half_exact"][key("storkey", n, 0)] or alphas[-1]
+        assert storkey > 2 * hebb
+
+
+def test_pseudo_inverse_stores_every_pattern_exactly_and_its_basins_shrink(capacity):
+    for n in (200, 100):
+        assert set(capacity["exact_fraction"][key("pseudo_inverse", n, 0)]) == {1.0}
+        noisy = dict(
+            zip(
+                capacity["alphas"],
+                capacity["exact_fraction"][key("pseudo_inverse", n, 0.1)],
+                strict=True,
+            )
+        )
+        assert min(v for a, v in noisy.items() if a <= 0.25) >= 0.95
+        assert noisy[0.4] < 0.7
+
+
+def test_a_noisy_cue_is_never_recalled_exactly_unless_its_pattern_is_a_fixed_point(capacity):
+    # exact recall from a noisy cue ends at the pattern, so the pattern is a fixed point,
+    # so it is also recalled from itself: per load, exact(noisy) <= exact(clean) exactly
+    for rule in ("hebb", "storkey", "pseudo_inverse"):
+        for n in (200, 100):
+            clean = capacity["exact_fraction"][key(rule, n, 0)]
+            noisy = capacity["exact_fraction"][key(rule, n, 0.1)]
+            assert all(b <= a + 1e-12 for a, b in zip(clean, noisy, strict=True)), (rule, n)
+
+
+# --------------------------------------------------------------------------- dense-capacity
+
+
+def test_dense_capacity_grows_like_n_to_the_n_minus_1(dense):
+    per_degree = dense["per_degree"]
+    for degree, row in per_degree.items():
+        # at the theory capacity most patterns are fixed points (no-error criterion)
+        assert 0.6 <= row["exact_fraction_at_theory_capacity"] <= 1.0, degree
+        assert 1.0 <= row["measured_over_theory"] <= 3.0, degree
+        fractions = row["exact_fraction"]
+        assert all(b <= a + 0.1 for a, b in itertools.pairwise(fractions)), degree
+    for measured, theory in zip(
+        dense["measured_growth_per_degree"], dense["theory_growth_per_degree"], strict=True
+    ):
+        # each order multiplies the capacity by about N / (2n - 1): 10.7 then 6.4 at N = 32
+        assert theory / 1.5 <= measured <= theory * 1.5
+
+
+# --------------------------------------------------------------------------- hopfield-images
+
+
+def test_modern_retrieval_finds_the_right_image_among_1000(images):
+    assert images["stored"][-1] == 1000
+    assert images["modern_identified_at_1000_masked"] >= 0.95
+    assert images["modern_identified_at_1000_noisy"] >= 0.6  # 30% of 64 pixels inverted
+    for cue in ("masked", "noisy"):
+        # the angle code beats raw grey levels, whose dot product favours saturated images
+        assert (
+            images[f"modern_identified_at_1000_{cue}"]
+            > images[f"modern_plain_dot_identified_at_1000_{cue}"] + 0.1
+        )
+
+
+def test_hebb_fails_on_correlated_images_where_random_patterns_are_fine(images):
+    stored = images["stored"][:-1]
+    at = {count: i for i, count in enumerate(stored)}
+    for cue in ("masked", "noisy"):
+        hebb = images["identified_fraction"][f"hebb {cue}"]
+        random = images["identified_fraction"][f"hebb_random_patterns {cue}"]
+        pseudo = images["identified_fraction"][f"pseudo_inverse {cue}"]
+        assert hebb[at[2]] >= 0.9 and random[at[2]] >= 0.9
+        # 5 digits: far below 0.138 N ~ 9 for random patterns, yet Hebb loses them
+        assert hebb[at[5]] <= 0.5 and random[at[5]] >= 0.85
+        assert images[f"hebb_images_first_load_below_half_{cue}"] == 5
+        # the pseudo-inverse rule copes with correlations
+        assert pseudo[at[5]] >= hebb[at[5]] + 0.3
+        assert pseudo[at[10]] >= hebb[at[10]] + 0.3
