@@ -17,7 +17,13 @@ from typing import Any
 from hebbian import __version__
 from hebbian.runs import CONFIG_FILE, SUMMARY_FILE, atomic_write_text, read_json, read_metrics
 
-__all__ = ["format_number", "tour_results_markdown", "write_run_report", "write_tour_report"]
+__all__ = [
+    "flatten_results",
+    "format_number",
+    "tour_results_markdown",
+    "write_run_report",
+    "write_tour_report",
+]
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 70rem; margin: 2rem auto; padding: 0 1rem;
@@ -40,7 +46,7 @@ def format_number(value: Any) -> str:
     >>> format_number(0.1234567), format_number(3), format_number([0.5, 2.0])
     ('0.12346', '3', '0.5, 2')
     """
-    if isinstance(value, bool):
+    if isinstance(value, bool) or value is None:
         return str(value).lower()
     if isinstance(value, float):
         return f"{value:.5g}"
@@ -56,11 +62,27 @@ def _setting_text(value: Any) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
+def flatten_results(results: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Flatten nested result mappings into ``{"outer.inner": value}``, in order.
+
+    >>> flatten_results({"a": 1, "b": {"x": [1, 2], "y": {"z": None}}})
+    {'a': 1, 'b.x': [1, 2], 'b.y.z': None}
+    """
+    flat: dict[str, Any] = {}
+    for key, value in results.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(flatten_results(value, prefix=f"{name}."))
+        else:
+            flat[name] = value
+    return flat
+
+
 def _results_table(results: Mapping[str, Any]) -> str:
     rows = "".join(
         f"<tr><td><code>{html.escape(k)}</code></td>"
         f'<td class="num">{html.escape(format_number(v))}</td></tr>'
-        for k, v in results.items()
+        for k, v in flatten_results(results).items()
     )
     return f"<table><tr><th>result</th><th>value</th></tr>{rows}</table>"
 
@@ -159,7 +181,7 @@ def tour_results_markdown(sections: Mapping[str, Sequence[Path]], command: str) 
     for topic, folders in sections.items():
         for folder in folders:
             summary = read_json(Path(folder) / SUMMARY_FILE)
-            for key, value in summary["results"].items():
+            for key, value in flatten_results(summary["results"]).items():
                 lines.append(
                     f"| {topic} | `{summary['recipe']}` | `{key}` | {format_number(value)} |"
                 )
