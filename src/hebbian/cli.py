@@ -13,6 +13,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import torch
+
 from hebbian import __version__
 from hebbian.experiments import RECIPES, get_recipe
 from hebbian.experiments.base import build_config, config_fields, execute, resolve_device
@@ -89,13 +91,25 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run every recipe with small settings on embedded data and write "
         "OUT/index.html (one section per model) and OUT/RESULTS.md (every number reported).",
     )
-    _add_common(tour)
+    # the tour's tensors are small: one thread beats the thread pool's hand-offs
+    _add_common(tour, default_threads=1)
     tour.add_argument("--out", type=Path, default=Path("runs/tour"), help="default: runs/tour")
     return parser
 
 
-def _add_common(parser: argparse.ArgumentParser) -> None:
+def _add_common(parser: argparse.ArgumentParser, *, default_threads: int | None = None) -> None:
     parser.add_argument("--device", default="cpu", help="cpu or cuda (default: cpu)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=default_threads,
+        help="CPU threads for torch "
+        + (
+            "(default: torch's choice)"
+            if default_threads is None
+            else f"(default: {default_threads})"
+        ),
+    )
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     parser.add_argument(
         "--data-dir",
@@ -181,6 +195,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        threads = getattr(args, "threads", None)
+        if threads is not None:
+            if threads < 1:
+                raise ValueError(f"--threads must be at least 1, got {threads}")
+            torch.set_num_threads(threads)
         if args.command == "list":
             _cmd_list()
         elif args.command == "run":
