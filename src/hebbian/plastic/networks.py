@@ -1,0 +1,906 @@
+r"""Plastic networks trained by backpropagation across episodes, and their baselines.
+
+* :class:`PlasticRecurrentCell`: the fully recurrent plastic network of Miconi, Clune &
+  Stanley (ICML 2018, eq. 1),
+
+  .. math::
+
+      x(t) = \tanh\!\big(u(t) + (W + \alpha \odot \mathrm{Hebb}(t-1))\, x(t-1)\big),
+
+  where :math:`u(t)` is the external drive, followed by the trace update of
+  :class:`~hebbian.plastic.traces.TraceRule` with pre-synaptic :math:`x(t-1)` and
+  post-synaptic :math:`x(t)`. The modulated rules compute their neuromodulator from the
+  new activity, :math:`M(t) = \tanh(w_M \cdot x(t) + b_M)` (Backpropamine, Miconi et al.
+  ICLR 2019).
+* :class:`PlasticLinear`: a feed-forward plastic layer, :math:`y = (W + \alpha \odot
+  \mathrm{Hebb})\, x + b`, whose trace the caller updates with
+  :meth:`PlasticLinear.plasticity_step` (e.g. with the true label as post-synaptic
+  activity, for one-shot learning).
+* :class:`RecurrentCell` (non-plastic, same size) and :class:`LSTMNetwork`: baselines.
+* :class:`RecurrentNetwork`: an input projection, a recurrent cell and a linear readout.
+
+Weights are ``(N_post, N_pre)`` as everywhere in the library, so the paper's
+:math:`w_{ij}` (from :math:`i` to :math:`j`) is ``weight[j, i]``. Every module takes a
+``torch.Generator`` for its initial weights and never touches the global seed. Step
+methods take an explicit state (``None`` starts new episodes with zero traces) and
+return the new one; ``run`` processes a whole ``(T, B, ...)`` sequence.
+
+Fast path: with the ``DECAYING`` rule and new episodes, :meth:`PlasticRecurrentCell.run`
+keeps the trace in factored form (the activities of the episode, see
+:func:`~hebbian.plastic.traces.history_drive`) and backpropagates through time with a
+hand-written backward pass. Memory is then :math:`O(T B N)` instead of :math:`O(T B N^2)`,
+and with a shared :math:`\alpha` the cost per step is :math:`O(t B N)` instead of
+:math:`O(B N^2)`. It computes the same function as the step-by-step form.
+"""
+
+from __future__ import annotations
+
+import math
+from enum import Enum
+from typing import Any, NamedTuple
+
+import torch
+from torch import nn
+
+from hebbian._checks import check_floating_tensor, check_positive, check_positive_int
+from hebbian.plastic.traces import (
+    TraceRule,
+    TraceState,
+    _check_modulation,
+    _plastic_drive,
+    _update,
+    hebb_from_history,
+    initial_trace_state,
+)
+
+__all__ = [
+    "AlphaMode",
+    "LSTMNetwork",
+    "LSTMState",
+    "PlasticLinear",
+    "PlasticRecurrentCell",
+    "PlasticState",
+    "RecurrentCell",
+    "RecurrentNetwork",
+    "RecurrentState",
+    "RunMethod",
+]
+
+
+class AlphaMode(Enum):
+    """Plasticity coefficients: one per connection (the paper's) or one for the network."""
+
+    PER_CONNECTION = "per_connection"
+    SHARED = "shared"
+
+
+class RunMethod(Enum):
+    """How :meth:`PlasticRecurrentCell.run` computes a sequence.
+
+    ``DENSE`` steps the ``(B, N, N)`` traces; ``FACTORED`` keeps a decaying trace as the
+    episode's activities (``DECAYING`` rule and new episodes only); ``AUTO`` picks
+    ``FACTORED`` where it applies.
+    """
+
+    AUTO = "auto"
+    DENSE = "dense"
+    FACTORED = "factored"
+
+
+class PlasticState(NamedTuple):
+    """State of a batch of episodes of a :class:`PlasticRecurrentCell`.
+
+    Attributes
+    ----------
+    x : Tensor, shape (B, N)
+        The activity :math:`x(t)`.
+    trace : TraceState
+        The Hebbian (and eligibility) traces, ``(B, N, N)``.
+    """
+
+    x: torch.Tensor
+    trace: TraceState
+
+
+class RecurrentState(NamedTuple):
+    """State of a :class:`RecurrentCell`: the activity ``x`` (B, N)."""
+
+    x: torch.Tensor
+
+
+class LSTMState(NamedTuple):
+    """State of an :class:`LSTMNetwork`: hidden ``h`` and cell ``c``, each (B, H)."""
+
+    h: torch.Tensor
+    c: torch.Tensor
+
+
+# --------------------------------------------------------------------------------- helpers
+def _check_generator(generator: object) -> torch.Generator | None:
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise TypeError(
+            f"generator must be a torch.Generator or None, got {type(generator).__name__}"
+        )
+    return generator
+
+
+def _check_dtype(dtype: object) -> torch.dtype:
+    if dtype is None:
+        return torch.get_default_dtype()
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise TypeError(f"dtype must be a floating-point torch.dtype, got {dtype!r}")
+    return dtype
+
+
+def _draw(
+    shape: tuple[int, ...],
+    generator: torch.Generator | None,
+    device: torch.device | str | None,
+    dtype: torch.dtype,
+    *,
+    uniform: bool = False,
+) -> torch.Tensor:
+    """Standard normal (or uniform [0, 1)) numbers drawn in float64 on the generator's
+    device, then moved: one seed gives the same initial weights on every device."""
+    draw_device = generator.device if generator is not None else torch.device("cpu")
+    sample = torch.rand if uniform else torch.randn
+    values = sample(shape, generator=generator, device=draw_device, dtype=torch.float64)
+    return values.to(device=device, dtype=dtype)
+
+
+def _check_enum(name: str, value: object, kind: type[Enum]) -> Any:
+    if not isinstance(value, kind):
+        raise TypeError(f"{name} must be a {kind.__name__}, got {type(value).__name__} {value!r}")
+    return value
+
+
+def _check_state_tensor(
+    name: str, value: object, shape: tuple[int, ...], like: torch.Tensor
+) -> None:
+    tensor = check_floating_tensor(name, value, shape=shape)
+    if tensor.dtype != like.dtype or tensor.device != like.device:
+        raise TypeError(
+            f"{name} must be {like.dtype} on {like.device}, got {tensor.dtype} on {tensor.device}"
+        )
+
+
+class _InputChecks:
+    """Checks shared by the modules: inputs match the parameters' dtype and device."""
+
+    def _reference(self) -> torch.Tensor:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def _check_input(self, name: str, value: object, shape: tuple[int | None, ...]) -> torch.Tensor:
+        tensor = check_floating_tensor(name, value, shape=shape)
+        ref = self._reference()
+        if tensor.dtype != ref.dtype:
+            raise TypeError(f"{name} must have the module's dtype {ref.dtype}, got {tensor.dtype}")
+        if tensor.device != ref.device:
+            raise ValueError(
+                f"{name} must be on the module's device {ref.device}, got {tensor.device}"
+            )
+        return tensor
+
+
+# ------------------------------------------------------------------- the factored fast path
+def _decay_powers(eta: torch.Tensor, count: int, like: torch.Tensor) -> torch.Tensor:
+    """``eta (1 - eta)^a`` for ages ``a = 0 .. count-1``, shape (count,)."""
+    ages = torch.arange(count, device=like.device, dtype=like.dtype)
+    return eta * (1 - eta) ** ages
+
+
+class _FactoredDecayingRecurrence(torch.autograd.Function):
+    r"""The plastic recurrence with a decaying trace, from zero activity and zero traces.
+
+    Forward: ``x_0 = 0`` and for ``t = 1..T``
+
+    .. math::
+
+        x_t = \tanh\Big(u_t + W x_{t-1}
+              + \sum_{s=1}^{t-1} c_{t-1-s}\; x_s \odot \big(A (x_{s-1} \odot x_{t-1})\big)\Big),
+        \qquad c_a = \eta (1-\eta)^a,
+
+    the last term being :math:`(A \odot \mathrm{Hebb}(t-1))\, x_{t-1}` (a shared ``A``
+    multiplies the dot products :math:`x_{s-1} \cdot x_{t-1}` instead). Backward is
+    backpropagation through time written out, accumulating the gradient of every
+    activity in one ``(B, T+1, N)`` buffer; only the activities are stored.
+    """
+
+    @staticmethod
+    def forward(  # type: ignore[override]
+        ctx: Any,
+        drives: torch.Tensor,
+        weight: torch.Tensor,
+        alpha: torch.Tensor,
+        eta: torch.Tensor,
+    ) -> torch.Tensor:
+        steps, batch, size = drives.shape
+        history = drives.new_zeros(batch, steps + 1, size)  # x_0 .. x_T, (B, T+1, N)
+        powers = _decay_powers(eta, steps, drives)  # c_a, (T,)
+        shared = alpha.ndim == 0
+        # shared alpha: the dot products x_{s-1}.x_{t-1} of every step, kept for backward
+        scores_all = drives.new_zeros(batch, steps + 1, steps) if shared else drives.new_zeros(0)
+        for t in range(1, steps + 1):
+            query = history[:, t - 1]  # x_{t-1}, (B, N)
+            total = torch.addmm(drives[t - 1], query, weight.T)  # (B, N)
+            count = t - 1  # coincidences (x_{s-1}, x_s), s = 1 .. t-1
+            if count:
+                coeff = powers[:count].flip(0)  # oldest first, (count,)
+                pre = history[:, :count]  # (B, count, N)
+                post = history[:, 1:t]  # (B, count, N)
+                if shared:
+                    scores = torch.bmm(pre, query[:, :, None])[:, :, 0]  # (B, count)
+                    scores_all[:, t, :count] = scores
+                    mix = (alpha * coeff) * scores  # (B, count)
+                    total = total + torch.bmm(mix[:, None, :], post)[:, 0]
+                else:
+                    mixed = (pre * query[:, None, :]) @ alpha.T  # (B, count, N)
+                    total = total + torch.einsum("k,bkj->bj", coeff, post * mixed)
+            history[:, t] = torch.tanh(total)
+        ctx.save_for_backward(weight, alpha, eta, history, scores_all)
+        return history[:, 1:].transpose(0, 1).contiguous()  # (T, B, N)
+
+    @staticmethod
+    def backward(ctx: Any, grad_out: torch.Tensor) -> tuple[torch.Tensor | None, ...]:  # type: ignore[override]
+        weight, alpha, eta, history, scores_all = ctx.saved_tensors
+        batch, steps_1, size = history.shape
+        steps = steps_1 - 1
+        shared = alpha.ndim == 0
+        powers = _decay_powers(eta, steps, history)  # (T,)
+        grads = torch.zeros_like(history)  # dL/dx_0 .. dL/dx_T, filled from the end
+        grads[:, 1:] = grad_out.transpose(0, 1)
+        grad_total = history.new_zeros(batch, steps, size)  # dL/d(pre-activation), (B, T, N)
+        grad_alpha = torch.zeros_like(alpha)
+        grad_coeff = history.new_zeros(steps)  # dL/dc_a for each age a
+        for t in range(steps, 0, -1):
+            x_t = history[:, t]
+            g = grads[:, t] * (1 - x_t * x_t)  # through tanh, (B, N)
+            grad_total[:, t - 1] = g
+            query = history[:, t - 1]
+            grads[:, t - 1] += g @ weight
+            count = t - 1
+            if not count:
+                continue
+            coeff = powers[:count].flip(0)  # (count,)
+            pre = history[:, :count]  # (B, count, N)
+            post = history[:, 1:t]  # (B, count, N)
+            if shared:
+                scores = scores_all[:, t, :count]  # x_{s-1}.q, (B, count)
+                echoes = torch.bmm(post, g[:, :, None])[:, :, 0]  # x_s.g, (B, count)
+                g_scores = (alpha * coeff) * echoes  # (B, count)
+                grads[:, t - 1] += torch.bmm(g_scores[:, None, :], pre)[:, 0]  # via the query
+                # x_s as a post-synaptic activity (s >= 1), then as a pre-synaptic one
+                post_weights = (alpha * coeff) * scores  # (B, count)
+                grads[:, 1:t].addcmul_(post_weights[:, :, None], g[:, None, :])
+                grads[:, :count].addcmul_(g_scores[:, :, None], query[:, None, :])
+                grad_alpha = grad_alpha + (coeff * echoes * scores).sum()
+                g_coeff = alpha * (echoes * scores).sum(0)  # (count,)
+            else:
+                gated = pre * query[:, None, :]  # (B, count, N)
+                mixed = gated @ alpha.T  # recomputed, (B, count, N)
+                g_post = g[:, None, :] * post  # (B, count, N)
+                g_coeff = (g_post * mixed).sum((0, 2))  # (count,)
+                grads[:, 1:t].addcmul_(coeff[None, :, None] * g[:, None, :], mixed)
+                g_mixed = g_post.mul_(coeff[None, :, None])  # (B, count, N)
+                g_gated = g_mixed @ alpha  # (B, count, N)
+                grad_alpha = grad_alpha + g_mixed.reshape(-1, size).T @ gated.reshape(-1, size)
+                grads[:, :count].addcmul_(g_gated, query[:, None, :])
+                grads[:, t - 1] += (g_gated * pre).sum(1)
+            grad_coeff[:count] += g_coeff.flip(0)  # index i of g_coeff has age count-1-i
+        grad_weight = grad_total.reshape(-1, size).T @ history[:, :steps].reshape(-1, size)
+        ages = torch.arange(steps, device=history.device, dtype=history.dtype)
+        # d/d eta of eta (1-eta)^a = (1-eta)^a - a eta (1-eta)^(a-1)
+        d_coeff = (1 - eta) ** ages - torch.where(
+            ages > 0, ages * eta * (1 - eta) ** (ages - 1).clamp_min(0), torch.zeros_like(ages)
+        )
+        grad_eta = (grad_coeff * d_coeff).sum()
+        needs = ctx.needs_input_grad
+        return (
+            grad_total.transpose(0, 1) if needs[0] else None,
+            grad_weight if needs[1] else None,
+            grad_alpha if needs[2] else None,
+            grad_eta.reshape(eta.shape) if needs[3] else None,
+        )
+
+
+# ---------------------------------------------------------------------- recurrent plastic
+class PlasticRecurrentCell(_InputChecks, nn.Module):
+    r"""A fully recurrent network of ``size`` tanh neurons with plastic connections.
+
+    One step (Miconi et al. 2018, eq. 1; Miconi et al. 2019 for the modulated rules):
+
+    .. math::
+
+        x(t) &= \tanh\big(u(t) + (W + \alpha \odot \mathrm{Hebb}(t-1))\, x(t-1)\big)\\
+        M(t) &= \tanh(w_M \cdot x(t) + b_M) \quad \text{(modulated rules only)}\\
+        \mathrm{Hebb}(t) &= \mathrm{rule}(\mathrm{Hebb}(t-1), x(t-1), x(t), \eta, M(t))
+
+    Parameters
+    ----------
+    size : int
+        Number of neurons :math:`N`.
+    rule : TraceRule, default DECAYING
+        The trace update (:mod:`hebbian.plastic.traces`).
+    alpha_mode : AlphaMode, default PER_CONNECTION
+        One :math:`\alpha_{ji}` per connection, or one shared :math:`\alpha`.
+    eta : float, default 0.01
+        Initial plasticity rate :math:`\eta` (learned; unused by ``MODULATED``).
+    weight_std : float, default 0.01
+        Standard deviation of the Gaussian initial :math:`W`.
+    alpha_init : float, default 0.01
+        Initial :math:`\alpha`: per connection, uniform in ``[0, alpha_init)``; shared,
+        exactly ``alpha_init``.
+    bound : float, default 1.0
+        Clipping bound of the clipped and modulated rules.
+    modulator_std : float, optional
+        Standard deviation of the Gaussian initial :math:`w_M` (modulated rules only);
+        default :math:`1/\sqrt{N}`. A small value starts :math:`M(t)` near 0, so that
+        the traces do not reach the clipping bound, where they pass no gradient.
+    generator : torch.Generator, optional
+        Source of the initial weights.
+    device, dtype :
+        Where the parameters live.
+
+    Attributes
+    ----------
+    weight : Parameter, shape (N, N)
+    alpha : Parameter, shape (N, N) or ()
+    eta : Parameter, shape ()
+    modulator_weight : Parameter, shape (1, N), and modulator_bias, shape (1,)
+        The neuromodulator head :math:`(w_M, b_M)`, only for the modulated rules.
+
+    Examples
+    --------
+    >>> cell = PlasticRecurrentCell(4, generator=torch.Generator().manual_seed(0))
+    >>> x, state = cell(torch.randn(2, 4, generator=torch.Generator().manual_seed(1)))
+    >>> tuple(x.shape), tuple(state.trace.hebb.shape)
+    ((2, 4), (2, 4, 4))
+    >>> xs, final = cell.run(torch.zeros(5, 2, 4))
+    >>> tuple(xs.shape)
+    (5, 2, 4)
+    """
+
+    def __init__(
+        self,
+        size: int,
+        *,
+        rule: TraceRule = TraceRule.DECAYING,
+        alpha_mode: AlphaMode = AlphaMode.PER_CONNECTION,
+        eta: float = 0.01,
+        weight_std: float = 0.01,
+        alpha_init: float = 0.01,
+        bound: float = 1.0,
+        modulator_std: float | None = None,
+        generator: torch.Generator | None = None,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
+    ) -> None:
+        super().__init__()
+        self.size = check_positive_int("size", size)
+        self.rule: TraceRule = _check_enum("rule", rule, TraceRule)
+        self.alpha_mode: AlphaMode = _check_enum("alpha_mode", alpha_mode, AlphaMode)
+        eta = check_positive("eta", eta, allow_zero=True)
+        weight_std = check_positive("weight_std", weight_std, allow_zero=True)
+        alpha_init = check_positive("alpha_init", alpha_init, allow_zero=True)
+        self.bound = check_positive("bound", bound)
+        scale = 1.0 / math.sqrt(size) if modulator_std is None else modulator_std
+        scale = check_positive("modulator_std", scale, allow_zero=True)
+        generator = _check_generator(generator)
+        dtype = _check_dtype(dtype)
+        self.weight = nn.Parameter(_draw((size, size), generator, device, dtype) * weight_std)
+        if alpha_mode is AlphaMode.PER_CONNECTION:
+            alpha = _draw((size, size), generator, device, dtype, uniform=True) * alpha_init
+        else:
+            alpha = torch.tensor(alpha_init, device=device, dtype=dtype)
+        self.alpha = nn.Parameter(alpha)
+        self.eta = nn.Parameter(torch.tensor(eta, device=device, dtype=dtype))
+        if self.rule.modulated:
+            self.modulator_weight = nn.Parameter(_draw((1, size), generator, device, dtype) * scale)
+            self.modulator_bias = nn.Parameter(torch.zeros(1, device=device, dtype=dtype))
+
+    def _reference(self) -> torch.Tensor:
+        return self.weight
+
+    def extra_repr(self) -> str:
+        return f"size={self.size}, rule={self.rule.name}, alpha_mode={self.alpha_mode.name}"
+
+    def initial_state(self, batch: int) -> PlasticState:
+        """Zero activity and zero traces for ``batch`` new episodes."""
+        check_positive_int("batch", batch)
+        w = self.weight
+        x = torch.zeros(batch, self.size, device=w.device, dtype=w.dtype)
+        trace = initial_trace_state(
+            self.rule, batch, self.size, self.size, device=w.device, dtype=w.dtype
+        )
+        return PlasticState(x, trace)
+
+    def _check_state(self, state: object, batch: int) -> PlasticState:
+        if not isinstance(state, PlasticState):
+            raise TypeError(f"state must be a PlasticState or None, got {type(state).__name__}")
+        n = self.size
+        _check_state_tensor("state.x", state.x, (batch, n), self.weight)
+        _check_state_tensor("state.trace.hebb", state.trace.hebb, (batch, n, n), self.weight)
+        if self.rule is TraceRule.RETROACTIVE:
+            _check_state_tensor(
+                "state.trace.eligibility", state.trace.eligibility, (batch, n, n), self.weight
+            )
+        return state
+
+    def modulation(self, x: torch.Tensor) -> torch.Tensor:
+        r"""The neuromodulator :math:`M(t) = \tanh(w_M \cdot x(t) + b_M)`, shape (B, 1)."""
+        if not self.rule.modulated:
+            raise ValueError(f"rule {self.rule.name} has no neuromodulator")
+        x = self._check_input("x", x, (None, self.size))
+        return torch.tanh(x @ self.modulator_weight.T + self.modulator_bias)
+
+    def _step(self, drive: torch.Tensor, state: PlasticState) -> tuple[torch.Tensor, PlasticState]:
+        pre = state.x
+        x = torch.tanh(drive + _plastic_drive(self.weight, self.alpha, state.trace.hebb, pre))
+        m = None
+        if self.rule.modulated:
+            m = torch.tanh(x @ self.modulator_weight.T + self.modulator_bias)  # (B, 1)
+        trace = _update(self.rule, state.trace, pre, x, self.eta, m, self.bound)
+        return x, PlasticState(x, trace)
+
+    def forward(
+        self, drive: torch.Tensor, state: PlasticState | None = None
+    ) -> tuple[torch.Tensor, PlasticState]:
+        """One step: the new activity (B, N) and the new state.
+
+        ``drive`` (B, N) is the external input :math:`u(t)`; ``state=None`` starts new
+        episodes (zero activity, zero traces).
+        """
+        drive = self._check_input("drive", drive, (None, self.size))
+        batch = drive.shape[0]
+        state = self.initial_state(batch) if state is None else self._check_state(state, batch)
+        return self._step(drive, state)
+
+    def _use_factored(self, drives: object, state: object, method: object) -> bool:
+        drives = self._check_input("drives", drives, (None, None, self.size))
+        method = _check_enum("method", method, RunMethod)
+        if drives.shape[0] == 0:
+            raise ValueError("drives must hold at least one step, got T = 0")
+        factored_ok = self.rule is TraceRule.DECAYING and state is None
+        if method is RunMethod.FACTORED and not factored_ok:
+            raise ValueError(
+                "method FACTORED needs rule DECAYING and state=None (new episodes), got "
+                f"rule {self.rule.name} and a {'given' if state is not None else 'new'} state"
+            )
+        return factored_ok and method is not RunMethod.DENSE
+
+    def _run_dense(
+        self, drives: torch.Tensor, state: PlasticState | None
+    ) -> tuple[torch.Tensor, PlasticState]:
+        steps, batch, _ = drives.shape
+        state = self.initial_state(batch) if state is None else self._check_state(state, batch)
+        outputs = []
+        for t in range(steps):
+            x, state = self._step(drives[t], state)
+            outputs.append(x)
+        return torch.stack(outputs), state
+
+    def run(
+        self,
+        drives: torch.Tensor,
+        state: PlasticState | None = None,
+        *,
+        method: RunMethod = RunMethod.AUTO,
+    ) -> tuple[torch.Tensor, PlasticState]:
+        """Run ``T`` steps: activities (T, B, N) and the final state.
+
+        ``drives`` is ``(T, B, N)``. ``method`` chooses the algorithm (:class:`RunMethod`);
+        both give the same numbers up to rounding. The ``FACTORED`` method needs the
+        ``DECAYING`` rule and ``state=None``; its final trace is then rebuilt from the
+        activities (a ``(B, N, N)`` product): use :meth:`run_activity` when only the
+        activities are needed.
+        """
+        if not self._use_factored(drives, state, method):
+            return self._run_dense(drives, state)
+        activity = _FactoredDecayingRecurrence.apply(drives, self.weight, self.alpha, self.eta)
+        post = activity.transpose(0, 1)  # x_1 .. x_T, (B, T, N)
+        pre = torch.cat([torch.zeros_like(post[:, :1]), post[:, :-1]], dim=1)  # x_0 .. x_{T-1}
+        hebb = hebb_from_history(self.eta, pre, post)  # (B, N, N)
+        return activity, PlasticState(activity[-1], TraceState(hebb))
+
+    def run_activity(
+        self,
+        drives: torch.Tensor,
+        state: PlasticState | None = None,
+        *,
+        method: RunMethod = RunMethod.AUTO,
+    ) -> torch.Tensor:
+        """The activities (T, B, N) of :meth:`run`, without building the final state.
+
+        With the ``FACTORED`` method no ``(B, N, N)`` tensor is ever made.
+        """
+        if not self._use_factored(drives, state, method):
+            return self._run_dense(drives, state)[0]
+        return _FactoredDecayingRecurrence.apply(drives, self.weight, self.alpha, self.eta)
+
+
+# ------------------------------------------------------------------------------ baselines
+class RecurrentCell(_InputChecks, nn.Module):
+    r"""The non-plastic baseline: :math:`x(t) = \tanh(u(t) + W x(t-1))`, same neurons.
+
+    Parameters
+    ----------
+    size : int
+        Number of neurons :math:`N`.
+    weight_std : float, optional
+        Standard deviation of the Gaussian initial :math:`W`; default
+        :math:`1/\sqrt{N}`.
+    generator, device, dtype :
+        As in :class:`PlasticRecurrentCell`.
+
+    Examples
+    --------
+    >>> cell = RecurrentCell(3, generator=torch.Generator().manual_seed(0))
+    >>> xs, state = cell.run(torch.ones(4, 2, 3))
+    >>> tuple(xs.shape), tuple(state.x.shape)
+    ((4, 2, 3), (2, 3))
+    """
+
+    def __init__(
+        self,
+        size: int,
+        *,
+        weight_std: float | None = None,
+        generator: torch.Generator | None = None,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
+    ) -> None:
+        super().__init__()
+        self.size = check_positive_int("size", size)
+        std = 1.0 / math.sqrt(size) if weight_std is None else weight_std
+        std = check_positive("weight_std", std, allow_zero=True)
+        dtype = _check_dtype(dtype)
+        generator = _check_generator(generator)
+        self.weight = nn.Parameter(_draw((size, size), generator, device, dtype) * std)
+
+    def _reference(self) -> torch.Tensor:
+        return self.weight
+
+    def initial_state(self, batch: int) -> RecurrentState:
+        """Zero activity for ``batch`` new episodes."""
+        check_positive_int("batch", batch)
+        w = self.weight
+        return RecurrentState(torch.zeros(batch, self.size, device=w.device, dtype=w.dtype))
+
+    def _check_state(self, state: object, batch: int) -> RecurrentState:
+        if not isinstance(state, RecurrentState):
+            raise TypeError(f"state must be a RecurrentState or None, got {type(state).__name__}")
+        _check_state_tensor("state.x", state.x, (batch, self.size), self.weight)
+        return state
+
+    def forward(
+        self, drive: torch.Tensor, state: RecurrentState | None = None
+    ) -> tuple[torch.Tensor, RecurrentState]:
+        """One step: the new activity (B, N) and the new state."""
+        drive = self._check_input("drive", drive, (None, self.size))
+        batch = drive.shape[0]
+        state = self.initial_state(batch) if state is None else self._check_state(state, batch)
+        x = torch.tanh(drive + state.x @ self.weight.T)
+        return x, RecurrentState(x)
+
+    def run(
+        self, drives: torch.Tensor, state: RecurrentState | None = None
+    ) -> tuple[torch.Tensor, RecurrentState]:
+        """Run ``T`` steps of ``drives`` (T, B, N): activities (T, B, N) and the final state."""
+        drives = self._check_input("drives", drives, (None, None, self.size))
+        steps, batch, _ = drives.shape
+        if steps == 0:
+            raise ValueError("drives must hold at least one step, got T = 0")
+        state = self.initial_state(batch) if state is None else self._check_state(state, batch)
+        x = state.x
+        outputs = []
+        for t in range(steps):
+            x = torch.tanh(drives[t] + x @ self.weight.T)
+            outputs.append(x)
+        return torch.stack(outputs), RecurrentState(x)
+
+
+def _linear_parameters(
+    in_features: int,
+    out_features: int,
+    generator: torch.Generator | None,
+    device: torch.device | str | None,
+    dtype: torch.dtype,
+) -> tuple[nn.Parameter, nn.Parameter]:
+    """PyTorch's default ``nn.Linear`` initialisation, drawn from ``generator``."""
+    bound = 1.0 / math.sqrt(in_features)
+    weight = (
+        _draw((out_features, in_features), generator, device, dtype, uniform=True) * 2 - 1
+    ) * bound
+    bias = (_draw((out_features,), generator, device, dtype, uniform=True) * 2 - 1) * bound
+    return nn.Parameter(weight), nn.Parameter(bias)
+
+
+class LSTMNetwork(_InputChecks, nn.Module):
+    """The LSTM baseline: one LSTM layer of ``hidden_size`` units and a linear readout.
+
+    Parameters
+    ----------
+    input_size, hidden_size, output_size : int
+    generator, device, dtype :
+        As in :class:`PlasticRecurrentCell`; the weights follow PyTorch's default
+        uniform initialisation, drawn from ``generator``.
+
+    Examples
+    --------
+    >>> net = LSTMNetwork(3, 8, 2, generator=torch.Generator().manual_seed(0))
+    >>> ys, state = net.run(torch.zeros(5, 4, 3))
+    >>> tuple(ys.shape), tuple(state.h.shape)
+    ((5, 4, 2), (4, 8))
+    """
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        output_size: int,
+        *,
+        generator: torch.Generator | None = None,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
+    ) -> None:
+        super().__init__()
+        self.input_size = check_positive_int("input_size", input_size)
+        self.hidden_size = check_positive_int("hidden_size", hidden_size)
+        self.output_size = check_positive_int("output_size", output_size)
+        generator = _check_generator(generator)
+        dtype = _check_dtype(dtype)
+        # built on the meta device, so that PyTorch's initialiser never draws from the
+        # global generator, then filled from ``generator``
+        self.lstm = nn.LSTM(input_size, hidden_size, device="meta", dtype=dtype)
+        self.lstm.to_empty(device=torch.device("cpu") if device is None else device)
+        bound = 1.0 / math.sqrt(hidden_size)
+        with torch.no_grad():
+            for param in self.lstm.parameters():
+                fresh = _draw(tuple(param.shape), generator, param.device, dtype, uniform=True)
+                param.copy_((fresh * 2 - 1) * bound)
+        self.readout_weight, self.readout_bias = _linear_parameters(
+            hidden_size, output_size, generator, device, dtype
+        )
+
+    def _reference(self) -> torch.Tensor:
+        return self.readout_weight
+
+    def initial_state(self, batch: int) -> LSTMState:
+        """Zero hidden and cell states for ``batch`` new episodes."""
+        check_positive_int("batch", batch)
+        w = self.readout_weight
+        zeros = torch.zeros(batch, self.hidden_size, device=w.device, dtype=w.dtype)
+        return LSTMState(zeros, zeros.clone())
+
+    def _check_state(self, state: object, batch: int) -> LSTMState:
+        if not isinstance(state, LSTMState):
+            raise TypeError(f"state must be an LSTMState or None, got {type(state).__name__}")
+        for name, value in zip(("h", "c"), state, strict=True):
+            _check_state_tensor(
+                f"state.{name}", value, (batch, self.hidden_size), self.readout_weight
+            )
+        return state
+
+    def run(
+        self, inputs: torch.Tensor, state: LSTMState | None = None
+    ) -> tuple[torch.Tensor, LSTMState]:
+        """Run a sequence ``inputs`` (T, B, input_size): outputs (T, B, output_size), state."""
+        inputs = self._check_input("inputs", inputs, (None, None, self.input_size))
+        if inputs.shape[0] == 0:
+            raise ValueError("inputs must hold at least one step, got T = 0")
+        batch = inputs.shape[1]
+        state = self.initial_state(batch) if state is None else self._check_state(state, batch)
+        hidden, (h, c) = self.lstm(inputs, (state.h[None], state.c[None]))  # (T, B, H)
+        outputs = hidden @ self.readout_weight.T + self.readout_bias
+        return outputs, LSTMState(h[0], c[0])
+
+    def forward(
+        self, inputs: torch.Tensor, state: LSTMState | None = None
+    ) -> tuple[torch.Tensor, LSTMState]:
+        """One step of ``inputs`` (B, input_size): outputs (B, output_size) and the state."""
+        inputs = self._check_input("inputs", inputs, (None, self.input_size))
+        outputs, state = self.run(inputs[None], state)
+        return outputs[0], state
+
+
+class RecurrentNetwork(_InputChecks, nn.Module):
+    r"""A recurrent cell between a linear input projection and a linear readout.
+
+    .. math:: u(t) = W_{in} i(t) + b_{in}, \qquad o(t) = W_{out} x(t) + b_{out}
+
+    with :math:`x(t)` the activity of ``cell`` (a :class:`PlasticRecurrentCell` or a
+    :class:`RecurrentCell`) driven by :math:`u(t)`.
+
+    Examples
+    --------
+    >>> g = torch.Generator().manual_seed(0)
+    >>> net = RecurrentNetwork(PlasticRecurrentCell(6, generator=g), 3, 2, generator=g)
+    >>> out, state = net(torch.zeros(4, 3))
+    >>> tuple(out.shape), tuple(state.trace.hebb.shape)
+    ((4, 2), (4, 6, 6))
+    """
+
+    def __init__(
+        self,
+        cell: PlasticRecurrentCell | RecurrentCell,
+        input_size: int,
+        output_size: int,
+        *,
+        generator: torch.Generator | None = None,
+    ) -> None:
+        super().__init__()
+        if not isinstance(cell, (PlasticRecurrentCell, RecurrentCell)):
+            raise TypeError(
+                f"cell must be a PlasticRecurrentCell or a RecurrentCell, got {type(cell).__name__}"
+            )
+        self.cell = cell
+        self.input_size = check_positive_int("input_size", input_size)
+        self.output_size = check_positive_int("output_size", output_size)
+        generator = _check_generator(generator)
+        device, dtype = cell.weight.device, cell.weight.dtype
+        self.input_weight, self.input_bias = _linear_parameters(
+            input_size, cell.size, generator, device, dtype
+        )
+        self.readout_weight, self.readout_bias = _linear_parameters(
+            cell.size, output_size, generator, device, dtype
+        )
+
+    def _reference(self) -> torch.Tensor:
+        return self.readout_weight
+
+    def initial_state(self, batch: int) -> PlasticState | RecurrentState:
+        """The cell's initial state for ``batch`` new episodes."""
+        return self.cell.initial_state(batch)
+
+    def forward(
+        self, inputs: torch.Tensor, state: PlasticState | RecurrentState | None = None
+    ) -> tuple[torch.Tensor, Any]:
+        """One step of ``inputs`` (B, input_size): outputs (B, output_size) and the state."""
+        inputs = self._check_input("inputs", inputs, (None, self.input_size))
+        x, state = self.cell(inputs @ self.input_weight.T + self.input_bias, state)
+        return x @ self.readout_weight.T + self.readout_bias, state
+
+    def run(
+        self, inputs: torch.Tensor, state: PlasticState | RecurrentState | None = None
+    ) -> tuple[torch.Tensor, Any]:
+        """Run ``inputs`` (T, B, input_size): outputs (T, B, output_size) and the final state."""
+        inputs = self._check_input("inputs", inputs, (None, None, self.input_size))
+        activity, state = self.cell.run(inputs @ self.input_weight.T + self.input_bias, state)
+        return activity @ self.readout_weight.T + self.readout_bias, state
+
+
+# ---------------------------------------------------------------------------- feed-forward
+class PlasticLinear(_InputChecks, nn.Module):
+    r"""A feed-forward layer with plastic connections (Miconi et al. 2018, section 4.2).
+
+    .. math:: y = (W + \alpha \odot \mathrm{Hebb})\, x + b
+
+    Reading (:meth:`forward`) leaves the trace alone; :meth:`plasticity_step` applies the
+    layer's rule to the coincidences of a given pre- and post-synaptic activity, e.g.
+    the features of a labelled example and its one-hot label.
+
+    Parameters
+    ----------
+    in_features, out_features : int
+    rule : TraceRule, default DECAYING
+    alpha_mode : AlphaMode, default PER_CONNECTION
+    eta : float, default 0.01
+        Initial (learned) plasticity rate.
+    bias : bool, default True
+    weight_std : float, optional
+        Standard deviation of the Gaussian initial :math:`W`; default
+        :math:`1/\sqrt{\text{in\_features}}`.
+    alpha_init, bound, generator, device, dtype :
+        As in :class:`PlasticRecurrentCell`.
+
+    Examples
+    --------
+    >>> layer = PlasticLinear(3, 2, weight_std=0.0, alpha_init=1.0, bias=False, eta=0.5,
+    ...                       alpha_mode=AlphaMode.SHARED)
+    >>> x = torch.tensor([[1.0, 0.0, 0.0]])
+    >>> state = layer.plasticity_step(x, torch.tensor([[0.0, 1.0]]))  # Hebb = 0.5 y x^T
+    >>> layer(x, state)
+    tensor([[0.0000, 0.5000]], grad_fn=<AddBackward0>)
+    """
+
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        *,
+        rule: TraceRule = TraceRule.DECAYING,
+        alpha_mode: AlphaMode = AlphaMode.PER_CONNECTION,
+        eta: float = 0.01,
+        bias: bool = True,
+        weight_std: float | None = None,
+        alpha_init: float = 0.01,
+        bound: float = 1.0,
+        generator: torch.Generator | None = None,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
+    ) -> None:
+        super().__init__()
+        self.in_features = check_positive_int("in_features", in_features)
+        self.out_features = check_positive_int("out_features", out_features)
+        self.rule: TraceRule = _check_enum("rule", rule, TraceRule)
+        self.alpha_mode: AlphaMode = _check_enum("alpha_mode", alpha_mode, AlphaMode)
+        if not isinstance(bias, bool):
+            raise TypeError(f"bias must be a bool, got {type(bias).__name__} {bias!r}")
+        eta = check_positive("eta", eta, allow_zero=True)
+        std = 1.0 / math.sqrt(in_features) if weight_std is None else weight_std
+        std = check_positive("weight_std", std, allow_zero=True)
+        alpha_init = check_positive("alpha_init", alpha_init, allow_zero=True)
+        self.bound = check_positive("bound", bound)
+        generator = _check_generator(generator)
+        dtype = _check_dtype(dtype)
+        shape = (out_features, in_features)
+        self.weight = nn.Parameter(_draw(shape, generator, device, dtype) * std)
+        if alpha_mode is AlphaMode.PER_CONNECTION:
+            alpha = _draw(shape, generator, device, dtype, uniform=True) * alpha_init
+        else:
+            alpha = torch.tensor(alpha_init, device=device, dtype=dtype)
+        self.alpha = nn.Parameter(alpha)
+        self.eta = nn.Parameter(torch.tensor(eta, device=device, dtype=dtype))
+        self.bias = (
+            nn.Parameter(torch.zeros(out_features, device=device, dtype=dtype)) if bias else None
+        )
+
+    def _reference(self) -> torch.Tensor:
+        return self.weight
+
+    def extra_repr(self) -> str:
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, "
+            f"rule={self.rule.name}, alpha_mode={self.alpha_mode.name}"
+        )
+
+    def initial_state(self, batch: int) -> TraceState:
+        """Zero traces for ``batch`` new episodes."""
+        check_positive_int("batch", batch)
+        w = self.weight
+        return initial_trace_state(
+            self.rule, batch, self.out_features, self.in_features, device=w.device, dtype=w.dtype
+        )
+
+    def _check_state(self, state: object, batch: int) -> TraceState:
+        if not isinstance(state, TraceState):
+            raise TypeError(f"state must be a TraceState or None, got {type(state).__name__}")
+        shape = (batch, self.out_features, self.in_features)
+        _check_state_tensor("state.hebb", state.hebb, shape, self.weight)
+        if self.rule is TraceRule.RETROACTIVE:
+            _check_state_tensor("state.eligibility", state.eligibility, shape, self.weight)
+        return state
+
+    def forward(self, x: torch.Tensor, state: TraceState | None = None) -> torch.Tensor:
+        """The outputs (B, out_features) for inputs ``x`` (B, in_features) and traces ``state``."""
+        x = self._check_input("x", x, (None, self.in_features))
+        if state is None:
+            y = x @ self.weight.T
+        else:
+            y = _plastic_drive(
+                self.weight, self.alpha, self._check_state(state, x.shape[0]).hebb, x
+            )
+        return y if self.bias is None else y + self.bias
+
+    def plasticity_step(
+        self,
+        pre: torch.Tensor,
+        post: torch.Tensor,
+        state: TraceState | None = None,
+        modulation: torch.Tensor | None = None,
+    ) -> TraceState:
+        """Update the traces with the coincidences of ``pre`` (B, in) and ``post`` (B, out).
+
+        ``modulation`` (B,), (B, 1) or (B, out) is required by the modulated rules.
+        """
+        pre = self._check_input("pre", pre, (None, self.in_features))
+        batch = pre.shape[0]
+        post = self._check_input("post", post, (batch, self.out_features))
+        state = self.initial_state(batch) if state is None else self._check_state(state, batch)
+        if self.rule.modulated:
+            if modulation is None:
+                raise ValueError(f"rule {self.rule.name} needs a modulation tensor, got None")
+            modulation = _check_modulation(modulation, post)
+        elif modulation is not None:
+            raise ValueError(f"rule {self.rule.name} takes no modulation; pass modulation=None")
+        return _update(self.rule, state, pre, post, self.eta, modulation, self.bound)

@@ -1,0 +1,562 @@
+r"""Episode generators for the tasks of the differentiable-plasticity papers.
+
+* :class:`PatternTask`: binary pattern memorisation and completion (Miconi, Clune &
+  Stanley, ICML 2018, section 4.1): a few random ±1 patterns are each shown several
+  times, then one of them is shown with half its bits zeroed, and the network must
+  complete it;
+* :class:`ImageTask`: the same with images (section 4.3), an upper or lower half erased;
+* :class:`OneShotTask`: N-way K-shot classification episodes (section 4.2);
+* :class:`CueRewardTask`: cue-reward association (Miconi et al., ICLR 2019, section
+  4.1): the target cue of each episode is only revealed through rewards.
+
+Every sampler takes a ``torch.Generator``; numbers are drawn on the generator's device
+(the CPU for the recipes' ``run.generator``) and then moved to ``device``, so a seed gives
+the same episodes on every device.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import torch
+
+from hebbian._checks import (
+    check_floating_tensor,
+    check_in_range,
+    check_positive,
+    check_positive_int,
+)
+
+__all__ = [
+    "CueRewardEpisodes",
+    "CueRewardTask",
+    "ImageTask",
+    "MemorisationEpisode",
+    "OneShotEpisode",
+    "OneShotTask",
+    "PatternTask",
+    "bit_error",
+]
+
+
+def _generator_device(generator: object) -> torch.device:
+    if not isinstance(generator, torch.Generator):
+        raise TypeError(f"generator must be a torch.Generator, got {type(generator).__name__}")
+    return generator.device
+
+
+def _check_dtype(dtype: object) -> torch.dtype:
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise TypeError(f"dtype must be a floating-point torch.dtype, got {dtype!r}")
+    return dtype
+
+
+def _random_subsets(batch: int, size: int, count: int, generator: torch.Generator) -> torch.Tensor:
+    """``(batch, size)`` bool masks with exactly ``count`` True entries, uniformly placed."""
+    draw = _generator_device(generator)
+    ranks = torch.rand(batch, size, generator=generator, device=draw).argsort(dim=1).argsort(dim=1)
+    return ranks < count
+
+
+class MemorisationEpisode(NamedTuple):
+    """A batch of memorisation episodes (patterns or images).
+
+    Attributes
+    ----------
+    inputs : Tensor, shape (T, B, N + 1)
+        External input of each neuron at each step; the last neuron is a bias neuron
+        whose input is ``input_scale`` at every step.
+    target : Tensor, shape (B, N)
+        The complete item the network must produce at the last step.
+    erased : Tensor, shape (B, N), bool
+        The entries zeroed in the cue.
+    """
+
+    inputs: torch.Tensor
+    target: torch.Tensor
+    erased: torch.Tensor
+
+
+@dataclass(frozen=True)
+class _Schedule:
+    presentation_steps: int
+    gap_steps: int
+    cycles: int
+    test_steps: int
+    input_scale: float
+
+    def steps(self, items: int) -> int:
+        return self.cycles * items * (self.presentation_steps + self.gap_steps) + self.test_steps
+
+
+def _memorisation_inputs(
+    items: torch.Tensor, cue: torch.Tensor, schedule: _Schedule, generator: torch.Generator
+) -> torch.Tensor:
+    """Inputs (T, B, N + 1): each cycle shows every item in a random order, then the cue.
+
+    ``items`` is (B, P, N) and ``cue`` (B, N), both on the draw device.
+    """
+    batch, count, size = items.shape
+    draw = items.device
+    steps = schedule.steps(count)
+    inputs = items.new_zeros(steps, batch, size + 1)
+    inputs[:, :, size] = 1.0  # the bias neuron
+    block = schedule.presentation_steps + schedule.gap_steps
+    rows = torch.arange(batch, device=draw)
+    t = 0
+    for _ in range(schedule.cycles):
+        order = torch.rand(batch, count, generator=generator, device=draw).argsort(dim=1)
+        for k in range(count):
+            shown = items[rows, order[:, k]]  # (B, N)
+            inputs[t : t + schedule.presentation_steps, :, :size] = shown
+            t += block
+    inputs[t:, :, :size] = cue
+    return inputs * schedule.input_scale
+
+
+@dataclass(frozen=True)
+class PatternTask:
+    r"""Binary pattern memorisation and completion (Miconi et al. 2018, section 4.1).
+
+    Each episode draws ``patterns`` balanced ±1 patterns of ``pattern_size`` bits
+    (exactly half +1 when the size is even). In each of ``cycles`` cycles every pattern
+    is shown, in a random order, for ``presentation_steps`` steps followed by
+    ``gap_steps`` steps of zero input; then one of the patterns, with
+    ``erased_fraction`` of its bits set to 0, is shown for ``test_steps`` steps. Inputs
+    are multiplied by ``input_scale``. The network has ``pattern_size + 1`` neurons
+    (one bias neuron) and must output the complete pattern at the last step.
+
+    The defaults are the paper's 1000-bit task (the authors' code: 6 steps per
+    presentation, 4 empty steps, 2 cycles, inputs scaled by 20), 106 steps an episode.
+
+    Examples
+    --------
+    >>> task = PatternTask(pattern_size=8, patterns=2, presentation_steps=1, gap_steps=1,
+    ...                    cycles=1, test_steps=2)
+    >>> episode = task.sample(3, generator=torch.Generator().manual_seed(0))
+    >>> task.steps, tuple(episode.inputs.shape), tuple(episode.target.shape)
+    (6, (6, 3, 9), (3, 8))
+    >>> episode.erased.sum(dim=1).tolist(), episode.target.sum(dim=1).tolist()
+    ([4, 4, 4], [0.0, 0.0, 0.0])
+    """
+
+    pattern_size: int = 1000
+    patterns: int = 5
+    presentation_steps: int = 6
+    gap_steps: int = 4
+    cycles: int = 2
+    test_steps: int = 6
+    input_scale: float = 20.0
+    erased_fraction: float = 0.5
+
+    def __post_init__(self) -> None:
+        check_positive_int("pattern_size", self.pattern_size, minimum=2)
+        check_positive_int("patterns", self.patterns)
+        check_positive_int("presentation_steps", self.presentation_steps)
+        check_positive_int("gap_steps", self.gap_steps, minimum=0)
+        check_positive_int("cycles", self.cycles)
+        check_positive_int("test_steps", self.test_steps)
+        check_positive("input_scale", self.input_scale)
+        check_in_range("erased_fraction", self.erased_fraction, 0.0, 1.0)
+
+    @property
+    def neurons(self) -> int:
+        """Network size: one neuron per bit and a bias neuron."""
+        return self.pattern_size + 1
+
+    @property
+    def steps(self) -> int:
+        """Steps per episode."""
+        return self._schedule.steps(self.patterns)
+
+    @property
+    def _schedule(self) -> _Schedule:
+        return _Schedule(
+            self.presentation_steps, self.gap_steps, self.cycles, self.test_steps, self.input_scale
+        )
+
+    def sample(
+        self,
+        batch: int,
+        *,
+        generator: torch.Generator,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype = torch.float32,
+    ) -> MemorisationEpisode:
+        """Draw ``batch`` episodes (see :class:`MemorisationEpisode`)."""
+        check_positive_int("batch", batch)
+        dtype = _check_dtype(dtype)
+        draw = _generator_device(generator)
+        n, p = self.pattern_size, self.patterns
+        positive = _random_subsets(batch * p, n, n // 2, generator)  # balanced patterns
+        items = torch.where(positive, 1.0, -1.0).reshape(batch, p, n)  # (B, P, N)
+        tested = torch.randint(p, (batch,), generator=generator, device=draw)
+        target = items[torch.arange(batch, device=draw), tested]  # (B, N)
+        erased = _random_subsets(batch, n, round(self.erased_fraction * n), generator)
+        cue = target.masked_fill(erased, 0.0)
+        inputs = _memorisation_inputs(items, cue, self._schedule, generator)
+        return MemorisationEpisode(
+            inputs.to(device=device, dtype=dtype),
+            target.to(device=device, dtype=dtype),
+            erased.to(device=device),
+        )
+
+
+def bit_error(
+    output: torch.Tensor, target: torch.Tensor, mask: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Fraction of bits whose sign is wrong, per episode, shape (B,).
+
+    An output of exactly 0 counts as wrong. With ``mask`` (B, N) bool, only the masked
+    bits count (e.g. the erased ones).
+
+    >>> bit_error(torch.tensor([[0.9, -0.2, 0.0, 0.5]]), torch.tensor([[1.0, 1.0, 1.0, 1.0]]))
+    tensor([0.5000])
+    """
+    output = check_floating_tensor("output", output, ndim=2)
+    target = check_floating_tensor("target", target, shape=tuple(output.shape))
+    wrong = (torch.sign(output) != target).to(output.dtype)  # (B, N)
+    if mask is None:
+        return wrong.mean(dim=1)
+    if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool or mask.shape != output.shape:
+        raise ValueError(f"mask must be a bool tensor of shape {tuple(output.shape)}")
+    weights = mask.to(output.dtype)
+    return (wrong * weights).sum(dim=1) / weights.sum(dim=1).clamp_min(1.0)
+
+
+@dataclass(frozen=True)
+class ImageTask:
+    r"""Image memorisation and half-image completion (Miconi et al. 2018, section 4.3).
+
+    Each episode shows ``images`` images (pixels mapped from [0, 1] to [-1, 1]) in the
+    schedule of :class:`PatternTask`, then one of them with its upper or lower half (at
+    random) set to 0; the network must produce the whole image at the last step.
+
+    Examples
+    --------
+    >>> task = ImageTask(images=2, presentation_steps=1, gap_steps=0, cycles=1, test_steps=1)
+    >>> pool = torch.rand(10, 4, 4, generator=torch.Generator().manual_seed(0))
+    >>> episode = task.sample(pool, 3, generator=torch.Generator().manual_seed(1))
+    >>> tuple(episode.inputs.shape), episode.erased.sum(dim=1).tolist()
+    ((3, 3, 17), [8, 8, 8])
+    """
+
+    images: int = 3
+    presentation_steps: int = 6
+    gap_steps: int = 4
+    cycles: int = 2
+    test_steps: int = 6
+    input_scale: float = 1.0
+
+    def __post_init__(self) -> None:
+        check_positive_int("images", self.images)
+        check_positive_int("presentation_steps", self.presentation_steps)
+        check_positive_int("gap_steps", self.gap_steps, minimum=0)
+        check_positive_int("cycles", self.cycles)
+        check_positive_int("test_steps", self.test_steps)
+        check_positive("input_scale", self.input_scale)
+
+    @property
+    def steps(self) -> int:
+        """Steps per episode."""
+        return self._schedule.steps(self.images)
+
+    @property
+    def _schedule(self) -> _Schedule:
+        return _Schedule(
+            self.presentation_steps, self.gap_steps, self.cycles, self.test_steps, self.input_scale
+        )
+
+    def sample(
+        self,
+        pool: torch.Tensor,
+        batch: int,
+        *,
+        generator: torch.Generator,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype = torch.float32,
+    ) -> MemorisationEpisode:
+        """Draw ``batch`` episodes from ``pool`` (M, H, W) images in [0, 1].
+
+        The images of one episode are distinct; ``target`` and ``erased`` are flattened
+        to (B, H*W).
+        """
+        pool = check_floating_tensor("pool", pool, ndim=3)
+        check_positive_int("batch", batch)
+        dtype = _check_dtype(dtype)
+        count, height, width = pool.shape
+        if count < self.images:
+            raise ValueError(f"pool must hold at least images={self.images} images, got {count}")
+        if height < 2:
+            raise ValueError(f"pool images must be at least 2 pixels high, got {height}")
+        draw = _generator_device(generator)
+        chosen = (
+            torch.rand(batch, count, generator=generator, device=draw).topk(self.images).indices
+        )
+        flat = pool.to(draw).reshape(count, height * width) * 2 - 1  # [-1, 1]
+        items = flat[chosen]  # (B, P, H*W)
+        tested = torch.randint(self.images, (batch,), generator=generator, device=draw)
+        target = items[torch.arange(batch, device=draw), tested]  # (B, H*W)
+        upper = torch.rand(batch, generator=generator, device=draw) < 0.5
+        in_upper = (torch.arange(height, device=draw) < height // 2)[:, None]  # (H, 1)
+        rows = torch.where(upper[:, None, None], in_upper, ~in_upper)  # (B, H, 1)
+        erased = rows.expand(batch, height, width).reshape(batch, height * width)
+        cue = target.masked_fill(erased, 0.0)
+        inputs = _memorisation_inputs(items, cue, self._schedule, generator)
+        return MemorisationEpisode(
+            inputs.to(device=device, dtype=dtype),
+            target.to(device=device, dtype=dtype),
+            erased.to(device=device),
+        )
+
+
+class OneShotEpisode(NamedTuple):
+    """A batch of N-way K-shot episodes.
+
+    Attributes
+    ----------
+    support : Tensor, shape (B, ways * shots, H, W)
+        The labelled examples, in a random order.
+    support_labels : Tensor, shape (B, ways * shots), int64 in [0, ways)
+    query : Tensor, shape (B, H, W)
+        One unlabelled example of one of the episode's classes (never in ``support``).
+    query_label : Tensor, shape (B,), int64
+    classes : Tensor, shape (B, ways), int64
+        The data set's class behind each episode label.
+    """
+
+    support: torch.Tensor
+    support_labels: torch.Tensor
+    query: torch.Tensor
+    query_label: torch.Tensor
+    classes: torch.Tensor
+
+
+@dataclass(frozen=True)
+class OneShotTask:
+    """N-way K-shot classification episodes (Miconi et al. 2018, section 4.2).
+
+    An episode picks ``ways`` classes among those allowed, gives them the labels
+    ``0 .. ways-1`` in a random order, shows ``shots`` labelled examples of each and asks
+    for the label of one more example of one of them.
+
+    Examples
+    --------
+    >>> images = torch.arange(40.0).reshape(20, 1, 2)
+    >>> labels = torch.arange(20) % 4  # 4 classes of 5 images
+    >>> task = OneShotTask(ways=2, shots=1)
+    >>> e = task.sample(images, labels, 8, generator=torch.Generator().manual_seed(0))
+    >>> tuple(e.support.shape), tuple(e.query.shape)
+    ((8, 2, 1, 2), (8, 1, 2))
+    >>> e.support_labels.sort(dim=1).values[0].tolist()
+    [0, 1]
+    """
+
+    ways: int = 5
+    shots: int = 1
+
+    def __post_init__(self) -> None:
+        check_positive_int("ways", self.ways, minimum=2)
+        check_positive_int("shots", self.shots)
+
+    def sample(
+        self,
+        images: torch.Tensor,
+        labels: torch.Tensor,
+        batch: int,
+        *,
+        generator: torch.Generator,
+        classes: torch.Tensor | None = None,
+    ) -> OneShotEpisode:
+        """Draw ``batch`` episodes from ``images`` (M, H, W) with ``labels`` (M,).
+
+        ``classes`` restricts the episodes to these class ids (e.g. the meta-training
+        or the meta-test classes); default all classes present in ``labels``. Each
+        class used needs at least ``shots + 1`` images. The result is on the device of
+        ``images``.
+        """
+        images = check_floating_tensor("images", images, ndim=3)
+        if not isinstance(labels, torch.Tensor) or labels.dtype != torch.int64:
+            raise TypeError("labels must be an int64 tensor")
+        if labels.shape != (images.shape[0],):
+            raise ValueError(
+                f"labels must have shape ({images.shape[0]},), got {tuple(labels.shape)}"
+            )
+        check_positive_int("batch", batch)
+        draw = _generator_device(generator)
+        cpu_labels = labels.to(draw)
+        allowed = cpu_labels.unique() if classes is None else classes.to(draw, torch.int64).unique()
+        if allowed.numel() < self.ways:
+            raise ValueError(
+                f"classes must hold at least ways={self.ways} classes, got {allowed.numel()}"
+            )
+        order = torch.argsort(cpu_labels, stable=True)  # indices grouped by class
+        counts = torch.bincount(cpu_labels, minlength=int(allowed.max()) + 1)
+        starts = torch.cumsum(counts, 0) - counts
+        if bool((counts[allowed] < self.shots + 1).any()):
+            raise ValueError(f"every class used needs at least shots + 1 = {self.shots + 1} images")
+        # the episode's classes, in the order of their labels 0 .. ways-1
+        picks = torch.rand(batch, allowed.numel(), generator=generator, device=draw)
+        episode_classes = allowed[picks.topk(self.ways, dim=1).indices]  # (B, ways)
+        query_label = torch.randint(self.ways, (batch,), generator=generator, device=draw)
+        # shots + 1 distinct images of each class (the extra one is the query's, if needed)
+        per_class = self.shots + 1
+        class_counts = counts[episode_classes][:, :, None]  # (B, ways, 1)
+        offsets = torch.floor(
+            torch.rand(batch, self.ways, per_class, generator=generator, device=draw) * class_counts
+        ).long()
+        for _ in range(100):  # resample the rare repeats
+            ordered = offsets.sort(dim=2).values
+            repeats = (ordered[:, :, 1:] == ordered[:, :, :-1]).any(dim=2)  # (B, ways)
+            if not bool(repeats.any()):
+                break
+            fresh = torch.rand(batch, self.ways, per_class, generator=generator, device=draw)
+            fresh = torch.floor(fresh * class_counts).long()
+            offsets = torch.where(repeats[:, :, None], fresh, offsets)
+        chosen = order[starts[episode_classes][:, :, None] + offsets]  # (B, ways, shots + 1)
+        rows = torch.arange(batch, device=draw)
+        support_index = chosen[:, :, : self.shots].reshape(batch, -1)  # (B, ways * shots)
+        support_labels = torch.arange(self.ways, device=draw).repeat_interleave(self.shots)
+        support_labels = support_labels.expand(batch, -1)
+        shuffle = torch.rand(batch, self.ways * self.shots, generator=generator, device=draw)
+        shuffle = shuffle.argsort(dim=1)
+        support_index = support_index.gather(1, shuffle)
+        support_labels = support_labels.gather(1, shuffle)
+        query_index = chosen[rows, query_label, self.shots]  # (B,)
+        device = images.device
+        return OneShotEpisode(
+            images[support_index.to(device)],
+            support_labels.to(device),
+            images[query_index.to(device)],
+            query_label.to(device),
+            episode_classes.to(device),
+        )
+
+
+class CueRewardEpisodes(NamedTuple):
+    """The hidden structure of a batch of cue-reward episodes.
+
+    Attributes
+    ----------
+    cues : Tensor, shape (B, cues, cue_size)
+        The episode's ±1 cues.
+    target : Tensor, shape (B,), int64
+        Which cue is rewarded.
+    pairs : Tensor, shape (B, trials, 2), int64
+        The two distinct cues shown at each trial.
+    """
+
+    cues: torch.Tensor
+    target: torch.Tensor
+    pairs: torch.Tensor
+
+
+@dataclass(frozen=True)
+class CueRewardTask:
+    r"""Cue-reward association (after Miconi et al., ICLR 2019, section 4.1).
+
+    Each episode has ``cues`` random ±1 cues of ``cue_size`` bits, one of which is the
+    target. Each of ``trials`` trials shows a random pair of distinct cues for
+    ``stimulus_steps`` steps, then a response step (the pair still shown, with a
+    prompt) at which the network answers 1 ("go": the target is in the pair) or 0
+    ("no-go"), then a feedback step carrying the reward and the answer given. Going is
+    rewarded +1 when the target is in the pair and -1 when it is not; not going gives 0.
+    The target is never shown as such: only the rewards of the trials where the network
+    went tell it which cue it is, within the episode. Answering at random earns 0 on
+    average; always answering right earns 0.5 a trial (half the pairs hold the target).
+
+    A pair is shown as the sum of its two cues, so that it does not depend on their
+    order. Input layout (``input_size = cue_size + 5``): the pair, response prompt,
+    reward, answer given (one-hot, 2), bias.
+
+    Examples
+    --------
+    >>> task = CueRewardTask(cue_size=4, cues=3, trials=2)
+    >>> e = task.sample(5, generator=torch.Generator().manual_seed(0))
+    >>> tuple(e.cues.shape), tuple(e.pairs.shape), task.input_size, task.steps_per_trial
+    ((5, 3, 4), (5, 2, 2), 9, 3)
+    >>> bool((e.pairs[:, :, 0] != e.pairs[:, :, 1]).all())
+    True
+    """
+
+    cue_size: int = 20
+    cues: int = 4
+    trials: int = 20
+    stimulus_steps: int = 1
+
+    def __post_init__(self) -> None:
+        check_positive_int("cue_size", self.cue_size)
+        check_positive_int("cues", self.cues, minimum=2)
+        check_positive_int("trials", self.trials)
+        check_positive_int("stimulus_steps", self.stimulus_steps)
+
+    @property
+    def input_size(self) -> int:
+        """Width of one input vector."""
+        return self.cue_size + 5
+
+    @property
+    def steps_per_trial(self) -> int:
+        """Stimulus steps, one response step and one feedback step."""
+        return self.stimulus_steps + 2
+
+    def sample(
+        self,
+        batch: int,
+        *,
+        generator: torch.Generator,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype = torch.float32,
+    ) -> CueRewardEpisodes:
+        """Draw ``batch`` episodes: cues, targets and the pairs of every trial."""
+        check_positive_int("batch", batch)
+        dtype = _check_dtype(dtype)
+        draw = _generator_device(generator)
+        bits = torch.rand(batch, self.cues, self.cue_size, generator=generator, device=draw)
+        cues = torch.where(bits < 0.5, 1.0, -1.0)
+        target = torch.randint(self.cues, (batch,), generator=generator, device=draw)
+        picks = torch.rand(batch, self.trials, self.cues, generator=generator, device=draw)
+        pairs = picks.topk(2, dim=2).indices  # two distinct cues in a random order
+        return CueRewardEpisodes(
+            cues.to(device=device, dtype=dtype), target.to(device), pairs.to(device)
+        )
+
+    def _blank(self, episodes: CueRewardEpisodes) -> torch.Tensor:
+        inputs = episodes.cues.new_zeros(episodes.cues.shape[0], self.input_size)
+        inputs[:, -1] = 1.0  # bias
+        return inputs
+
+    def stimulus(self, episodes: CueRewardEpisodes, trial: int) -> torch.Tensor:
+        """The input (B, input_size) of the stimulus steps of ``trial``: the pair's sum."""
+        cues = episodes.cues
+        rows = torch.arange(cues.shape[0], device=cues.device)
+        pair = episodes.pairs[:, trial]  # (B, 2)
+        inputs = self._blank(episodes)
+        inputs[:, : self.cue_size] = cues[rows, pair[:, 0]] + cues[rows, pair[:, 1]]
+        return inputs
+
+    def prompt(self, episodes: CueRewardEpisodes, trial: int) -> torch.Tensor:
+        """The input (B, input_size) of the response step of ``trial``: pair and prompt."""
+        inputs = self.stimulus(episodes, trial)
+        inputs[:, self.cue_size] = 1.0
+        return inputs
+
+    def correct_answer(self, episodes: CueRewardEpisodes, trial: int) -> torch.Tensor:
+        """1 where the target is in the pair of ``trial``, else 0, shape (B,) int64."""
+        return (episodes.pairs[:, trial] == episodes.target[:, None]).any(dim=1).long()
+
+    def feedback(
+        self, episodes: CueRewardEpisodes, trial: int, answer: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The reward (B,) for ``answer`` (B,) int64 at ``trial``, and the feedback input.
+
+        ``answer`` 1 earns +1 if the target is in the pair and -1 if not; 0 earns 0.
+        """
+        present = self.correct_answer(episodes, trial).to(episodes.cues.dtype)
+        reward = torch.where(answer == 1, 2 * present - 1, torch.zeros_like(present))
+        inputs = self._blank(episodes)
+        inputs[:, self.cue_size + 1] = reward
+        rows = torch.arange(answer.shape[0], device=answer.device)
+        inputs[rows, self.cue_size + 2 + answer] = 1.0
+        return reward, inputs
