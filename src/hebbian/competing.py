@@ -54,7 +54,6 @@ from __future__ import annotations
 
 import enum
 import math
-import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -73,6 +72,7 @@ from hebbian._checks import (
     check_positive_int,
     check_same_device,
 )
+from hebbian.estimators import _make_generator, _to_numpy
 
 __all__ = [
     "CompetingHiddenUnits",
@@ -940,31 +940,6 @@ def top_layer_epoch(
 # ---------------------------------------------------------------------------------------
 # scikit-learn estimator
 # ---------------------------------------------------------------------------------------
-
-
-def _to_numpy(X: Any) -> Any:
-    if isinstance(X, torch.Tensor):
-        return X.detach().cpu().numpy()
-    return X
-
-
-def _make_generator(random_state: Any) -> torch.Generator:
-    """A fresh CPU generator seeded from ``random_state`` (never the global seed)."""
-    generator = torch.Generator()
-    if random_state is None:
-        generator.seed()
-    elif isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
-        if not 0 <= int(random_state) < 2**63:
-            raise ValueError(f"random_state must be an int in [0, 2**63), got {random_state!r}")
-        generator.manual_seed(int(random_state))
-    elif isinstance(random_state, np.random.RandomState):
-        generator.manual_seed(int(random_state.randint(np.iinfo(np.int32).max)))
-    else:
-        raise TypeError(
-            "random_state must be None, an int or a numpy.random.RandomState, got "
-            f"{type(random_state).__name__} {random_state!r}"
-        )
-    return generator
 
 
 class CompetingHiddenUnits(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
