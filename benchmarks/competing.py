@@ -23,8 +23,12 @@ epoch in at most twice the roofline time.
 
 Usage::
 
-    nice -n 10 .venv/bin/python benchmarks/competing.py           # full: ~ a few minutes
-    nice -n 10 .venv/bin/python benchmarks/competing.py --quick   # a subset, ~30 s
+    nice -n 10 .venv/bin/python benchmarks/competing.py           # full: ~15 s here
+    nice -n 10 .venv/bin/python benchmarks/competing.py --quick   # a subset, ~5 s
+
+On a machine busy with other work, two threads stall in the thread pool on the many
+small per-batch operations (hebbian slows far more than the big products do); pass
+``--threads 1`` there, and compare runs made with the same setting.
 
 It prints a table and writes ``benchmarks/results/competing.json`` (``--quick``:
 ``competing-quick.json``) atomically.
@@ -148,7 +152,15 @@ def main() -> None:
     parser.add_argument("--hidden", type=int, default=2000)
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="torch threads (default: torch's); 1 avoids thread-pool stalls on a busy machine",
+    )
     args = parser.parse_args()
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
     rounds = args.rounds or (1 if args.quick else 3)
     numpy_batches = args.numpy_batches or (5 if args.quick else 30)
     out = args.out or RESULTS / ("competing-quick.json" if args.quick else "competing.json")
@@ -178,7 +190,9 @@ def main() -> None:
     fraction = median["roofline"] / median["hebbian"]
     results = {
         "benchmark": "one unsupervised epoch of Krotov & Hopfield's rule",
-        "command": "benchmarks/competing.py" + (" --quick" if args.quick else ""),
+        "command": "benchmarks/competing.py"
+        + (" --quick" if args.quick else "")
+        + (f" --threads {args.threads}" if args.threads is not None else ""),
         "data": f"{source}: {images.shape[0]} images of {images.shape[1]} pixels",
         "settings": {
             "hidden_units": args.hidden,

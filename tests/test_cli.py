@@ -14,7 +14,7 @@ import pytest
 from safetensors.torch import load_file
 
 from hebbian.cli import main
-from hebbian.experiments import RECIPES
+from hebbian.experiments import RECIPES, TOUR_RECIPES
 
 FAST = ["--set", "epochs=3"]
 
@@ -178,10 +178,10 @@ def tour(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_tour_writes_one_section_per_topic_and_every_number(tour: Path) -> None:
     page = (tour / "index.html").read_text()
-    for recipe in RECIPES:
+    for recipe in TOUR_RECIPES:
         assert (tour / recipe.name / "summary.json").exists()
         assert f'src="{recipe.name}/' in page
-    for topic in {recipe.topic for recipe in RECIPES}:
+    for topic in {recipe.topic for recipe in TOUR_RECIPES}:
         assert f">{topic}</h2>" in page
     results = (tour / "RESULTS.md").read_text()
     assert "`hebbian tour --seed 0 --device cpu`" in results

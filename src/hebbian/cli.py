@@ -16,7 +16,7 @@ from pathlib import Path
 import torch
 
 from hebbian import __version__
-from hebbian.experiments import RECIPES, get_recipe
+from hebbian.experiments import RECIPES, TOUR_RECIPES, get_recipe
 from hebbian.experiments.base import build_config, config_fields, execute, resolve_device
 from hebbian.report.html import tour_results_markdown, write_run_report, write_tour_report
 from hebbian.runs import RunFolderError, atomic_write_text
@@ -161,12 +161,12 @@ def run_tour(
     resolve_device(device)
     out.mkdir(parents=True, exist_ok=True)
     sections: dict[str, list[Path]] = {}
-    for index, recipe in enumerate(RECIPES, start=1):
+    for index, recipe in enumerate(TOUR_RECIPES, start=1):
         final = out / recipe.name
         scratch = out / f".{recipe.name}.partial"
         shutil.rmtree(scratch, ignore_errors=True)
         started = time.perf_counter()
-        print(f"[{index}/{len(RECIPES)}] {recipe.name}: {recipe.summary}", flush=True)
+        print(f"[{index}/{len(TOUR_RECIPES)}] {recipe.name}: {recipe.summary}", flush=True)
         config = build_config(recipe.config_type, recipe.tour)
         execute(recipe, config, scratch, seed=seed, device=device, data_dir=data_dir)
         old = out / f".{recipe.name}.old"

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from hebbian.experiments.base import Recipe, build_config, execute
+from hebbian.experiments.competing import KROTOV_DIGITS, KROTOV_FASHION
 from hebbian.experiments.hopfield import DENSE_CAPACITY, HOPFIELD_CAPACITY, HOPFIELD_IMAGES
 from hebbian.experiments.local_rules import (
     BCM_SELECTIVITY,
@@ -20,7 +21,7 @@ from hebbian.experiments.spiking import (
     TRIPLET_FREQUENCY,
 )
 
-__all__ = ["RECIPES", "Recipe", "build_config", "execute", "get_recipe"]
+__all__ = ["RECIPES", "TOUR_RECIPES", "Recipe", "build_config", "execute", "get_recipe"]
 
 RECIPES: tuple[Recipe, ...] = (
     OJA_DIGITS,
@@ -34,7 +35,11 @@ RECIPES: tuple[Recipe, ...] = (
     SONG_ABBOTT,
     HODGKIN_HUXLEY,
     TRIPLET_FREQUENCY,
+    KROTOV_DIGITS,
+    KROTOV_FASHION,
 )
+
+TOUR_RECIPES: tuple[Recipe, ...] = tuple(r for r in RECIPES if r.in_tour)
 
 
 def get_recipe(name: str) -> Recipe:

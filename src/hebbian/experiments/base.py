@@ -44,6 +44,8 @@ class Recipe:
         resuming through ``run``), saves figures and returns the final numbers.
     tour : mapping
         Overrides of the defaults used by ``hebbian tour`` (small, fast settings).
+    in_tour : bool
+        Whether ``hebbian tour`` runs it (False for recipes that need downloaded data).
     """
 
     name: str
@@ -53,6 +55,7 @@ class Recipe:
     config_type: type[Any]
     run: Callable[[Any, Run], dict[str, Any]]
     tour: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    in_tour: bool = True
 
 
 def config_fields(config_type: type) -> dict[str, type]:

@@ -497,6 +497,7 @@ KROTOV_FASHION = Recipe(
         "top_epochs": 2,
         "backprop_epochs": 2,
     },
+    in_tour=False,
 )
 
 KROTOV_DIGITS = Recipe(
