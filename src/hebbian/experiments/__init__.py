@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from hebbian.experiments.base import Recipe, build_config, execute
 from hebbian.experiments.competing import KROTOV_DIGITS, KROTOV_FASHION
 from hebbian.experiments.hopfield import DENSE_CAPACITY, HOPFIELD_CAPACITY, HOPFIELD_IMAGES
@@ -13,6 +15,12 @@ from hebbian.experiments.local_rules import (
     HEBB_RUNAWAY,
     OJA_DIGITS,
     SANGER_DIGITS,
+)
+from hebbian.experiments.plastic import (
+    NEUROMOD_CUE_REWARD,
+    PLASTIC_IMAGES,
+    PLASTIC_ONESHOT,
+    PLASTIC_PATTERNS,
 )
 from hebbian.experiments.spiking import (
     HODGKIN_HUXLEY,
@@ -37,6 +45,11 @@ RECIPES: tuple[Recipe, ...] = (
     TRIPLET_FREQUENCY,
     KROTOV_DIGITS,
     KROTOV_FASHION,
+    PLASTIC_PATTERNS,
+    # the tour shows the small pattern task only (issue 5); these run with `hebbian run`
+    replace(PLASTIC_IMAGES, in_tour=False),
+    replace(PLASTIC_ONESHOT, in_tour=False),
+    replace(NEUROMOD_CUE_REWARD, in_tour=False),
 )
 
 TOUR_RECIPES: tuple[Recipe, ...] = tuple(r for r in RECIPES if r.in_tour)
