@@ -118,6 +118,20 @@ def _check_multiple(name: str, value: int, of: str, unit: int) -> None:
         raise ValueError(f"{name} must be a multiple of {of} = {unit}, got {value}")
 
 
+def _check_schedule(config: Any) -> None:
+    """Check the training-schedule fields shared by the pattern and image configs."""
+    check_positive_int("episodes", config.episodes)
+    check_positive_int("batch_size", config.batch_size)
+    check_positive_int("episodes_per_epoch", config.episodes_per_epoch)
+    check_positive_int("test_episodes", config.test_episodes)
+    check_positive("learning_rate", config.learning_rate)
+    check_positive("eta", config.eta)
+    _check_multiple(
+        "episodes_per_epoch", config.episodes_per_epoch, "batch_size", config.batch_size
+    )
+    _check_multiple("episodes", config.episodes, "episodes_per_epoch", config.episodes_per_epoch)
+
+
 # --------------------------------------------------------------------- checkpoint helpers
 def _pack(models: dict[str, nn.Module], optimisers: dict[str, torch.optim.Optimizer]) -> dict:
     """Weights and optimiser state of every model, as a flat dict of tensors."""
@@ -268,16 +282,7 @@ class PatternsConfig:
         _parse_models(self.models, (ModelKind.PLASTIC, ModelKind.RNN, ModelKind.LSTM))
         _alpha_mode(self.alpha_mode)
         check_positive_int("lstm_hidden", self.lstm_hidden, minimum=0)
-        check_positive_int("episodes", self.episodes)
-        check_positive_int("batch_size", self.batch_size)
-        check_positive_int("episodes_per_epoch", self.episodes_per_epoch)
-        check_positive_int("test_episodes", self.test_episodes)
-        check_positive("learning_rate", self.learning_rate)
-        check_positive("eta", self.eta)
-        _check_multiple(
-            "episodes_per_epoch", self.episodes_per_epoch, "batch_size", self.batch_size
-        )
-        _check_multiple("episodes", self.episodes, "episodes_per_epoch", self.episodes_per_epoch)
+        _check_schedule(self)
 
     @property
     def task(self) -> PatternTask:
@@ -497,16 +502,7 @@ class ImagesConfig:
         _check_dataset(self.dataset)
         self.task  # noqa: B018 - the task checks its own fields
         _alpha_mode(self.alpha_mode)
-        check_positive_int("episodes", self.episodes)
-        check_positive_int("batch_size", self.batch_size)
-        check_positive_int("episodes_per_epoch", self.episodes_per_epoch)
-        check_positive_int("test_episodes", self.test_episodes)
-        check_positive("learning_rate", self.learning_rate)
-        check_positive("eta", self.eta)
-        _check_multiple(
-            "episodes_per_epoch", self.episodes_per_epoch, "batch_size", self.batch_size
-        )
-        _check_multiple("episodes", self.episodes, "episodes_per_epoch", self.episodes_per_epoch)
+        _check_schedule(self)
 
     @property
     def task(self) -> ImageTask:
