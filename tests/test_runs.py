@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from hebbian._checks import NonFiniteWeightsError, check_finite_weights
+from hebbian.report import tour_results_markdown
 from hebbian.runs import (
     CHECKPOINT_FILE,
     METRICS_FILE,
@@ -143,3 +144,19 @@ def test_training_error_leaves_the_last_good_checkpoint_intact(tmp_path: Path) -
     step, tensors = start(tmp_path / "run", resume=True).restore()
     assert step == 2
     assert torch.equal(tensors["w"], torch.full((2,), 2.0))
+
+
+def test_tour_table_lists_every_result_but_wall_times(tmp_path: Path) -> None:
+    run = start(tmp_path / "run")
+    run.finish(
+        {
+            "accuracy": 0.5,
+            "simulated_seconds": 60,  # a result, not a wall time
+            "train_wall_seconds": 12.3,
+            "curve": {"last_wall_seconds": 1.0},
+        }
+    )
+    table = tour_results_markdown({"Topic": [tmp_path / "run"]}, "hebbian tour")
+    assert "| Topic | `toy` | `accuracy` | 0.5 |" in table
+    assert "| Topic | `toy` | `simulated_seconds` | 60 |" in table
+    assert "wall" not in table

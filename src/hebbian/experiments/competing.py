@@ -277,6 +277,7 @@ def _run_krotov(config: KrotovConfig, run: Run, dataset: str) -> dict[str, Any]:
         return cache[name], cache[name + ".test"]
 
     def train_top(name: str, state: dict[str, torch.Tensor], epoch: int) -> dict[str, Any]:
+        started = time.perf_counter()
         train_h, test_h = features(name, state["weight" if name == "hebbian" else "random_weight"])
         layer = TopLayer.from_readout(state[f"{name}_top.readout"], beta=config.beta)
         rate = annealed_rate(config.top_learning_rate, epoch - 1, config.top_epochs)
@@ -288,9 +289,14 @@ def _run_krotov(config: KrotovConfig, run: Run, dataset: str) -> dict[str, Any]:
         state[f"{name}_top.readout"] = layer.readout.detach().clone()
         state.update(_adam_tensors(optimizer, f"{name}_top.adam"))
         accuracy = _accuracy(_batched(layer, test_h), test_y)
-        return {f"{name}_train_loss": train_loss, f"{name}_test_accuracy": accuracy}
+        return {
+            f"{name}_train_loss": train_loss,
+            f"{name}_test_accuracy": accuracy,
+            f"{name}_seconds": time.perf_counter() - started,
+        }
 
     def train_backprop(state: dict[str, torch.Tensor]) -> dict[str, Any]:
+        started = time.perf_counter()
         weights = [state[key].clone().requires_grad_() for key in _MLP_KEYS]
         optimizer = _adam(weights, config.backprop_learning_rate, state, "mlp.adam")
         order = torch.randperm(len(train_x), generator=g).to(device)
@@ -307,7 +313,11 @@ def _run_krotov(config: KrotovConfig, run: Run, dataset: str) -> dict[str, Any]:
         state.update({key: w.detach().clone() for key, w in zip(_MLP_KEYS, weights, strict=True)})
         state.update(_adam_tensors(optimizer, "mlp.adam"))
         accuracy = _accuracy(_batched(lambda x: _mlp_scores(weights, x), test_x), test_y)
-        return {"backprop_train_loss": total / batches, "backprop_test_accuracy": accuracy}
+        return {
+            "backprop_train_loss": total / batches,
+            "backprop_test_accuracy": accuracy,
+            "backprop_seconds": time.perf_counter() - started,
+        }
 
     def train_epoch(step: int, state: dict[str, torch.Tensor]) -> EpochResult:
         started = time.perf_counter()
@@ -339,7 +349,7 @@ def _run_krotov(config: KrotovConfig, run: Run, dataset: str) -> dict[str, Any]:
     state = run.run_epochs(config.epochs + supervised, initial, train_epoch, desc=run.recipe)
     records = run.metrics()
     _figures(run, config, state, shape, records)
-    return _results(config, state, records)
+    return _results(config, state, records, train_x.mean(dim=0))
 
 
 def _converged_fraction(norms: torch.Tensor, tolerance: float = 0.05) -> float:
@@ -352,8 +362,25 @@ def _last(records: list[dict[str, Any]], key: str) -> float:
     return float(values[-1])
 
 
+def _total_seconds(records: list[dict[str, Any]], key: str, phase: str | None = None) -> float:
+    """Sum of ``key`` over the epochs (of ``phase``, if given) that logged it."""
+    return float(sum(r[key] for r in records if key in r and phase in (None, r.get("phase"))))
+
+
+def _opposite_mean_fraction(weight: torch.Tensor, mean_image: torch.Tensor) -> float:
+    """Fraction of units whose weights point against the mean image (cosine below -0.9).
+
+    The collapse that k = 7 causes on Fashion-MNIST sends most units there.
+    """
+    cosine = torch.nn.functional.cosine_similarity(weight, mean_image[None, :], dim=1)
+    return (cosine < -0.9).double().mean().item()
+
+
 def _results(
-    config: KrotovConfig, state: dict[str, torch.Tensor], records: list[dict[str, Any]]
+    config: KrotovConfig,
+    state: dict[str, torch.Tensor],
+    records: list[dict[str, Any]],
+    mean_image: torch.Tensor,
 ) -> dict[str, Any]:
     norms = p_norms(state["weight"], config.p)
     hebbian = _last(records, "hebbian_test_accuracy")
@@ -367,9 +394,15 @@ def _results(
         "backprop_minus_hebbian_points": 100 * (backprop - hebbian),
         "median_p_norm": norms.median().item(),
         "converged_fraction": _converged_fraction(norms),
+        "opposite_mean_image_fraction": _opposite_mean_fraction(state["weight"], mean_image),
         "unsupervised_epochs": config.epochs,
         "top_epochs": config.top_epochs,
         "backprop_epochs": config.backprop_epochs,
+        # wall time of each model's training and scoring, timed on its own
+        "unsupervised_wall_seconds": _total_seconds(records, "seconds", "unsupervised"),
+        "hebbian_top_wall_seconds": _total_seconds(records, "hebbian_seconds"),
+        "random_top_wall_seconds": _total_seconds(records, "random_seconds"),
+        "backprop_wall_seconds": _total_seconds(records, "backprop_seconds"),
     }
 
 

@@ -170,8 +170,15 @@ def write_tour_report(
     return path
 
 
+_WALL_TIME_SUFFIX = "_wall_seconds"
+
+
 def tour_results_markdown(sections: Mapping[str, Sequence[Path]], command: str) -> str:
-    """A Markdown table of every number the tour reported, for ``docs/RESULTS.md``."""
+    """A Markdown table of every number the tour reported, for ``docs/RESULTS.md``.
+
+    Wall times (results named ``*_wall_seconds``) are left out: they change from run to run,
+    and the table must be reproducible.
+    """
     lines = [
         f"Produced by `{command}`.",
         "",
@@ -182,6 +189,8 @@ def tour_results_markdown(sections: Mapping[str, Sequence[Path]], command: str) 
         for folder in folders:
             summary = read_json(Path(folder) / SUMMARY_FILE)
             for key, value in flatten_results(summary["results"]).items():
+                if key.endswith(_WALL_TIME_SUFFIX):
+                    continue
                 lines.append(
                     f"| {topic} | `{summary['recipe']}` | `{key}` | {format_number(value)} |"
                 )
