@@ -189,6 +189,30 @@ def _decay_powers(eta: torch.Tensor, count: int, like: torch.Tensor) -> torch.Te
     return eta * (1 - eta) ** ages
 
 
+_DEFER_BLOCK = 16  # steps whose deferred gradient terms reach earlier blocks in one product
+
+
+def _deferred(
+    post_coef: torch.Tensor,
+    pre_coef: torch.Tensor,
+    grad_total: torch.Tensor,
+    history: torch.Tensor,
+    rows: slice,
+    first: int,
+    last: int,
+) -> torch.Tensor:
+    r"""What steps ``first..last`` owe the gradients of the activities ``x_s``, s in ``rows``.
+
+    With a shared alpha, step :math:`t` owes :math:`x_s` the term
+    ``post_coef[:, s, t] g_t + pre_coef[:, s, t] x_{t-1}``; this sums them over
+    :math:`t` in one batched product, shape ``(B, len(rows), N)``.
+    """
+    steps = slice(first, last + 1)
+    g = grad_total[:, first - 1 : last]  # g_first .. g_last, (B, k, N)
+    x = history[:, first - 1 : last]  # x_{first-1} .. x_{last-1}, (B, k, N)
+    return torch.baddbmm(torch.bmm(post_coef[:, rows, steps], g), pre_coef[:, rows, steps], x)
+
+
 class _FactoredDecayingRecurrence(torch.autograd.Function):
     r"""The plastic recurrence with a decaying trace, from zero activity and zero traces.
 
@@ -204,6 +228,14 @@ class _FactoredDecayingRecurrence(torch.autograd.Function):
     multiplies the dot products :math:`x_{s-1} \cdot x_{t-1}` instead). Backward is
     backpropagation through time written out, accumulating the gradient of every
     activity in one ``(B, T+1, N)`` buffer; only the activities are stored.
+
+    With a shared ``A``, step :math:`t` adds multiples of :math:`g_t` and of
+    :math:`x_{t-1}` to the gradient of every earlier activity. Those multiples are only
+    recorded (``(B, T+1, T+1)`` coefficients) and applied in blocks of
+    ``_DEFER_BLOCK`` steps: within a block when the gradient of :math:`x_s` is needed,
+    and to all earlier activities in one product when the block is done. Adding them at
+    every step instead would sweep the whole gradient buffer twice a step, the cost
+    that bounds large batches.
     """
 
     @staticmethod
@@ -252,7 +284,16 @@ class _FactoredDecayingRecurrence(torch.autograd.Function):
         grad_total = history.new_zeros(batch, steps, size)  # dL/d(pre-activation), (B, T, N)
         grad_alpha = torch.zeros_like(alpha)
         grad_coeff = history.new_zeros(steps)  # dL/dc_a for each age a
+        if shared:  # deferred terms: dL/dx_s += sum_t post_coef[s, t] g_t + pre_coef[s, t] x_{t-1}
+            post_coef = history.new_zeros(batch, steps + 1, steps + 1)
+            pre_coef = history.new_zeros(batch, steps + 1, steps + 1)
         for t in range(steps, 0, -1):
+            last = min((t - 1) // _DEFER_BLOCK * _DEFER_BLOCK + _DEFER_BLOCK, steps)
+            if shared and t < last:  # what the later steps of x_t's block owe it, now needed
+                owed = _deferred(
+                    post_coef, pre_coef, grad_total, history, slice(t, t + 1), t + 1, last
+                )
+                grads[:, t] += owed[:, 0]
             x_t = history[:, t]
             g = grads[:, t] * (1 - x_t * x_t)  # through tanh, (B, N)
             grad_total[:, t - 1] = g
@@ -270,9 +311,12 @@ class _FactoredDecayingRecurrence(torch.autograd.Function):
                 g_scores = (alpha * coeff) * echoes  # (B, count)
                 grads[:, t - 1] += torch.bmm(g_scores[:, None, :], pre)[:, 0]  # via the query
                 # x_s as a post-synaptic activity (s >= 1), then as a pre-synaptic one
-                post_weights = (alpha * coeff) * scores  # (B, count)
-                grads[:, 1:t].addcmul_(post_weights[:, :, None], g[:, None, :])
-                grads[:, :count].addcmul_(g_scores[:, :, None], query[:, None, :])
+                post_coef[:, 1:t, t] = (alpha * coeff) * scores  # times g_t
+                pre_coef[:, :count, t] = g_scores  # times x_{t-1}
+                if (t - 1) % _DEFER_BLOCK == 0:  # first step of a block: pay its earlier debts
+                    grads[:, :t] += _deferred(
+                        post_coef, pre_coef, grad_total, history, slice(0, t), t, last
+                    )
                 grad_alpha = grad_alpha + (coeff * echoes * scores).sum()
                 g_coeff = alpha * (echoes * scores).sum(0)  # (count,)
             else:
