@@ -235,8 +235,10 @@ class PatternsConfig:
     The defaults are the paper's 1000-bit task (5 patterns, 1001 neurons, 106 steps an
     episode, Adam at 3e-4 on one episode at a time, a per-connection alpha) for 500
     episodes. The paper's small comparison (50 bits, 2 patterns, 51 neurons, 3-step
-    presentations) is ``pattern_size=50 patterns=2 presentation_steps=3 gap_steps=2
-    test_steps=3 models=plastic,rnn,lstm``.
+    presentations) is ``pattern_size=50 patterns=2 presentation_steps=3 test_steps=3
+    models=plastic,rnn,lstm`` with either the authors' schedule for it (``cycles=1
+    gap_steps=1``, from their public code) or two cycles with 2-step gaps
+    (``gap_steps=2``), with which the plastic network learns faster here.
 
     Attributes
     ----------
