@@ -8,6 +8,14 @@ at least 5 times more episodes per second than batch size 1; the table says, for
 kind of alpha, whether it does. The straightforward dense form (one ``(B, N, N)`` trace
 stepped with autograd) is measured at batch size 1 for comparison.
 
+With one alpha per connection, batching cannot help much, and the benchmark measures why:
+the factored form multiplies ``(x_{s-1} * x_{t-1}) @ alpha.T`` for every pair of steps
+``s < t`` of *each* episode, about ``4 T (T-1) N^2`` floating-point operations per
+training episode (forward, the recomputation in backward, and two products in backward),
+with nothing shared between episodes. The same run measures the machine's matrix-multiply
+throughput on products of that shape (the roofline); the ratio of the roofline to the
+throughput reached at batch size 1 bounds what any batching could gain.
+
 Each configuration runs in its own process, so that its peak resident memory (or peak
 CUDA memory) is its own; every configuration is run ``--rounds`` times, interleaved, and
 the best round is kept, because the machine may be shared. Results are printed as a
@@ -35,6 +43,39 @@ from pathlib import Path
 RESULTS = Path(__file__).resolve().parent / "results" / "plastic.json"
 BATCH_SIZES = (1, 16, 64)
 REQUIRED_SPEEDUP = 5.0
+
+
+def per_connection_flops(steps: int, neurons: int) -> float:
+    """Floating-point operations of one factored training episode with per-connection alpha.
+
+    For each step t the forward pass multiplies a (t-1, N) block by the (N, N) alpha,
+    2 (t-1) N^2 operations; backward does three products of the same size. The O(T N^2)
+    products with W are left out (under 2% at T = 106).
+    """
+    return 4.0 * steps * (steps - 1) * neurons**2
+
+
+def _roofline(args: argparse.Namespace, steps: int, neurons: int) -> dict[str, float]:
+    """Best matrix-multiply throughput on (rows, N) @ (N, N) in float32, rows as at batch 64."""
+    import torch
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = torch.device(args.device)
+    generator = torch.Generator().manual_seed(0)
+    rows = BATCH_SIZES[-1] * steps // 2  # the mean block height of the factored products
+    a = torch.randn(rows, neurons, generator=generator).to(device)
+    b = torch.randn(neurons, neurons, generator=generator).to(device)
+    best = float("inf")
+    for _ in range(10):
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        start = time.perf_counter()
+        a @ b
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        best = min(best, time.perf_counter() - start)
+    return {"rows": rows, "gflops_per_second": 2 * rows * neurons**2 / best / 1e9}
 
 
 def _child(args: argparse.Namespace) -> None:
@@ -175,6 +216,21 @@ def main(argv: list[str] | None = None) -> int:
             f"{record['seconds_per_batch_min']:>8.3f} {_mib(record['peak_rss_bytes']):>12} "
             f"{_mib(record['rss_growth_bytes']):>10} {ratio:>9.2f}"
         )
+    from hebbian.plastic import PatternTask
+
+    task = PatternTask()
+    roofline = _roofline(args, task.steps, task.neurons)
+    flops = per_connection_flops(task.steps, task.neurons)
+    single = best[("per_connection", "factored", 1)]["episodes_per_second"]
+    reached = flops * single / 1e9
+    bound = {
+        "flops_per_episode": flops,
+        "batch_1_gflops_per_second": reached,
+        "roofline_gflops_per_second": roofline["gflops_per_second"],
+        "roofline_rows": roofline["rows"],
+        "batch_1_fraction_of_roofline": reached / roofline["gflops_per_second"],
+        "largest_possible_speedup": roofline["gflops_per_second"] / reached,
+    }
     verdicts = {
         alpha: {
             "best_speedup_over_batch_1": max(ratios[str(b)] for b in BATCH_SIZES[1:]),
@@ -189,6 +245,12 @@ def main(argv: list[str] | None = None) -> int:
             f"alpha {alpha}: batched/batch-1 speed-up {verdict['best_speedup_over_batch_1']:.2f}x, "
             f"{status} the {REQUIRED_SPEEDUP:.0f}x requirement"
         )
+    print(
+        f"per-connection alpha: {flops / 1e9:.1f} GFLOP per episode; batch 1 runs at "
+        f"{reached:.0f} GFLOP/s, {100 * bound['batch_1_fraction_of_roofline']:.0f}% of the "
+        f"measured matmul roofline ({roofline['gflops_per_second']:.0f} GFLOP/s), so no "
+        f"batching can be more than {bound['largest_possible_speedup']:.2f}x faster"
+    )
     import torch
 
     payload = {
@@ -212,6 +274,7 @@ def main(argv: list[str] | None = None) -> int:
         "results": records,
         "speedup_over_batch_1": speedups,
         "verdict": verdicts,
+        "per_connection_bound": bound,
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".plastic.", suffix=".json", dir=args.output.parent)
