@@ -72,7 +72,7 @@ from hebbian._checks import (
     check_positive_int,
     check_same_device,
 )
-from hebbian.estimators import _make_generator, _to_numpy
+from hebbian._sklearn import generator_from_random_state, to_numpy
 
 __all__ = [
     "CompetingHiddenUnits",
@@ -1046,7 +1046,7 @@ class CompetingHiddenUnits(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
 
     def _validate(self, X: Any, *, reset: bool) -> np.ndarray:
         return validate_data(
-            self, _to_numpy(X), reset=reset, dtype=[np.float64, np.float32], ensure_min_samples=1
+            self, to_numpy(X), reset=reset, dtype=[np.float64, np.float32], ensure_min_samples=1
         )
 
     def _epochs(self, X: np.ndarray, n_epochs: int, generator: torch.Generator) -> None:
@@ -1080,7 +1080,7 @@ class CompetingHiddenUnits(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         X = self._validate(X, reset=True)
         params = self._params(X.shape[0])
         self._device()
-        generator = _make_generator(self.random_state)
+        generator = generator_from_random_state(self.random_state)
         weight = initial_weights(params.hidden_units, X.shape[1], params, generator)
         self.components_ = weight.double().numpy().astype(X.dtype)
         self.n_iter_ = 0
@@ -1104,7 +1104,7 @@ class CompetingHiddenUnits(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         X = self._validate(X, reset=first)
         params = self._params(X.shape[0])
         if first:
-            generator = _make_generator(self.random_state)
+            generator = generator_from_random_state(self.random_state)
             weight = initial_weights(params.hidden_units, X.shape[1], params, generator)
             self.components_ = weight.double().numpy().astype(X.dtype)
             self.n_iter_ = 0

@@ -17,7 +17,6 @@ step.
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -32,37 +31,12 @@ from hebbian._checks import (
     check_positive,
     check_positive_int,
 )
+from hebbian._sklearn import generator_from_random_state, to_numpy
 from hebbian.rules import oja, sanger
 
 __all__ = ["OjaPCA", "SangerPCA"]
 
 _Rule = Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
-
-
-def _to_numpy(X: Any) -> Any:
-    """Turn a torch tensor into a numpy array; leave anything else to ``check_array``."""
-    if isinstance(X, torch.Tensor):
-        return X.detach().cpu().numpy()
-    return X
-
-
-def _make_generator(random_state: Any) -> torch.Generator:
-    """A fresh CPU ``torch.Generator`` seeded from ``random_state`` (never the global seed)."""
-    generator = torch.Generator()
-    if random_state is None:
-        generator.seed()
-    elif isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
-        if not 0 <= int(random_state) < 2**63:
-            raise ValueError(f"random_state must be an int in [0, 2**63), got {random_state!r}")
-        generator.manual_seed(int(random_state))
-    elif isinstance(random_state, np.random.RandomState):
-        generator.manual_seed(int(random_state.randint(np.iinfo(np.int32).max)))
-    else:
-        raise TypeError(
-            "random_state must be None, an int or a numpy.random.RandomState, got "
-            f"{type(random_state).__name__} {random_state!r}"
-        )
-    return generator
 
 
 class _HebbianPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -115,7 +89,7 @@ class _HebbianPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
 
     def _validate(self, X: Any, *, reset: bool) -> np.ndarray:
         return validate_data(
-            self, _to_numpy(X), reset=reset, dtype=[np.float64, np.float32], ensure_min_samples=1
+            self, to_numpy(X), reset=reset, dtype=[np.float64, np.float32], ensure_min_samples=1
         )
 
     def _reset(self, X: np.ndarray) -> torch.Generator:
@@ -123,7 +97,7 @@ class _HebbianPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         n_features = X.shape[1]
         n_components = self._check_params(n_features)
         self._device()
-        generator = _make_generator(self.random_state)
+        generator = generator_from_random_state(self.random_state)
         initial = torch.randn(n_components, n_features, generator=generator, dtype=torch.float64)
         self.components_ = (initial / np.sqrt(n_features)).numpy().astype(X.dtype)
         self.mean_ = np.zeros(n_features, dtype=X.dtype)
@@ -244,7 +218,7 @@ class _HebbianPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         ndarray, shape (n_samples, n_features)
         """
         check_is_fitted(self, "components_")
-        X = check_array(_to_numpy(X), dtype=[np.float64, np.float32])
+        X = check_array(to_numpy(X), dtype=[np.float64, np.float32])
         if X.shape[1] != self.n_components_:
             raise ValueError(
                 f"X must have {self.n_components_} columns (n_components), got {X.shape[1]}"
