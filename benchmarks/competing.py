@@ -41,7 +41,6 @@ import json
 import os
 import platform
 import statistics
-import tempfile
 import time
 from pathlib import Path
 
@@ -50,6 +49,7 @@ import torch
 
 from hebbian.competing import CompetingParams, competing_epoch, initial_weights, power_weights
 from hebbian.data import DatasetNotFoundError, load_dataset
+from hebbian.runs import atomic_write_text
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -128,20 +128,6 @@ def time_roofline(data: torch.Tensor, powered: torch.Tensor, batches: int, b: in
     for i in range(batches):
         torch.mm(data[i * b : (i + 1) * b], powered.T, out=out)  # (b, N) @ (N, H)
     return time.perf_counter() - start
-
-
-def atomic_write_json(path: Path, payload: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(payload, handle, indent=2)
-            handle.write("\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
 
 
 def main() -> None:
@@ -229,7 +215,7 @@ def main() -> None:
         },
         "one_batch_max_abs_difference_vs_numpy_float64": difference,
     }
-    atomic_write_json(out, results)
+    atomic_write_text(out, json.dumps(results, indent=2) + "\n")
     print(
         f"one epoch, {results['data']}, H = {args.hidden}, batch {args.batch}, "
         f"{rounds} round(s), median seconds:"

@@ -66,6 +66,7 @@ import numpy as np
 import torch
 
 from hebbian.hopfield import HopfieldNetwork, classical, hebb_weights
+from hebbian.runs import atomic_write_text
 
 DEFAULT_PEER_PYTHON = "/tmp/peer-hopfield-venv/bin/python"
 DEFAULT_OUTPUT = Path(__file__).resolve().parent / "results" / "hopfield.json"
@@ -229,21 +230,6 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
-def write_json_atomically(path: Path, payload: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(payload, handle, indent=2)
-            handle.write("\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="100 cues, one repeat")
@@ -381,7 +367,7 @@ def main(argv: list[str] | None = None) -> int:
         "headline_ratio": ratios["recall_peer_orders"],
         "identical_recall_with_same_orders": identical,
     }
-    write_json_atomically(args.output, payload)
+    atomic_write_text(args.output, json.dumps(payload, indent=2) + "\n")
     print(f"wrote {args.output}")
     return 0
 

@@ -36,7 +36,6 @@ import platform
 import resource
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -276,12 +275,9 @@ def main(argv: list[str] | None = None) -> int:
         "verdict": verdicts,
         "per_connection_bound": bound,
     }
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".plastic.", suffix=".json", dir=args.output.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(payload, handle, indent=2)
-        handle.write("\n")
-    os.replace(tmp, args.output)
+    from hebbian.runs import atomic_write_text
+
+    atomic_write_text(args.output, json.dumps(payload, indent=2) + "\n")
     print(f"\nwrote {args.output}")
     return 0
 

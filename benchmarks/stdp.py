@@ -61,6 +61,7 @@ from typing import Any
 
 import torch
 
+from hebbian.runs import atomic_write_text
 from hebbian.spiking import SongAbbottParameters, song_abbott_run, song_abbott_state
 
 DEFAULT_PEER_PYTHON = "/tmp/peer-venv/bin/python"
@@ -228,20 +229,6 @@ def run_peer(
     return result
 
 
-def write_json(path: Path, payload: dict[str, Any]) -> None:
-    """Write ``payload`` to ``path`` atomically (temporary file, then os.replace)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(payload, handle, indent=2)
-            handle.write("\n")
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 def _row(result: dict[str, Any]) -> str:
     name = result["simulator"] + (f" {result['target']}" if "target" in result else "")
     name += f" x{result.get('networks', 1)}"
@@ -338,7 +325,7 @@ def main() -> None:
         "results": results,
         "summary": summary,
     }
-    write_json(args.output, payload)
+    atomic_write_text(args.output, json.dumps(payload, indent=2) + "\n")
     print(f"wrote {args.output}")
 
 
