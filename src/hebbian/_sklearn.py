@@ -8,8 +8,9 @@ from typing import Any
 
 import numpy as np
 import torch
+from sklearn.utils.validation import validate_data
 
-__all__ = ["generator_from_random_state", "to_numpy"]
+__all__ = ["TorchInputMixin", "generator_from_random_state", "to_numpy"]
 
 
 def to_numpy(X: Any) -> Any:
@@ -41,3 +42,25 @@ def generator_from_random_state(random_state: Any) -> torch.Generator:
             f"{type(random_state).__name__} {random_state!r}"
         )
     return generator
+
+
+class TorchInputMixin:
+    """Input handling of an estimator with ``device`` and ``random_state`` parameters.
+
+    ``_validate`` accepts numpy arrays and torch tensors (float32 or float64, at least
+    one sample) and records or checks ``n_features_in_``; ``_device`` turns the
+    ``device`` parameter into a ``torch.device``, refusing what does not name one.
+    """
+
+    device: Any
+
+    def _validate(self, X: Any, *, reset: bool) -> np.ndarray:
+        return validate_data(
+            self, to_numpy(X), reset=reset, dtype=[np.float64, np.float32], ensure_min_samples=1
+        )
+
+    def _device(self) -> torch.device:
+        try:
+            return torch.device("cpu" if self.device is None else self.device)
+        except (RuntimeError, TypeError) as error:
+            raise ValueError(f"device must name a torch device, got {self.device!r}") from error

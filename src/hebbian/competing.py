@@ -61,7 +61,7 @@ from typing import Any
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from hebbian._checks import (
@@ -72,7 +72,7 @@ from hebbian._checks import (
     check_positive_int,
     check_same_device,
 )
-from hebbian._sklearn import generator_from_random_state, to_numpy
+from hebbian._sklearn import TorchInputMixin, generator_from_random_state
 
 __all__ = [
     "CompetingHiddenUnits",
@@ -942,7 +942,9 @@ def top_layer_epoch(
 # ---------------------------------------------------------------------------------------
 
 
-class CompetingHiddenUnits(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class CompetingHiddenUnits(
+    TorchInputMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+):
     r"""Krotov & Hopfield's competing hidden units as a scikit-learn transformer.
 
     ``fit`` learns the weights ``components_`` (``n_hidden x n_features``) with the
@@ -1034,20 +1036,9 @@ class CompetingHiddenUnits(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             epochs=self.n_epochs,
         )
 
-    def _device(self) -> torch.device:
-        try:
-            return torch.device("cpu" if self.device is None else self.device)
-        except (RuntimeError, TypeError) as error:
-            raise ValueError(f"device must name a torch device, got {self.device!r}") from error
-
     @property
     def _n_features_out(self) -> int:
         return int(self.components_.shape[0])
-
-    def _validate(self, X: Any, *, reset: bool) -> np.ndarray:
-        return validate_data(
-            self, to_numpy(X), reset=reset, dtype=[np.float64, np.float32], ensure_min_samples=1
-        )
 
     def _epochs(self, X: np.ndarray, n_epochs: int, generator: torch.Generator) -> None:
         params = self._params(X.shape[0])

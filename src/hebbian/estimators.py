@@ -24,14 +24,14 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils import check_array
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from hebbian._checks import (
     check_finite_weights,
     check_positive,
     check_positive_int,
 )
-from hebbian._sklearn import generator_from_random_state, to_numpy
+from hebbian._sklearn import TorchInputMixin, generator_from_random_state, to_numpy
 from hebbian.rules import oja, sanger
 
 __all__ = ["OjaPCA", "SangerPCA"]
@@ -39,7 +39,9 @@ __all__ = ["OjaPCA", "SangerPCA"]
 _Rule = Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
 
 
-class _HebbianPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class _HebbianPCA(
+    TorchInputMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+):
     """Shared fitting loop of :class:`OjaPCA` and :class:`SangerPCA`.
 
     Subclasses set ``_rule_name`` and ``_rule`` and store the hyperparameters below.
@@ -75,22 +77,11 @@ class _HebbianPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
             )
         return n_components
 
-    def _device(self) -> torch.device:
-        try:
-            return torch.device("cpu" if self.device is None else self.device)
-        except (RuntimeError, TypeError) as error:
-            raise ValueError(f"device must name a torch device, got {self.device!r}") from error
-
     @property
     def _n_features_out(self) -> int:
         return int(self.n_components_)
 
     # -- fitting ------------------------------------------------------------------
-
-    def _validate(self, X: Any, *, reset: bool) -> np.ndarray:
-        return validate_data(
-            self, to_numpy(X), reset=reset, dtype=[np.float64, np.float32], ensure_min_samples=1
-        )
 
     def _reset(self, X: np.ndarray) -> torch.Generator:
         """Set every learned attribute to its initial value, for ``n_features`` inputs."""
