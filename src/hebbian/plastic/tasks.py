@@ -86,8 +86,31 @@ class _Schedule:
     test_steps: int
     input_scale: float
 
+    def __post_init__(self) -> None:
+        check_positive_int("presentation_steps", self.presentation_steps)
+        check_positive_int("gap_steps", self.gap_steps, minimum=0)
+        check_positive_int("cycles", self.cycles)
+        check_positive_int("test_steps", self.test_steps)
+        check_positive("input_scale", self.input_scale)
+
     def steps(self, items: int) -> int:
         return self.cycles * items * (self.presentation_steps + self.gap_steps) + self.test_steps
+
+
+class _ScheduledTask:
+    """The schedule of a task that shows items, then a cue (its dataclass has the fields)."""
+
+    presentation_steps: int
+    gap_steps: int
+    cycles: int
+    test_steps: int
+    input_scale: float
+
+    @property
+    def _schedule(self) -> _Schedule:
+        return _Schedule(
+            self.presentation_steps, self.gap_steps, self.cycles, self.test_steps, self.input_scale
+        )
 
 
 def _memorisation_inputs(
@@ -116,7 +139,7 @@ def _memorisation_inputs(
 
 
 @dataclass(frozen=True)
-class PatternTask:
+class PatternTask(_ScheduledTask):
     r"""Binary pattern memorisation and completion (Miconi et al. 2018, section 4.1).
 
     Each episode draws ``patterns`` balanced ±1 patterns of ``pattern_size`` bits
@@ -153,11 +176,7 @@ class PatternTask:
     def __post_init__(self) -> None:
         check_positive_int("pattern_size", self.pattern_size, minimum=2)
         check_positive_int("patterns", self.patterns)
-        check_positive_int("presentation_steps", self.presentation_steps)
-        check_positive_int("gap_steps", self.gap_steps, minimum=0)
-        check_positive_int("cycles", self.cycles)
-        check_positive_int("test_steps", self.test_steps)
-        check_positive("input_scale", self.input_scale)
+        self._schedule  # noqa: B018 - the schedule checks its own fields
         check_in_range("erased_fraction", self.erased_fraction, 0.0, 1.0)
 
     @property
@@ -169,12 +188,6 @@ class PatternTask:
     def steps(self) -> int:
         """Steps per episode."""
         return self._schedule.steps(self.patterns)
-
-    @property
-    def _schedule(self) -> _Schedule:
-        return _Schedule(
-            self.presentation_steps, self.gap_steps, self.cycles, self.test_steps, self.input_scale
-        )
 
     def sample(
         self,
@@ -226,7 +239,7 @@ def bit_error(
 
 
 @dataclass(frozen=True)
-class ImageTask:
+class ImageTask(_ScheduledTask):
     r"""Image memorisation and half-image completion (Miconi et al. 2018, section 4.3).
 
     Each episode shows ``images`` images (pixels mapped from [0, 1] to [-1, 1]) in the
@@ -251,22 +264,12 @@ class ImageTask:
 
     def __post_init__(self) -> None:
         check_positive_int("images", self.images)
-        check_positive_int("presentation_steps", self.presentation_steps)
-        check_positive_int("gap_steps", self.gap_steps, minimum=0)
-        check_positive_int("cycles", self.cycles)
-        check_positive_int("test_steps", self.test_steps)
-        check_positive("input_scale", self.input_scale)
+        self._schedule  # noqa: B018 - the schedule checks its own fields
 
     @property
     def steps(self) -> int:
         """Steps per episode."""
         return self._schedule.steps(self.images)
-
-    @property
-    def _schedule(self) -> _Schedule:
-        return _Schedule(
-            self.presentation_steps, self.gap_steps, self.cycles, self.test_steps, self.input_scale
-        )
 
     def sample(
         self,
