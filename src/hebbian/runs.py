@@ -35,7 +35,7 @@ import json
 import math
 import os
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -306,12 +306,20 @@ class Run:
         self.figures.append({"file": path.name, "caption": caption})
         return path
 
-    def finish(self, results: Mapping[str, Any], description: str = "") -> dict[str, Any]:
-        """Write ``summary.json``: the final numbers, a description and the figures."""
+    def finish(
+        self,
+        results: Mapping[str, Any],
+        description: str = "",
+        verdicts: Sequence[Mapping[str, Any]] = (),
+    ) -> dict[str, Any]:
+        """Write ``summary.json``: the final numbers, a description, the figures and the
+        verdicts (each result against its expectation, see
+        :func:`hebbian.experiments.base.judge`)."""
         summary = {
             "recipe": self.recipe,
             "description": description,
             "results": _jsonable(dict(results)),
+            "verdicts": _jsonable(list(verdicts)),
             "figures": self.figures,
         }
         atomic_write_text(self.directory / SUMMARY_FILE, json.dumps(summary, indent=2) + "\n")

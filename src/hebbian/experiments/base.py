@@ -8,6 +8,7 @@ dataclass and an open :class:`~hebbian.runs.Run`; library code never parses argv
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
 from collections.abc import Callable, Mapping, Sequence
@@ -20,7 +21,123 @@ import torch
 from hebbian.report.html import write_run_report
 from hebbian.runs import Run
 
-__all__ = ["Recipe", "build_config", "config_fields", "execute", "resolve_device"]
+__all__ = [
+    "Expectation",
+    "Recipe",
+    "build_config",
+    "config_fields",
+    "execute",
+    "judge",
+    "resolve_device",
+]
+
+_RELATIONS = ("within", "at_least", "at_most")
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What a recipe's result should be, by theory or by the paper it reproduces.
+
+    A result ``m`` meets its expectation ``e`` with tolerance ``t`` when
+
+    - ``relation="within"``: ``|m - e| <= t``;
+    - ``relation="at_least"``: ``m >= e - t``;
+    - ``relation="at_most"``: ``m <= e + t``.
+
+    Attributes
+    ----------
+    result : str
+        The flattened result key (``"outer.inner"``, as in
+        :func:`hebbian.report.html.flatten_results`).
+    expected : float or str
+        The expected value, or the key of another result that holds it (a theory
+        value the recipe computed from its own data).
+    source : str
+        Where the expected value comes from, e.g. ``"theory: PCA by SVD"`` or
+        ``"paper: Miconi et al. 2018, Fig. 2"``.
+    tolerance : float
+        Absolute tolerance, at least 0.
+    relation : {"within", "at_least", "at_most"}
+        How the result is compared with ``expected``.
+    index : int or None
+        For a list result, the element compared.
+
+    Examples
+    --------
+    >>> rule = Expectation("accuracy", 0.9, "paper", tolerance=0.01, relation="at_least")
+    >>> judge([rule], {"accuracy": 0.895})[0]["met"]
+    True
+    """
+
+    result: str
+    expected: float | str
+    source: str
+    tolerance: float = 0.0
+    relation: str = "within"
+    index: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.relation not in _RELATIONS:
+            raise ValueError(
+                f"relation must be one of {', '.join(_RELATIONS)}, got {self.relation!r}"
+            )
+        if not self.tolerance >= 0:
+            raise ValueError(f"tolerance must be >= 0, got {self.tolerance!r}")
+
+    def meets(self, measured: float, expected: float) -> bool:
+        """Whether ``measured`` meets ``expected`` under this relation and tolerance."""
+        if self.relation == "within":
+            return abs(measured - expected) <= self.tolerance
+        if self.relation == "at_least":
+            return measured >= expected - self.tolerance
+        return measured <= expected + self.tolerance
+
+
+def _lookup(results: Mapping[str, Any], key: str, index: int | None) -> float:
+    if key not in results:
+        raise KeyError(f"expectation names result {key!r}, which the recipe did not report")
+    value = results[key]
+    if index is not None:
+        value = value[index]
+    return float(value)
+
+
+def judge(expectations: Sequence[Expectation], results: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Compare the results with their expectations: one verdict record each.
+
+    ``results`` may be nested; keys are matched after flattening. Each record holds
+    ``result`` (with ``[index]`` for a list element), ``measured``, ``expected``,
+    ``relation``, ``tolerance``, ``source`` and ``met``. A non-finite measurement
+    never meets its expectation.
+    """
+    from hebbian.report.html import flatten_results
+
+    flat = flatten_results(results)
+    verdicts = []
+    for rule in expectations:
+        measured = _lookup(flat, rule.result, rule.index)
+        expected = (
+            _lookup(flat, rule.expected, rule.index)
+            if isinstance(rule.expected, str)
+            else float(rule.expected)
+        )
+        name = rule.result if rule.index is None else f"{rule.result}[{rule.index}]"
+        verdicts.append(
+            {
+                "result": name,
+                "measured": measured,
+                "expected": expected,
+                "relation": rule.relation,
+                "tolerance": rule.tolerance,
+                "source": rule.source,
+                "met": bool(math.isfinite(measured) and rule.meets(measured, expected)),
+            }
+        )
+    return verdicts
+
+
+def _no_expectations(config: Any) -> Sequence[Expectation]:
+    return ()
 
 
 @dataclass(frozen=True)
@@ -37,8 +154,9 @@ class Recipe:
         The tour section this recipe belongs to.
     config_type : type
         A frozen dataclass whose fields (with defaults) are the recipe's settings.
-    description : str
-        A paragraph for the report: what the recipe shows and the source it follows.
+    description : str or callable
+        A paragraph for the report: what the recipe shows and the source it follows;
+        or ``description(config) -> str``, which builds it from the config actually run.
     run : callable
         ``run(config, run) -> results``: trains (logging metrics, checkpointing and
         resuming through ``run``), saves figures and returns the final numbers.
@@ -46,16 +164,25 @@ class Recipe:
         Overrides of the defaults used by ``hebbian tour`` (small, fast settings).
     in_tour : bool
         Whether ``hebbian tour`` runs it (False for recipes that need downloaded data).
+    expectations : callable
+        ``expectations(config) -> [Expectation, ...]``: what theory or the paper says the
+        headline results should be for this config; each run's page shows measured,
+        expected and a verdict for each.
     """
 
     name: str
     summary: str
     topic: str
-    description: str
+    description: str | Callable[[Any], str]
     config_type: type[Any]
     run: Callable[[Any, Run], dict[str, Any]]
     tour: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     in_tour: bool = True
+    expectations: Callable[[Any], Sequence[Expectation]] = _no_expectations
+
+    def describe(self, config: Any) -> str:
+        """The report's paragraph for ``config``."""
+        return self.description(config) if callable(self.description) else self.description
 
 
 def config_fields(config_type: type) -> dict[str, type]:
@@ -171,6 +298,7 @@ def execute(
         data_dir=data_dir,
     )
     results = recipe.run(config, run)
-    summary = run.finish(results, recipe.description)
+    verdicts = judge(recipe.expectations(config), results)
+    summary = run.finish(results, recipe.describe(config), verdicts=verdicts)
     write_run_report(run.directory)
     return summary
