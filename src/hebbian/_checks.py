@@ -8,6 +8,7 @@ These helpers keep those messages uniform.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
 
 import torch
@@ -17,6 +18,7 @@ __all__ = [
     "check_finite_weights",
     "check_floating_tensor",
     "check_in_range",
+    "check_memory",
     "check_positive",
     "check_positive_int",
     "check_same_device",
@@ -29,6 +31,65 @@ class NonFiniteWeightsError(FloatingPointError):
     The message names the rule and the step at which it happened, so that a run can
     be restarted from the last good checkpoint with a smaller learning rate.
     """
+
+
+def physical_memory() -> int | None:
+    """Return the machine's physical memory in bytes, or ``None`` where it is unknown.
+
+    Read with :func:`os.sysconf` (``SC_PAGE_SIZE`` times ``SC_PHYS_PAGES``).
+    """
+    try:
+        pages = os.sysconf("SC_PHYS_PAGES")
+        page_size = os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+    if pages <= 0 or page_size <= 0:
+        return None
+    return int(pages) * int(page_size)
+
+
+def check_memory(what: str, nbytes: int) -> int:
+    """Return ``nbytes`` if an allocation of that size fits in this machine's memory.
+
+    Call it before allocating a tensor whose size comes from a setting, so that a
+    too-large setting is refused with a one-line error instead of a ``MemoryError``
+    or a torch allocation failure deep inside a run. ``what`` names the setting and
+    the object, e.g. ``"neurons=10000000 (the weight matrix)"``.
+
+    Parameters
+    ----------
+    what : str
+        What would be allocated, naming the settings that size it.
+    nbytes : int
+        Bytes the allocation needs.
+
+    Returns
+    -------
+    int
+        ``nbytes``, unchanged.
+
+    Raises
+    ------
+    ValueError
+        "<what> would need X GB but this machine has Y GB" when ``nbytes`` exceeds
+        the physical memory (checked only where :func:`os.sysconf` knows it).
+
+    Examples
+    --------
+    >>> check_memory("a small matrix", 1024)
+    1024
+    >>> check_memory("neurons=10**9 (weights)", 10**30)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: neurons=10**9 (weights) would need 1000000000000000000000.0 GB but this \
+machine has ... GB
+    """
+    available = physical_memory()
+    if available is not None and nbytes > available:
+        raise ValueError(
+            f"{what} would need {nbytes / 1e9:.1f} GB but this machine has {available / 1e9:.1f} GB"
+        )
+    return nbytes
 
 
 def check_positive(name: str, value: float, *, allow_zero: bool = False) -> float:
