@@ -32,12 +32,16 @@ h1 { border-bottom: 2px solid #444; } h2 { margin-top: 2.5rem; border-bottom: 1p
 table { border-collapse: collapse; margin: 0.5rem 0 1rem; }
 td, th { border: 1px solid #ccc; padding: 0.2rem 0.6rem; text-align: left; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
-figure { display: inline-block; margin: 0.5rem 1rem 1rem 0; vertical-align: top; }
-figure img { max-width: 32rem; border: 1px solid #ddd; }
-figcaption { font-size: 0.9rem; color: #444; max-width: 32rem; }
-code { background: #f3f3f3; padding: 0 0.2rem; }
+.scroll { max-width: 100%; overflow-x: auto; }
+figure { margin: 1rem 0 1.5rem; }
+figure img { display: block; max-width: 100%; height: auto; border: 1px solid #ddd; }
+figcaption { font-size: 0.95rem; color: #444; max-width: 56rem; }
+code { background: #f3f3f3; padding: 0 0.2rem; overflow-wrap: anywhere; }
 .muted { color: #777; font-size: 0.9rem; }
+.met { color: #176a2b; font-weight: 600; } .short { color: #a31515; font-weight: 600; }
 """
+
+MET, SHORT = "met", "short of it"
 
 
 def format_number(value: Any) -> str:
@@ -84,7 +88,45 @@ def _results_table(results: Mapping[str, Any]) -> str:
         f'<td class="num">{html.escape(format_number(v))}</td></tr>'
         for k, v in flatten_results(results).items()
     )
-    return f"<table><tr><th>result</th><th>value</th></tr>{rows}</table>"
+    return f'<div class="scroll"><table><tr><th>result</th><th>value</th></tr>{rows}</table></div>'
+
+
+def expected_text(verdict: Mapping[str, Any]) -> str:
+    """The expectation of a verdict record as a short phrase.
+
+    >>> expected_text({"relation": "within", "expected": 0.75, "tolerance": 0.01})
+    '0.75 ± 0.01'
+    >>> expected_text({"relation": "at_least", "expected": 0.9, "tolerance": 0.0})
+    '≥ 0.9'
+    """
+    expected, tolerance = format_number(verdict["expected"]), verdict["tolerance"]
+    if verdict["relation"] == "within":
+        return f"{expected} ± {format_number(tolerance)}" if tolerance else f"= {expected}"
+    sign = "≥" if verdict["relation"] == "at_least" else "≤"
+    bound = verdict["expected"] + (-tolerance if sign == "≥" else tolerance)
+    return f"{sign} {format_number(bound)}"
+
+
+def verdict_word(verdict: Mapping[str, Any]) -> str:
+    """``"met"`` or ``"short of it"``."""
+    return MET if verdict["met"] else SHORT
+
+
+def _verdicts_table(verdicts: Sequence[Mapping[str, Any]]) -> str:
+    if not verdicts:
+        return ""
+    rows = "".join(
+        f"<tr><td><code>{html.escape(v['result'])}</code></td>"
+        f'<td class="num">{html.escape(format_number(v["measured"]))}</td>'
+        f'<td class="num">{html.escape(expected_text(v))}</td>'
+        f'<td class="{"met" if v["met"] else "short"}">{verdict_word(v)}</td>'
+        f"<td>{html.escape(v['source'])}</td></tr>"
+        for v in verdicts
+    )
+    return (
+        '<div class="scroll"><table><tr><th>result</th><th>measured</th><th>expected</th>'
+        f"<th>verdict</th><th>source</th></tr>{rows}</table></div>"
+    )
 
 
 def _figures(figures: Sequence[Mapping[str, str]], prefix: str) -> str:
@@ -115,13 +157,45 @@ def _run_section(folder: Path, prefix: str, heading: str) -> str:
         + " ".join(f"--set {k}={_setting_text(v)}" for k, v in config["config"].items())
     )
     return (
-        f"<h3>{html.escape(heading)}</h3>"
+        f'<h3 id="{_anchor(heading)}">{html.escape(heading)}</h3>'
         f"<p>{html.escape(summary.get('description', ''))}</p>"
+        f"{_verdicts_table(summary.get('verdicts', []))}"
         f"{_results_table(summary['results'])}"
         f"{_figures(summary['figures'], prefix)}"
         f'<p class="muted">Settings: {html.escape(settings)}; seed {config["seed"]}, device '
         f"{html.escape(config['device'])}, hebbian {html.escape(config['hebbian_version'])}."
         f"<br>Rerun: <code>{html.escape(command)}</code></p>"
+    )
+
+
+def _anchor(name: str) -> str:
+    return "run-" + "".join(c if c.isalnum() or c in "-_" else "-" for c in name)
+
+
+def _verdict_overview(folders: Sequence[Path]) -> str:
+    """The tour page's opening summary: verdicts met and short, the short ones linked."""
+    met, short = 0, []
+    for folder in folders:
+        path = folder / SUMMARY_FILE
+        if not path.exists():
+            continue
+        for verdict in read_json(path).get("verdicts", []):
+            if verdict["met"]:
+                met += 1
+            else:
+                short.append((folder.name, verdict))
+    if not met and not short:
+        return ""
+    items = "".join(
+        f'<li><a href="#{_anchor(name)}">{html.escape(name)}</a>: '
+        f"<code>{html.escape(v['result'])}</code> = {html.escape(format_number(v['measured']))}, "
+        f"expected {html.escape(expected_text(v))} ({html.escape(v['source'])})</li>"
+        for name, v in short
+    )
+    listing = f"<ul>{items}</ul>" if short else ""
+    return (
+        f'<p><strong>Verdicts:</strong> <span class="met">{met} met</span>, '
+        f'<span class="short">{len(short)} short of expectation</span>.</p>{listing}'
     )
 
 
@@ -159,7 +233,8 @@ def write_tour_report(
         f'<li><a href="#topic-{i}">{html.escape(topic)}</a></li>'
         for i, topic in enumerate(sections)
     )
-    body = [f"<p>{html.escape(intro)}</p><ul>{toc}</ul>"]
+    every_run = [Path(f) for folders in sections.values() for f in folders]
+    body = [f"<p>{html.escape(intro)}</p>{_verdict_overview(every_run)}<ul>{toc}</ul>"]
     for i, (topic, folders) in enumerate(sections.items()):
         body.append(f'<h2 id="topic-{i}">{html.escape(topic)}</h2>')
         for folder in folders:
@@ -185,6 +260,13 @@ def tour_results_markdown(sections: Mapping[str, Sequence[Path]], command: str) 
         "| topic | recipe | result | value |",
         "|---|---|---|---|",
     ]
+    verdicts = [
+        "",
+        "Each headline result against its expectation (theory or the paper):",
+        "",
+        "| recipe | result | measured | expected | verdict | source |",
+        "|---|---|---|---|---|---|",
+    ]
     for topic, folders in sections.items():
         for folder in folders:
             summary = read_json(Path(folder) / SUMMARY_FILE)
@@ -194,4 +276,9 @@ def tour_results_markdown(sections: Mapping[str, Sequence[Path]], command: str) 
                 lines.append(
                     f"| {topic} | `{summary['recipe']}` | `{key}` | {format_number(value)} |"
                 )
-    return "\n".join(lines) + "\n"
+            verdicts.extend(
+                f"| `{summary['recipe']}` | `{v['result']}` | {format_number(v['measured'])} "
+                f"| {expected_text(v)} | {verdict_word(v)} | {v['source']} |"
+                for v in summary.get("verdicts", [])
+            )
+    return "\n".join(lines + (verdicts if len(verdicts) > 5 else [])) + "\n"
