@@ -14,7 +14,7 @@ import pytest
 from safetensors.torch import load_file
 
 from hebbian.cli import main
-from hebbian.experiments import RECIPES, TOUR_RECIPES
+from hebbian.experiments import RECIPES
 
 FAST = ["--set", "epochs=3"]
 
@@ -167,52 +167,3 @@ def test_run_killed_with_sigkill_resumes_to_the_uninterrupted_result(tmp_path: P
     assert metrics[0] == metrics[1]
     summaries = [json.loads((tmp_path / n / "summary.json").read_text()) for n in ("whole", "cut")]
     assert summaries[0]["results"] == summaries[1]["results"]
-
-
-@pytest.fixture(scope="module")
-def tour(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("tour")
-    assert main(["tour", "--out", str(folder)]) == 0
-    return folder
-
-
-def test_tour_writes_one_section_per_topic_and_every_number(tour: Path) -> None:
-    page = (tour / "index.html").read_text()
-    for recipe in TOUR_RECIPES:
-        assert (tour / recipe.name / "summary.json").exists()
-        assert f'src="{recipe.name}/' in page
-    for topic in {recipe.topic for recipe in TOUR_RECIPES}:
-        assert f">{topic}</h2>" in page
-    results = (tour / "RESULTS.md").read_text()
-    assert "`hebbian tour --seed 0 --device cpu`" in results
-    assert "| Hebbian learning | `oja-digits` | `min_abs_cos_with_pca` |" in results
-    assert not list(tour.glob(".*")), "no scratch folders are left behind"
-
-
-def _table_rows(text: str) -> dict[tuple[str, str], list[float | str]]:
-    """``{(recipe, result): values}`` of every tour row in a Markdown table."""
-    rows = {}
-    for line in text.splitlines():
-        cells = [c.strip().strip("`") for c in line.strip().strip("|").split("|")]
-        if len(cells) == 4 and cells[1] in {r.name for r in RECIPES}:
-            rows[(cells[1], cells[2])] = [_number_or_text(v) for v in cells[3].split(",")]
-    return rows
-
-
-def _number_or_text(text: str) -> float | str:
-    try:
-        return float(text)
-    except ValueError:
-        return text.strip()
-
-
-def test_tour_numbers_match_docs_results(tour: Path) -> None:
-    documented = _table_rows((Path(__file__).parents[1] / "docs" / "RESULTS.md").read_text())
-    measured = _table_rows((tour / "RESULTS.md").read_text())
-    assert set(documented) == set(measured), "docs/RESULTS.md must list every tour number"
-    for key, values in measured.items():
-        for doc, got in zip(documented[key], values, strict=True):
-            if isinstance(got, str):
-                assert doc == got, key
-            else:
-                assert doc == pytest.approx(got, rel=1e-3, abs=1e-6), key

@@ -37,6 +37,7 @@ figure { margin: 1rem 0 1.5rem; }
 figure img { display: block; max-width: 100%; height: auto; border: 1px solid #ddd; }
 figcaption { font-size: 0.95rem; color: #444; max-width: 56rem; }
 code { background: #f3f3f3; padding: 0 0.2rem; overflow-wrap: anywhere; }
+td code { overflow-wrap: normal; white-space: nowrap; }
 .muted { color: #777; font-size: 0.9rem; }
 .met { color: #176a2b; font-weight: 600; } .short { color: #a31515; font-weight: 600; }
 """
