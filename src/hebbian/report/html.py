@@ -261,13 +261,7 @@ def tour_results_markdown(sections: Mapping[str, Sequence[Path]], command: str) 
         "| topic | recipe | result | value |",
         "|---|---|---|---|",
     ]
-    verdicts = [
-        "",
-        "Each headline result against its expectation (theory or the paper):",
-        "",
-        "| recipe | result | measured | expected | verdict | source |",
-        "|---|---|---|---|---|---|",
-    ]
+    verdict_rows = []
     for topic, folders in sections.items():
         for folder in folders:
             summary = read_json(Path(folder) / SUMMARY_FILE)
@@ -277,9 +271,18 @@ def tour_results_markdown(sections: Mapping[str, Sequence[Path]], command: str) 
                 lines.append(
                     f"| {topic} | `{summary['recipe']}` | `{key}` | {format_number(value)} |"
                 )
-            verdicts.extend(
+            verdict_rows.extend(
                 f"| `{summary['recipe']}` | `{v['result']}` | {format_number(v['measured'])} "
                 f"| {expected_text(v)} | {verdict_word(v)} | {v['source']} |"
                 for v in summary.get("verdicts", [])
             )
-    return "\n".join(lines + (verdicts if len(verdicts) > 5 else [])) + "\n"
+    if verdict_rows:
+        lines += [
+            "",
+            "Each headline result against its expectation (theory or the paper):",
+            "",
+            "| recipe | result | measured | expected | verdict | source |",
+            "|---|---|---|---|---|---|",
+            *verdict_rows,
+        ]
+    return "\n".join(lines) + "\n"
