@@ -63,21 +63,61 @@ def test_lif_interspike_interval_matches_the_analytic_formula(refractory: float)
     free = params.tau_m * math.log((drive + params.v_rest - params.v_reset) / (drive - 15.0))
     analytic = refractory + free
     assert 1 / analytic == pytest.approx(lif_rate(params, drive))
-    # in discrete time the threshold is reached at the first step at or after the crossing
-    assert intervals.unique().tolist() == [(round(refractory / dt) + math.ceil(free / dt)) * dt]
-    assert 0 <= intervals[0].item() - analytic < dt
+    # in discrete time the threshold is reached at the first step at or after the crossing;
+    # Brian2 holds a neuron refractory for n steps in steps k+1 .. k+n-1 after a spike at k
+    n = round(refractory / dt)
+    held = max(n - 1, 0)
+    assert intervals.unique().tolist() == [(held + math.ceil(free / dt)) * dt]
+    excess = intervals[0].item() - analytic
+    assert (0 <= excess < dt) if n == 0 else (-dt <= excess < 0)
     # the first spike comes after the free flight from rest (= reset) alone
     assert (steps[0].item() + 1) * dt == pytest.approx(math.ceil(free / dt) * dt)
 
 
+def brian2_reference_neuron(refractory: float) -> LIFParameters:
+    return LIFParameters(
+        tau_m=10e-3, v_rest=-65.0, v_threshold=-50.0, v_reset=-65.0, refractory=refractory
+    )
+
+
+@pytest.mark.parametrize("refractory", [2e-3, 2.07e-3])
+def test_lif_refractory_spike_steps_are_brian2s_for_the_same_model_and_dt(
+    refractory: float,
+) -> None:
+    # tau_m dV/dt = -(V - E_L) + RI, E_L = V_reset = -65, V_th = -50, RI = 25 mV (V_inf = -40),
+    # dt = 0.1 ms, Brian2's refractory=t_ref with "(unless refractory)" on v.
+    # From reset, V after j steps is V_inf + (V_reset - V_inf) e^{-j dt / tau_m}: it reaches
+    # -50 mV first at j = ceil(100 ln(25/10)) = ceil(91.63) = 92, i.e. in step 91 (0-based).
+    # Brian2 counts t_ref in steps n = floor(t_ref/dt + 1e-3) = 20 for 2 ms and 2.07 ms
+    # (not rounded: 20.7 steps are 20); a neuron spiking in step k is not integrated while
+    # timestep(t - t_k) < n, i.e. in steps k+1 .. k+19, and integrates again from k + 20.
+    # So it spikes at 91, then 91 + 20 + 91 = 202, 313, 424 (Brian2 2.9 gives the same).
+    params = brian2_reference_neuron(refractory)
+    _, record = run_lif(params, torch.tensor([25.0]), 500, dt=1e-4)
+    assert record.spikes[:, 0, 0].nonzero().flatten().tolist() == [91, 202, 313, 424]
+
+
+@pytest.mark.parametrize(("refractory", "interval"), [(0.0, 92), (1e-4, 92), (5e-4, 96)])
+def test_lif_refractory_period_of_one_step_or_less_changes_nothing_as_in_brian2(
+    refractory: float, interval: int
+) -> None:
+    # n = 0 or 1 step: t - t_k >= n already holds in the step after the spike, so the
+    # neuron integrates at once; with n = 5 it is held in 4 steps
+    params = brian2_reference_neuron(refractory)
+    _, record = run_lif(params, torch.tensor([25.0]), 300, dt=1e-4)
+    steps = record.spikes[:, 0, 0].nonzero().flatten()
+    assert steps[0].item() == 91
+    assert torch.diff(steps).unique().tolist() == [interval]
+
+
 def test_lif_refractory_neuron_is_held_at_reset_for_the_refractory_period() -> None:
-    params = LIFParameters(refractory=3e-3)
+    params = LIFParameters(refractory=3e-3)  # 30 steps: held in the 29 after the spike step
     _, record = run_lif(params, torch.tensor([40.0]), 400)
     v = record.values["v"][:, 0, 0]
     first = int(record.spikes[:, 0, 0].nonzero()[0])
-    held = v[first : first + 31]  # the spike step and 30 steps = 3 ms
+    held = v[first : first + 30]  # the spike step and 29 steps
     assert bool((held == params.v_reset).all())
-    assert v[first + 31] > params.v_reset
+    assert v[first + 30] > params.v_reset
 
 
 def test_lif_current_synapse_gives_the_exact_alpha_like_psp() -> None:

@@ -16,7 +16,8 @@ uA/cm2, conductances in mS/cm2 and the capacitance in uF/cm2 (the 1952 units).
 Order of operations in one step (the order Brian2 uses, so that models written for it
 mean the same here): integrate the membrane over ``[t, t + dt]``, test the threshold,
 deliver this step's synaptic input (it acts from the next step on), reset the neurons
-that spiked.
+that spiked. The refractory period follows Brian2's convention too (see
+:func:`lif_step`): the same model, ``dt`` and refractory period give the same spike steps.
 """
 
 from __future__ import annotations
@@ -100,8 +101,10 @@ class LIFParameters:
         \tau_e \frac{dg_e}{dt} = -g_e, \quad \tau_i \frac{dg_i}{dt} = -g_i .
 
     When ``V`` reaches ``v_threshold`` the neuron spikes, ``V`` is reset to ``v_reset``
-    and held there for ``refractory`` seconds (Lapicque 1907; Dayan & Abbott 2001,
-    ch. 5.4; Gerstner et al. 2014, ch. 1).
+    and held there during the refractory period (Lapicque 1907; Dayan & Abbott 2001,
+    ch. 5.4; Gerstner et al. 2014, ch. 1), counted as in Brian2: a neuron that spikes
+    in step ``k`` integrates again from step ``k + n``,
+    :math:`n = \lfloor t_\mathrm{ref}/dt + 10^{-3} \rfloor` (see :func:`lif_step`).
 
     Attributes
     ----------
@@ -114,7 +117,8 @@ class LIFParameters:
     v_reset : float
         Reset potential (mV).
     refractory : float
-        Absolute refractory period (s), >= 0; rounded to a whole number of steps.
+        Absolute refractory period ``t_ref`` (s), >= 0; counted in whole steps
+        :math:`n = \lfloor t_\mathrm{ref}/dt + 10^{-3} \rfloor` (Brian2's ``timestep``).
     synapses : Synapses
         Current- or conductance-based synaptic input.
     tau_exc, tau_inh : float
@@ -173,8 +177,10 @@ class LIFState(NamedTuple):
         for current-based synapses, conductances relative to the leak (dimensionless)
         for conductance-based ones. Both are >= 0.
     refractory : Tensor
-        Refractory time left (s); the membrane is held at ``v_reset`` while it is
-        at least half a step.
+        Refractory time left (s), counted from the start of the step in which the
+        neuron spiked (Brian2's spike time); the membrane is held at ``v_reset`` in a
+        step that begins with at least one whole step ``dt`` of it left (to within
+        ``1e-3 dt``), see :func:`lif_step`.
     """
 
     v: torch.Tensor
@@ -217,6 +223,11 @@ def lif_state(
     start = params.v_rest if v is None else check_finite("v", v)
     zeros = torch.zeros(batch, neurons, device=device, dtype=dtype)
     return LIFState(zeros + start, zeros.clone(), zeros.clone(), zeros.clone())
+
+
+# a step is refractory when (1 - 1e-3) dt of the period is left: Brian2's
+# timestep(t) = floor(t / dt + 1e-3) counts a period within 1e-3 dt of n steps as n steps
+_HELD = 1.0 - 1e-3
 
 
 def _psc_propagator(tau_syn: float, tau_m: float, dt: float) -> float:
@@ -266,6 +277,19 @@ def lif_step(
     (it acts from the next step on) and the spiking neurons are reset and made
     refractory. A refractory neuron's potential stays at ``v_reset``; its synapses
     still decay and receive input.
+
+    Refractoriness is Brian2's (``refractory=t_ref`` with ``(unless refractory)`` on
+    ``v``): a spike in step ``k`` (Brian2's spike time ``t_k = k dt``, the start of the
+    step) makes the neuron refractory while ``timestep(t - t_k) < timestep(t_ref)``,
+    where ``timestep(t) =`` :math:`\lfloor t/dt + 10^{-3} \rfloor`. With
+    :math:`n = \lfloor t_\mathrm{ref}/dt + 10^{-3} \rfloor` the neuron is held at
+    ``v_reset`` in steps ``k + 1 .. k + n - 1`` and integrates again from step
+    ``k + n`` (from step ``k + 1`` when ``n <= 1``). Under a constant drive the
+    interspike interval is therefore ``max(n, 1) - 1 + F`` steps, where
+    :math:`F = \lceil (\tau_m/dt) \ln \frac{V_\infty - V_\mathrm{reset}}
+    {V_\infty - V_\mathrm{th}} \rceil` is the number of steps from reset to threshold.
+    The state carries the time left, ``t_ref - dt`` after the spike step; a step is
+    held when at least ``(1 - 10^{-3}) dt`` is left at its start.
 
     Parameters
     ----------
@@ -328,7 +352,7 @@ def lif_step(
             drive = drive + current
         v_inf = drive / total
         free = v_inf + (v - v_inf) * fast_exp(total * (-dt / params.tau_m))
-    held = refractory >= 0.5 * dt
+    held = refractory >= _HELD * dt  # at least one whole step left (Brian2's timestep)
     v_new = torch.where(held, params.v_reset, free)
     refractory = (refractory - dt).clamp_min(0.0)
 
@@ -341,7 +365,8 @@ def lif_step(
 
     spikes = v_new >= params.v_threshold
     v_new = torch.where(spikes, params.v_reset, v_new)
-    refractory = torch.where(spikes, params.refractory, refractory)
+    # time left after this step, counted from its start (Brian2's spike time t_k)
+    refractory = torch.where(spikes, max(params.refractory - dt, 0.0), refractory)
     return LIFState(v_new, syn_e, syn_i, refractory), spikes
 
 
@@ -355,8 +380,11 @@ def lif_rate(params: LIFParameters, drive: float) -> float:
 
     and 0 when :math:`V_\infty \le V_\mathrm{th}` (Dayan & Abbott 2001, eq. 5.11, with a
     refractory period). In discrete time a step function reaches the threshold at the
-    first step at or after the analytic crossing, so simulated interspike intervals
-    exceed ``1 / r`` by less than one step.
+    first step at or after the analytic crossing, so without a refractory period the
+    simulated interspike intervals exceed ``1 / r`` by less than one step; with one of
+    ``n >= 1`` whole steps, Brian2's count (see :func:`lif_step`) holds the neuron for
+    ``n - 1`` steps after the spike step, and the intervals fall short of ``1 / r`` by
+    at most one step.
 
     Examples
     --------
