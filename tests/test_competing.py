@@ -106,6 +106,85 @@ def test_top_k_ranking_agrees_with_a_full_sort() -> None:
         torch.testing.assert_close(competition(currents, k, delta), expected)
 
 
+def _stable_ranks(currents: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Winner and k-th unit of each row by a stable descending sort: ties to the lower index."""
+    order = torch.sort(currents, dim=1, descending=True, stable=True).indices
+    return order[:, 0], order[:, k - 1]
+
+
+def test_tied_currents_rank_the_lower_index_first() -> None:
+    """Equal currents are ranked as a stable sort ranks them, whatever torch.topk picks."""
+    currents = torch.tensor([[1.0, 5, 5, 5, 2, 5], [0, 0, 0, 0, 0, 0], [3, 1, 2, 2, 2, 0]])
+    # row 0 ranks 1, 2, 3, 5, 4, 0; row 1 (all equal) 0, 1, ..., 5; row 2 ranks 0, 2, 3, 4, 1, 5
+    expected_kth = {2: [2, 1, 2], 3: [3, 2, 3], 4: [5, 3, 4], 5: [4, 4, 1], 6: [0, 5, 5]}
+    for k, kth in expected_kth.items():
+        g = competition(currents, k, delta=0.5)
+        expected = torch.zeros_like(currents)
+        expected[[0, 1, 2], kth] = -0.5
+        expected[[0, 1, 2], [1, 0, 0]] = 1.0
+        torch.testing.assert_close(g, expected)
+    # many random rows with few distinct values (so nearly every row has ties)
+    gen = torch.Generator().manual_seed(3)
+    for k in (2, 3, 7, 12):
+        currents = torch.randint(0, 4, (200, 12), generator=gen).to(F64)
+        first, kth = _stable_ranks(currents, k)
+        expected = torch.zeros_like(currents)
+        expected[torch.arange(200), kth] = -0.4
+        expected[torch.arange(200), first] = 1.0
+        torch.testing.assert_close(competition(currents, k, 0.4), expected)
+
+
+def test_epoch_with_tied_units_follows_the_stable_ranking() -> None:
+    """Duplicated units tie on every sample: the row-sparse epoch, the dense path and the
+    pure rule still agree, because all three rank ties to the lower index."""
+    gen = torch.Generator().manual_seed(4)
+    data = torch.randn(40, 5, generator=gen, dtype=F64)
+    params = CompetingParams(hidden_units=6, p=2.0, k=3, delta=0.4, batch_size=8, epochs=2)
+    base = torch.randn(3, 5, generator=gen, dtype=F64)
+    weight = torch.cat([base, base])  # unit i and unit i + 3 are identical
+    order = torch.randperm(40, generator=torch.Generator().manual_seed(5))
+    expected = weight.clone()
+    for i in range(5):
+        batch = data[order[8 * i : 8 * (i + 1)]]
+        dw = competing_update(batch, expected, p=2.0, k=3, delta=0.4)
+        # by hand: only the lower copy of a tied pair may learn
+        first, kth = _stable_ranks(hidden_currents(batch, expected, 2.0), 3)
+        assert set((dw.abs().sum(dim=1) > 0).nonzero()[:, 0].tolist()) <= set(
+            torch.cat([first, kth]).tolist()
+        )
+        expected = expected + normalised_increment(dw, annealed_rate(0.02, 0, 2))
+    for reduce in (None, lambda t: t):
+        got = competing_epoch(
+            weight, data, params, 0, torch.Generator().manual_seed(5), reduce=reduce
+        )
+        torch.testing.assert_close(got, expected, rtol=0, atol=1e-12)
+
+
+def test_discrete_outcomes_do_not_depend_on_the_thread_count() -> None:
+    """Winners, k-th units and the trained weights are the same with 1 and with 2 threads."""
+    gen = torch.Generator().manual_seed(6)
+    data = torch.rand(300, 64, generator=gen)
+    params = CompetingParams(hidden_units=40, p=3.0, k=2, batch_size=20, epochs=3)
+    start = initial_weights(40, 64, params, gen)
+    threads = torch.get_num_threads()
+    outcomes = []
+    try:
+        for n in (1, 2):
+            torch.set_num_threads(n)
+            weight = start
+            for epoch in range(3):
+                weight = competing_epoch(
+                    weight, data, params, epoch, torch.Generator().manual_seed(7)
+                )
+            g = competition(hidden_currents(data, weight, 3.0), 2, 0.4)
+            outcomes.append((g.argmax(dim=1), g.argmin(dim=1), weight))
+    finally:
+        torch.set_num_threads(threads)
+    (w1, k1, weight1), (w2, k2, weight2) = outcomes
+    assert torch.equal(w1, w2) and torch.equal(k1, k2)
+    torch.testing.assert_close(weight1, weight2, rtol=1e-5, atol=1e-6)
+
+
 def test_row_sparse_epoch_equals_the_dense_reference_rule() -> None:
     """Several batches of competing_epoch against the pure rule applied step by step."""
     g = torch.Generator().manual_seed(1)

@@ -313,7 +313,8 @@ def competition(currents: torch.Tensor, k: int, delta: float) -> torch.Tensor:
     r"""The learning activation :math:`g`: +1 for the strongest unit, :math:`-\Delta` for the k-th.
 
     For each sample (row) the units are ranked by current with a top-k selection
-    (no full sort); ties go to the lower index.
+    (no full sort); ties go to the lower index, exactly as a stable descending sort
+    would rank them, on every device and thread count (see :func:`_first_and_kth`).
 
     Parameters
     ----------
@@ -336,12 +337,54 @@ def competition(currents: torch.Tensor, k: int, delta: float) -> torch.Tensor:
     """
     currents = check_floating_tensor("currents", currents, ndim=2)
     _check_k_delta(k, delta, currents.shape[1])
-    ranked = torch.topk(currents, k, dim=1).indices  # (B, k), strongest first
+    first, kth, _, _ = _first_and_kth(currents, k)
     g = torch.zeros_like(currents)
     rows = torch.arange(currents.shape[0], device=currents.device)
-    g[rows, ranked[:, k - 1]] = -delta
-    g[rows, ranked[:, 0]] = 1.0
+    g[rows, kth] = -delta
+    g[rows, first] = 1.0
     return g
+
+
+def _first_and_kth(
+    currents: torch.Tensor, k: int
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    r"""The strongest and the k-th strongest unit of each row, ties to the lower index.
+
+    The ranks are those of a stable descending sort of each row of ``currents``
+    ``(B, H)``, found without sorting. :func:`torch.topk` gives the values
+    :math:`c_{(1)} \ge \dots \ge c_{(k+1)}`, which do not depend on how ties are
+    broken, but not which of several equal entries it picks, and that differs between
+    CPU kernels and CUDA. Its indices are kept where the winner's and the k-th value
+    are each held by one entry only; in a row where one of them is tied, the winner is
+    the first index whose current equals :math:`c_{(1)}`, and the k-th unit the
+    :math:`(k - G)`-th index, in index order, whose current equals :math:`c_{(k)}`, with
+    :math:`G` the number of currents strictly above :math:`c_{(k)}`. Comparisons and
+    counts are exact, so for the same currents the outcome is the same on every
+    machine and thread count.
+
+    Returns
+    -------
+    first, kth : Tensor, shape (B,), int64
+    first_value, kth_value : Tensor, shape (B,)
+        :math:`c_{(1)}` and :math:`c_{(k)}`.
+    """
+    top = torch.topk(currents, min(k + 1, currents.shape[1]), dim=1)  # (B, k+1), strongest first
+    values = top.values
+    first, kth = top.indices[:, 0].clone(), top.indices[:, k - 1].clone()
+    first_value, kth_value = values[:, 0], values[:, k - 1]
+    tied = (values[:, 1] == first_value) | (values[:, k - 2] == kth_value)
+    if values.shape[1] > k:
+        tied |= values[:, k] == kth_value
+    rows = tied.nonzero()[:, 0]
+    if rows.numel():  # the slow, exact ranking, only in the rows with a tie that matters
+        sub = currents[rows]  # (R, H)
+        # argmax returns the first of equal maxima (documented), here the first True
+        first[rows] = (sub == first_value[rows, None]).to(torch.uint8).argmax(dim=1)
+        equal = sub == kth_value[rows, None]  # (R, H)
+        above = (sub > kth_value[rows, None]).sum(dim=1)  # (R,), < k
+        wanted = (k - above)[:, None]  # the k-th unit is the wanted-th equal entry, 1-based
+        kth[rows] = (equal & (equal.cumsum(dim=1) == wanted)).to(torch.uint8).argmax(dim=1)
+    return first, kth, first_value, kth_value
 
 
 def competing_update(
@@ -502,9 +545,9 @@ def _ranked(
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     r"""Winners ``(b,)``, k-th units ``(b,)`` and :math:`\sum_b g I` terms ``(2b,)`` of a batch."""
     currents = batch @ powered.T  # (b, N) @ (N, H) -> (b, H)
-    top = torch.topk(currents, k, dim=1)  # values, indices: (b, k), strongest first
-    g_currents = torch.cat([top.values[:, 0], top.values[:, k - 1] * -delta])  # (2b,)
-    return top.indices[:, 0], top.indices[:, k - 1], g_currents
+    first, kth, first_value, kth_value = _first_and_kth(currents, k)  # ties: lower index
+    g_currents = torch.cat([first_value, kth_value * -delta])  # (2b,)
+    return first, kth, g_currents
 
 
 def _sparse_step(
