@@ -474,6 +474,17 @@ def test_estimator_refuses_bad_settings() -> None:
         model.partial_fit(X_train)
 
 
+def test_a_cuda_device_without_cuda_is_refused_in_one_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    X = np.random.default_rng(0).random((30, 4))
+    for method in ("fit", "partial_fit"):
+        model = CompetingHiddenUnits(n_hidden=4, k=2, n_epochs=1, device="cuda")
+        with pytest.raises(ValueError, match=r"^device='cuda' needs CUDA, which this machine"):
+            getattr(model, method)(X)
+
+
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 def test_training_on_cuda_matches_cpu() -> None:
     g = torch.Generator().manual_seed(0)

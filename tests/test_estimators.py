@@ -215,6 +215,20 @@ def test_without_centring_the_mean_is_zero() -> None:
     np.testing.assert_allclose(pca.transform(x), x @ pca.components_.T)
 
 
+@pytest.mark.parametrize("device", ["cuda", "cuda:0", torch.device("cuda", 3)])
+def test_a_cuda_device_without_cuda_is_refused_in_one_line(
+    device: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a machine without CUDA, fit and partial_fit name the device instead of torch's
+    "not compiled with CUDA" error from inside the training loop."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    x, _ = correlated_gaussian(50, seed=8)
+    for estimator in (OjaPCA(device=device), SangerPCA(n_components=2, device=device)):
+        for method in (estimator.fit, estimator.partial_fit):
+            with pytest.raises(ValueError, match=r"^device=.*needs CUDA, which this machine lacks"):
+                method(x)
+
+
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 def test_learning_on_cuda_matches_cpu() -> None:
     x, _ = correlated_gaussian(300, seed=7)

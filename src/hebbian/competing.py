@@ -1137,6 +1137,7 @@ class CompetingHiddenUnits(
         first = not hasattr(self, "components_")
         X = self._validate(X, reset=first)
         params = self._params(X.shape[0])
+        self._device()  # refuse a device this machine lacks before drawing any weights
         if first:
             generator = generator_from_random_state(self.random_state)
             weight = initial_weights(params.hidden_units, X.shape[1], params, generator)
