@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import stat
 from pathlib import Path
 
 import pytest
@@ -17,6 +20,7 @@ from hebbian.runs import (
     RunFolderError,
     atomic_write_text,
     read_metrics,
+    rerun_command,
 )
 
 
@@ -53,10 +57,140 @@ def test_existing_folder_is_never_overwritten_without_resume(tmp_path: Path) -> 
     assert read_metrics(tmp_path / "run") == [{"step": 1, "loss": 1.0}]
 
 
-def test_resume_refuses_a_different_config(tmp_path: Path) -> None:
-    start(tmp_path / "run")
-    with pytest.raises(RunFolderError, match="its config is"):
-        start(tmp_path / "run", resume=True, epochs=6)
+def test_resume_refuses_a_different_config_naming_only_the_keys_that_differ(
+    tmp_path: Path,
+) -> None:
+    start(tmp_path / "run", epochs=5, batch_size=10, learning_rate=0.1)
+    with pytest.raises(RunFolderError) as error:
+        start(tmp_path / "run", resume=True, epochs=6, batch_size=10, learning_rate=0.1)
+    message = str(error.value)
+    assert "epochs is 5 in its config.json but 6 in this run" in message
+    assert (
+        "batch_size" not in message.split(";")[0] and "learning_rate" not in message.split(";")[0]
+    )
+    assert "--set epochs=5" in message and "--resume" in message  # how to continue it
+    assert "--set epochs=6" in message and "--overwrite" in message  # how to restart it
+    assert "\n" not in message
+
+
+def test_an_unfinished_run_is_refused_with_the_commands_that_resume_or_restart_it(
+    tmp_path: Path,
+) -> None:
+    start(tmp_path / "run", epochs=5).log(1, loss=1.0)
+    with pytest.raises(RunFolderError) as error:
+        start(tmp_path / "run", epochs=5)
+    message = str(error.value)
+    resume = f"hebbian run toy --seed 3 --device cpu --set epochs=5 --out {tmp_path / 'run'}"
+    assert f"`{resume} --resume`" in message and f"`{resume} --overwrite`" in message
+
+
+def test_overwrite_restarts_a_run_folder_deleting_only_what_the_run_wrote(tmp_path: Path) -> None:
+    run = start(tmp_path / "run", epochs=5)
+    run.log(1, loss=1.0)
+    run.checkpoint(1, {"w": torch.ones(1)})
+    (tmp_path / "run" / "notes.txt").write_text("mine")
+    again = Run.start(tmp_path / "run", recipe="toy", config={"epochs": 2}, seed=3, overwrite=True)
+    assert again.restore() is None and read_metrics(tmp_path / "run") == []
+    assert json.loads((tmp_path / "run" / "config.json").read_text())["config"] == {"epochs": 2}
+    assert (tmp_path / "run" / "notes.txt").read_text() == "mine"
+
+
+def test_a_folder_of_someone_elses_files_is_never_used_even_with_overwrite(tmp_path: Path) -> None:
+    (tmp_path / "data.csv").write_text("1,2\n")
+    for flags in ({}, {"resume": True}, {"overwrite": True}):
+        with pytest.raises(RunFolderError, match="not a run folder"):
+            Run.start(tmp_path, recipe="toy", config={}, **flags)
+    assert [p.name for p in tmp_path.iterdir()] == ["data.csv"]
+
+
+def test_a_file_as_the_run_folder_is_refused_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(RunFolderError, match=r"^--out .*file is a file; expected a folder"):
+        start(tmp_path / "file")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_a_read_only_place_is_refused_in_one_line(tmp_path: Path) -> None:
+    tmp_path.chmod(0o555)
+    try:
+        with pytest.raises(RunFolderError, match=r"^--out .*cannot write the run folder"):
+            start(tmp_path / "run")
+    finally:
+        tmp_path.chmod(0o755)
+
+
+def test_a_run_folder_under_a_file_is_refused_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")  # also what a read-only place looks like to root
+    with pytest.raises(RunFolderError, match=r"^--out .*cannot write the run folder there"):
+        start(tmp_path / "file" / "run")
+
+
+@pytest.mark.parametrize("seed", [-1, 2**63, 99999999999999999999999])
+def test_a_seed_torch_cannot_take_is_refused_before_the_folder_is_made(
+    seed: int, tmp_path: Path
+) -> None:
+    with pytest.raises(ValueError, match=r"seed must be an int in 0 \.\. 2\*\*63-1"):
+        Run.start(tmp_path / "run", recipe="toy", config={}, seed=seed)
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("text", ["[1, 2]", '"run"', '{"recipe": "toy"}', '{"recipe": 1}'])
+def test_a_config_json_that_is_not_a_run_record_is_refused_naming_the_file(
+    text: str, tmp_path: Path
+) -> None:
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "config.json").write_text(text)
+    with pytest.raises(RunFolderError, match=r"config\.json (holds|has) .*expected a JSON object"):
+        start(tmp_path / "run", resume=True)
+
+
+def test_a_checkpoint_of_edited_settings_is_refused(tmp_path: Path) -> None:
+    run = start(tmp_path / "run", epochs=5)
+    run.checkpoint(2, {"w": torch.zeros(1)})
+    path = tmp_path / "run" / "config.json"
+    record = json.loads(path.read_text())
+    record["config"]["epochs"] = 9  # the user edits config.json, then resumes to match it
+    path.write_text(json.dumps(record))
+    resumed = start(tmp_path / "run", resume=True, epochs=9)
+    with pytest.raises(RunFolderError, match=r"written with other settings.*--overwrite"):
+        resumed.restore()
+
+
+def test_a_valid_checkpoint_of_another_recipe_is_refused(tmp_path: Path) -> None:
+    other = Run.start(tmp_path / "other", recipe="other", config={"epochs": 5}, seed=3)
+    other.checkpoint(2, {"v": torch.zeros(1)})
+    start(tmp_path / "run", epochs=5)
+    (tmp_path / "run" / "checkpoints").mkdir()
+    shutil.copy(tmp_path / "other" / CHECKPOINT_FILE, tmp_path / "run" / CHECKPOINT_FILE)
+    with pytest.raises(RunFolderError, match=r"belongs to recipe 'other', not 'toy'"):
+        start(tmp_path / "run", resume=True, epochs=5).restore()
+
+
+def test_rerun_command_spells_out_every_setting_seed_device_and_folder() -> None:
+    record = {
+        "recipe": "toy",
+        "config": {"epochs": 3, "rate": 0.5, "models": ["a", "b"], "flag": True, "cap": None},
+        "seed": 4,
+        "device": "cuda:0",
+    }
+    assert rerun_command(record, "my runs/x", resume=True) == (
+        "hebbian run toy --seed 4 --device cuda:0 --set epochs=3 --set rate=0.5 "
+        "--set models=a,b --set flag=true --set cap=None --out 'my runs/x' --resume"
+    )
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o027, 0o640)])
+def test_files_are_written_with_the_users_umask(umask: int, mode: int, tmp_path: Path) -> None:
+    previous = os.umask(umask)
+    try:
+        run = start(tmp_path / "run")
+        run.checkpoint(1, {"w": torch.zeros(1)})
+        run.finish({"x": 1.0})
+        atomic_write_text(tmp_path / "page.html", "<p>")
+    finally:
+        os.umask(previous)
+    for path in ("run/config.json", "run/summary.json", f"run/{CHECKPOINT_FILE}", "page.html"):
+        assert stat.S_IMODE((tmp_path / path).stat().st_mode) == mode, path
 
 
 def test_checkpoint_restores_tensors_step_and_random_stream(tmp_path: Path) -> None:

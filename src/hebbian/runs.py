@@ -10,8 +10,13 @@ A run folder holds everything one recipe run produced::
     index.html                   the report (rebuilt by ``hebbian report RUN_DIR``)
 
 Every file is written atomically (temporary file in the same folder, then
-:func:`os.replace`), so a run killed at any instant leaves either the old file or
-the new one, never half of one. A recipe draws all of its randomness from
+:func:`os.replace`), with the permissions the user's umask gives a new file, so a
+run killed at any instant leaves either the old file or the new one, never half of
+one. A run folder is never reused silently: an unfinished run is continued with
+``--resume`` or started again with ``--overwrite``, and the error that refuses it
+prints both commands (:func:`rerun_command`). Each checkpoint records the recipe
+and a digest of the config it belongs to, so a resumed run never continues from a
+checkpoint of other settings. A recipe draws all of its randomness from
 :attr:`Run.generator`, whose state is saved in every checkpoint; resuming therefore
 continues the exact random stream and ends with the same weights and metrics as an
 uninterrupted run with the same seed.
@@ -31,9 +36,11 @@ Examples
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
+import shlex
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -47,13 +54,28 @@ from safetensors.torch import load_file, save_file
 from hebbian import __version__
 from hebbian.progress import progress
 
-__all__ = ["Run", "RunFolderError", "atomic_write_text", "read_json", "read_metrics"]
+__all__ = [
+    "MAX_SEED",
+    "Run",
+    "RunFolderError",
+    "atomic_write_text",
+    "check_seed",
+    "read_json",
+    "read_metrics",
+    "read_record",
+    "record_digest",
+    "rerun_command",
+    "run_files",
+]
 
 CONFIG_FILE = "config.json"
 METRICS_FILE = "metrics.jsonl"
 SUMMARY_FILE = "summary.json"
 CHECKPOINT_FILE = Path("checkpoints") / "last.safetensors"
 _GENERATOR_KEY = "__generator_state__"
+MAX_SEED = 2**63 - 1
+"""The largest seed :class:`torch.Generator` accepts (seeds lie in ``0 .. 2**63-1``)."""
+_RECORD_KEYS = ("recipe", "config", "seed")
 
 EpochResult = tuple[dict[str, torch.Tensor], dict[str, Any]]
 """What one training epoch returns: the new state tensors and the metrics to log."""
@@ -63,15 +85,28 @@ class RunFolderError(RuntimeError):
     """A run folder cannot be used as asked (exists, differs, or is damaged)."""
 
 
+def _umask() -> int:
+    """The process's umask (read by setting it and putting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextmanager
 def _atomic_path(path: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; on success it replaces ``path``."""
+    """Yield a temporary path beside ``path``; on success it replaces ``path``.
+
+    The temporary file gets the mode a new file would get (``0o666`` less the umask),
+    not :func:`tempfile.mkstemp`'s private ``0o600``.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        # after the writer: some (safetensors) replace the file rather than fill it
+        os.chmod(tmp_path, 0o666 & ~_umask())
         with open(tmp_path, "rb+") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp_path, path)
@@ -105,6 +140,157 @@ def read_metrics(folder: Path) -> list[dict[str, Any]]:
         except json.JSONDecodeError:
             break  # a line cut by a kill: everything after it is untrustworthy
     return records
+
+
+def check_seed(seed: object, name: str = "seed") -> int:
+    """Return ``seed`` if it is an int in ``0 .. 2**63-1``, the range torch accepts.
+
+    >>> check_seed(7)
+    7
+    >>> check_seed(-1, "--seed")
+    Traceback (most recent call last):
+    ...
+    ValueError: --seed must be an int in 0 .. 2**63-1 (9223372036854775807), got -1
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"{name} must be an int, got {type(seed).__name__} {seed!r}")
+    if not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"{name} must be an int in 0 .. 2**63-1 ({MAX_SEED}), got {seed}")
+    return seed
+
+
+def read_record(folder: Path | str) -> dict[str, Any]:
+    """Read ``folder/config.json`` and check it is a run record.
+
+    A run record is a JSON object with at least ``recipe`` (str), ``config`` (object)
+    and ``seed`` (int); anything else is refused with an error naming the file.
+    """
+    path = Path(folder) / CONFIG_FILE
+    if not path.is_file():
+        raise RunFolderError(f"{folder} is not a run folder: it has no {CONFIG_FILE}")
+    record = read_json(path)
+    expected = (
+        "expected a JSON object with recipe (text), config (an object) and seed (an int); "
+        "rerun the run into another --out"
+    )
+    if not isinstance(record, dict):
+        raise RunFolderError(f"{path} holds {type(record).__name__} {_short(record)}: {expected}")
+    kinds = {"recipe": str, "config": dict, "seed": int}
+    for key, kind in kinds.items():
+        if not isinstance(record.get(key), kind) or isinstance(record.get(key), bool):
+            raise RunFolderError(f"{path} has {key}={_short(record.get(key))}: {expected}")
+    return record
+
+
+def _short(value: Any, width: int = 60) -> str:
+    text = json.dumps(value) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def record_digest(record: Mapping[str, Any]) -> str:
+    """SHA-256 of a run record's recipe, config and seed: what a checkpoint belongs to."""
+    core = {key: record.get(key) for key in _RECORD_KEYS}
+    return hashlib.sha256(json.dumps(core, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def _setting_text(value: Any) -> str:
+    """A config value as ``--set`` accepts it (lists as comma-separated items)."""
+    if isinstance(value, (list, tuple)):
+        return ",".join(_setting_text(v) for v in value)
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def rerun_command(
+    record: Mapping[str, Any],
+    out: Path | str | None = None,
+    *,
+    resume: bool = False,
+    overwrite: bool = False,
+) -> str:
+    """The ``hebbian run`` command that reproduces a run record (``config.json``).
+
+    Every setting is spelled out with ``--set``, with the seed and device, so the
+    command gives the same config whatever the defaults are now. With ``out`` it
+    names the run folder, and ``resume`` or ``overwrite`` adds that flag.
+
+    >>> record = {"recipe": "oja-digits", "config": {"epochs": 3, "sizes": [1, 2]},
+    ...           "seed": 0, "device": "cpu"}
+    >>> rerun_command(record, "runs/my run", resume=True)
+    "hebbian run oja-digits --seed 0 --device cpu --set epochs=3 --set sizes=1,2 \
+--out 'runs/my run' --resume"
+    """
+    parts = ["hebbian", "run", str(record["recipe"])]
+    parts += ["--seed", str(record.get("seed", 0)), "--device", str(record.get("device", "cpu"))]
+    for key, value in dict(record.get("config", {})).items():
+        parts += ["--set", f"{key}={_setting_text(value)}"]
+    if out is not None:
+        parts += ["--out", str(out)]
+    if resume:
+        parts.append("--resume")
+    if overwrite:
+        parts.append("--overwrite")
+    return shlex.join(parts)
+
+
+def _differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
+    """``"epochs=5 there, 3 here; seed=..."``: the record keys and settings that differ."""
+    pairs = []
+    if old.get("recipe") != new["recipe"]:
+        pairs.append(("recipe", old.get("recipe"), new["recipe"]))
+    if old.get("seed") != new["seed"]:
+        pairs.append(("seed", old.get("seed"), new["seed"]))
+    before, after = dict(old.get("config") or {}), new["config"]
+    for key in [*before, *(k for k in after if k not in before)]:
+        if before.get(key, "(unset)") != after.get(key, "(unset)"):
+            pairs.append((key, before.get(key, "(unset)"), after.get(key, "(unset)")))
+    return ", ".join(
+        f"{key} is {_short(a, 30)} in its {CONFIG_FILE} but {_short(b, 30)} in this run"
+        for key, a, b in pairs
+    )
+
+
+def run_files(folder: Path | str) -> list[Path]:
+    """The files of ``folder`` that a run wrote (and only those), as they exist now.
+
+    They are ``config.json``, ``metrics.jsonl``, ``summary.json``, ``index.html``, the
+    checkpoint, the figures ``summary.json`` lists, and temporary files of the atomic
+    writer. Anything else in the folder is someone else's.
+    """
+    folder = Path(folder)
+    names = [CONFIG_FILE, METRICS_FILE, SUMMARY_FILE, "index.html", str(CHECKPOINT_FILE)]
+    summary_path = folder / SUMMARY_FILE
+    if summary_path.is_file():
+        try:
+            summary = json.loads(summary_path.read_text(encoding="utf-8"))
+            names += [str(f["file"]) for f in summary.get("figures", [])]
+        except (ValueError, TypeError, KeyError, AttributeError):
+            pass
+    found = [folder / name for name in names if (folder / name).is_file()]
+    for sub in (folder, folder / CHECKPOINT_FILE.parent):
+        if sub.is_dir():
+            found += [p for p in sub.glob(".*.tmp") if p.is_file()]
+    return found
+
+
+def foreign_files(folder: Path | str) -> list[Path]:
+    """The files and folders inside ``folder`` that are not :func:`run_files`."""
+    folder = Path(folder)
+    ours = set(run_files(folder))
+    checkpoints = folder / CHECKPOINT_FILE.parent
+    foreign = []
+    for path in sorted(folder.rglob("*")):
+        if path in ours or path == checkpoints:
+            continue
+        foreign.append(path)
+    return foreign
+
+
+def _remove_run_files(folder: Path) -> None:
+    for path in run_files(folder):
+        path.unlink(missing_ok=True)
+    checkpoints = folder / CHECKPOINT_FILE.parent
+    if checkpoints.is_dir() and not any(checkpoints.iterdir()):
+        checkpoints.rmdir()
 
 
 def _jsonable(value: Any) -> Any:
@@ -166,14 +352,22 @@ class Run:
         seed: int = 0,
         device: torch.device | str = "cpu",
         resume: bool = False,
+        overwrite: bool = False,
         data_dir: Path | str | None = None,
     ) -> Run:
         """Create a run folder, or reopen one to resume.
 
-        Without ``resume`` the folder must not exist or be empty, so that nothing is
-        overwritten. With ``resume`` an existing folder must hold the same recipe,
-        config and seed; a missing folder is started afresh.
+        Without ``resume`` the folder must be new or empty, so that nothing is
+        overwritten; ``overwrite`` starts an existing run folder (one holding
+        ``config.json``) again, deleting only the files the run wrote
+        (:func:`run_files`). With ``resume`` an existing folder must hold the same
+        recipe, config and seed; a missing folder is started afresh. A folder holding
+        files but no ``config.json`` is never used. Each refusal names the command that
+        continues or restarts the run.
         """
+        if resume and overwrite:
+            raise ValueError("resume and overwrite exclude each other; pass one of them")
+        check_seed(seed)
         directory = Path(directory)
         device = torch.device(device)
         record = {
@@ -185,26 +379,63 @@ class Run:
             "torch_version": torch.__version__,
         }
         config_path = directory / CONFIG_FILE
-        if directory.exists() and any(directory.iterdir()):
-            if not resume:
-                raise RunFolderError(
-                    f"run folder {directory} already exists and is not empty; pass --resume "
-                    "to continue it or choose another --out"
-                )
+        if directory.exists() and not directory.is_dir():
+            raise RunFolderError(
+                f"--out {directory} is a file; expected a folder for the run (new or empty)"
+            )
+        if directory.is_dir() and any(directory.iterdir()):
             if not config_path.exists():
-                raise RunFolderError(f"{directory} has no {CONFIG_FILE}; it is not a run folder")
-            old = read_json(config_path)
-            for key in ("recipe", "config", "seed"):
-                if old.get(key) != record[key]:
-                    raise RunFolderError(
-                        f"cannot resume {directory}: its {key} is {old.get(key)!r} but this run "
-                        f"asks for {record[key]!r}; use the same settings or another --out"
-                    )
-        directory.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(config_path, json.dumps(record, indent=2) + "\n")
+                raise RunFolderError(
+                    f"--out {directory} holds files but no {CONFIG_FILE}, so it is not a run "
+                    "folder; nothing there is changed: choose a new or empty folder"
+                )
+            old = read_record(directory)
+            if overwrite:
+                _remove_run_files(directory)
+            elif not resume:
+                finished = (directory / SUMMARY_FILE).exists()
+                state = (
+                    "a finished run"
+                    if finished
+                    else (f"an unfinished run ({len(read_metrics(directory))} metric records)")
+                )
+                hint = (
+                    ""
+                    if finished
+                    else (f"continue it with `{rerun_command(old, directory, resume=True)}`, or ")
+                )
+                raise RunFolderError(
+                    f"run folder {directory} already exists and holds {state}; {hint}"
+                    f"start it again with `{rerun_command(record, directory, overwrite=True)}` "
+                    "(pass --resume to continue, --overwrite to restart) or choose another --out"
+                )
+            elif any(old.get(key) != record[key] for key in _RECORD_KEYS):
+                raise RunFolderError(
+                    f"cannot resume {directory}: {_differences(old, record)}; resume it with "
+                    f"`{rerun_command(old, directory, resume=True)}`, or start it again with "
+                    f"`{rerun_command(record, directory, overwrite=True)}`"
+                )
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(config_path, json.dumps(record, indent=2) + "\n")
+        except OSError as error:
+            raise RunFolderError(
+                f"--out {directory}: cannot write the run folder there "
+                f"({error.strerror or error}); expected a folder you can write to"
+            ) from None
         generator = torch.Generator().manual_seed(seed)
         data_dir = None if data_dir is None else Path(data_dir)
         return cls(directory, recipe, record["config"], seed, device, generator, data_dir)
+
+    @property
+    def record(self) -> dict[str, Any]:
+        """The run record: ``recipe``, ``config``, ``seed`` and ``device``."""
+        return {
+            "recipe": self.recipe,
+            "config": self.config,
+            "seed": self.seed,
+            "device": str(self.device),
+        }
 
     # ----------------------------------------------------------------- metrics
     def log(self, step: int, **metrics: Any) -> None:
@@ -230,7 +461,12 @@ class Run:
             raise ValueError(f"tensors must not use the reserved name {_GENERATOR_KEY!r}")
         payload = {name: t.detach().to("cpu").contiguous() for name, t in tensors.items()}
         payload[_GENERATOR_KEY] = self.generator.get_state()
-        metadata = {"step": str(int(step)), "hebbian_version": __version__}
+        metadata = {
+            "step": str(int(step)),
+            "hebbian_version": __version__,
+            "recipe": self.recipe,
+            "config_sha256": record_digest(self.record),
+        }
         with _atomic_path(self.directory / CHECKPOINT_FILE) as tmp:
             save_file(payload, str(tmp), metadata=metadata)
 
@@ -248,14 +484,33 @@ class Run:
             return None
         from safetensors import safe_open
 
+        restart = rerun_command(self.record, self.directory, overwrite=True)
         try:
             with safe_open(str(path), framework="pt") as handle:
-                step = int(handle.metadata()["step"])
+                metadata = handle.metadata() or {}
+                step = int(metadata["step"])
             tensors = load_file(str(path))
         except Exception as error:  # damaged file: say which and how to recover
             raise RunFolderError(
-                f"checkpoint {path} cannot be read ({error}); delete it to restart the run"
-            ) from error
+                f"checkpoint {path} cannot be read ({error}); delete it to restart the run, "
+                f"or start it again with `{restart}`"
+            ) from None
+        if metadata.get("recipe") != self.recipe:
+            raise RunFolderError(
+                f"checkpoint {path} belongs to recipe {metadata.get('recipe')!r}, not "
+                f"{self.recipe!r}; it cannot be resumed here: start the run again with "
+                f"`{restart}`"
+            )
+        if metadata.get("config_sha256") != record_digest(self.record):
+            raise RunFolderError(
+                f"checkpoint {path} was written with other settings than {CONFIG_FILE} holds "
+                f"now (was {CONFIG_FILE} edited?); put the settings back, or start the run "
+                f"again with `{restart}`"
+            )
+        if _GENERATOR_KEY not in tensors:
+            raise RunFolderError(
+                f"checkpoint {path} holds no random state; start again: `{restart}`"
+            )
         self.generator.set_state(tensors.pop(_GENERATOR_KEY))
         self._keep_metrics_up_to(step)
         return step, {name: t.to(self.device) for name, t in tensors.items()}
