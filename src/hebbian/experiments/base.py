@@ -277,12 +277,14 @@ def execute(
     seed: int = 0,
     device: str | torch.device = "cpu",
     resume: bool = False,
+    overwrite: bool = False,
     data_dir: Path | str | None = None,
 ) -> dict[str, Any]:
     """Run ``recipe`` with ``config`` in the folder ``out`` and write its report.
 
     Returns the summary (also written to ``out/summary.json``). With ``resume`` an
-    interrupted run continues from its last checkpoint.
+    interrupted run continues from its last checkpoint;
+    with ``overwrite`` a run folder is started again (only its run's files are deleted).
     """
     if not isinstance(config, recipe.config_type):
         raise TypeError(
@@ -295,6 +297,7 @@ def execute(
         seed=seed,
         device=resolve_device(device),
         resume=resume,
+        overwrite=overwrite,
         data_dir=data_dir,
     )
     results = recipe.run(config, run)
