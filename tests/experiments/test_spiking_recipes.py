@@ -134,3 +134,57 @@ def test_song_abbott_resumes_exactly_after_an_interruption(
     resumed = execute(SONG_ABBOTT, config, tmp_path / "resumed", resume=True)["results"]
     assert min(straight["final_rate_hz"]) > 0  # the networks did fire (and learn)
     assert resumed == straight
+
+
+@pytest.mark.parametrize(
+    ("recipe", "settings", "message"),
+    [
+        # a derived number of steps of zero names the settings that make it, with values
+        (
+            HODGKIN_HUXLEY,
+            {"dt": 1.0},
+            r"duration / epochs must be a whole number >= 1 of steps dt, got duration = 0.2 s, "
+            r"epochs = 2 and dt = 1 s \(0.1 steps\)",
+        ),
+        (HODGKIN_HUXLEY, {"dt": 1e-4}, r"dt must be at most 5e-05 s .* got dt = 0.0001 s"),
+        (HODGKIN_HUXLEY, {"trace_duration": 1e-7}, r"trace_duration must be a whole number"),
+        (SONG_ABBOTT, {"probe": 1e-6}, r"probe must be a whole number >= 1 of steps dt"),
+        (SONG_ABBOTT, {"dt": 3e-4}, r"got duration = 60 s, epochs = 6 and dt = 0.0003 s"),
+        (STDP_WINDOW, {"resolution": 1.0}, r"delta_t_step must be a whole number .* resolution"),
+        (TRIPLET_FREQUENCY, {"resolution": 1.0}, r"delta_t must be a whole number .* resolution"),
+        # sizes that cannot fit are refused before anything is allocated
+        (STDP_WINDOW, {"pairings": 10**9}, r"pairings=1000000000 \(41 protocols.* would need "),
+        (TRIPLET_FREQUENCY, {"pairings": 10**9}, r"pairings=1000000000 .* would need "),
+        (SONG_ABBOTT, {"n_inputs": 10**9}, r"n_inputs=1000000000.* would need "),
+        (HODGKIN_HUXLEY, {"fine_step": 1e-9}, r"fine_step=1e-09 .* would need .* this machine has"),
+    ],
+)
+def test_settings_that_cannot_run_are_refused_in_one_line_naming_them(
+    recipe: Recipe, settings: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message) as caught:
+        build_config(recipe.config_type, {**recipe.tour, **settings})
+    assert "\n" not in str(caught.value)
+
+
+def test_hodgkin_huxley_run_that_diverges_stops_with_one_line_naming_dt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hebbian.experiments import spiking
+
+    monkeypatch.setattr(spiking, "HH_MAX_DT", 1.0)  # let a too-large dt through the config
+    config = build_config(
+        HODGKIN_HUXLEY.config_type,
+        {
+            "dt": 2e-4,
+            "duration": 0.02,
+            "epochs": 1,
+            "currents": (0.0, 10.0),
+            "single_range": (2.2, 2.3),
+            "repetitive_range": (6.0, 6.1),
+            "fine_step": 0.1,
+            "trace_duration": 0.01,
+        },
+    )
+    with pytest.raises(ValueError, match=r"dt = 0.0002 s is too large: RK4 diverged in epoch 1"):
+        execute(HODGKIN_HUXLEY, config, tmp_path)

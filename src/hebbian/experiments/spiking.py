@@ -25,7 +25,7 @@ from typing import Any
 
 import torch
 
-from hebbian._checks import check_positive, check_positive_int
+from hebbian._checks import check_memory, check_positive, check_positive_int
 from hebbian.experiments.base import Recipe
 from hebbian.report.figures import plt
 from hebbian.runs import EpochResult, Run
@@ -58,6 +58,49 @@ HH_REFERENCE = {
     "onset_rate": 52.0,  # Hz, the jump at the repetitive threshold
     "rates": {9.8: 68.0, 20.0: 86.0, 50.0: 116.0},  # Hz
 }
+# RK4 on the model diverges at 0.1 ms (currents 0-50 uA/cm2) and holds every spike at 0.05
+HH_MAX_DT = 5e-5
+
+
+# --------------------------------------------------------------------------------------
+# shared: checks of derived quantities
+# --------------------------------------------------------------------------------------
+
+
+def _whole_steps(
+    name: str, value: float, step_name: str, step: float, *, shown: str | None = None
+) -> int:
+    """``value / step`` as an int if it is whole (to 1e-6) and >= 1, else refuse.
+
+    The message names the settings and their values (``shown``, default
+    ``"{name} = {value} s"``, and the step), so that a setting that makes a derived
+    count of steps zero or fractional is refused before anything runs.
+    """
+    ratio = value / step
+    steps = round(ratio)
+    if steps < 1 or abs(ratio - steps) > 1e-6 * max(ratio, 1.0):
+        given = shown or f"{name} = {value:g} s"
+        raise ValueError(
+            f"{name} must be a whole number >= 1 of steps {step_name}, got {given} and "
+            f"{step_name} = {step:g} s ({ratio:g} steps)"
+        )
+    return steps
+
+
+def _epoch_steps(duration: float, epochs: int, dt: float) -> int:
+    """Steps per epoch, refusing a ``dt`` that does not cut ``duration / epochs`` evenly."""
+    shown = f"duration = {duration:g} s, epochs = {epochs}"
+    return _whole_steps("duration / epochs", duration / epochs, "dt", dt, shown=shown)
+
+
+def _protocol_bytes(batch: int, pairings: int) -> int:
+    """Bytes the event-driven pairing protocols of :func:`_run_protocols` allocate.
+
+    ``2 B K`` spike times (int64, a few temporaries each) and two boolean event tables of
+    ``T x B`` entries, with up to ``T = 2 B K`` distinct spike times.
+    """
+    spikes = 2 * batch * pairings
+    return 4 * 8 * spikes + 2 * spikes * batch
 
 
 # --------------------------------------------------------------------------------------
@@ -170,7 +213,20 @@ class WindowConfig:
                 f"{0.5 / self.frequency:g} s, got {self.max_delta_t}"
             )
         if self.max_delta_t / self.delta_t_step < 3:
-            raise ValueError("delta_t_step must leave at least 3 points on each side for the fit")
+            raise ValueError(
+                f"delta_t_step must leave at least 3 points on each side for the fit, got "
+                f"max_delta_t = {self.max_delta_t:g} s and delta_t_step = {self.delta_t_step:g} s"
+            )
+        _whole_steps("delta_t_step", self.delta_t_step, "resolution", self.resolution)
+        check_memory(
+            f"pairings={self.pairings} ({self.protocols} protocols of spike times and events)",
+            _protocol_bytes(self.protocols, self.pairings),
+        )
+
+    @property
+    def protocols(self) -> int:
+        """Number of pairing protocols: one per spike-time difference, 0 included."""
+        return 2 * round(self.max_delta_t / self.delta_t_step) + 1
 
 
 def run_stdp_window(config: WindowConfig, run: Run) -> dict[str, Any]:
@@ -356,16 +412,41 @@ class SongAbbottConfig:
         check_positive_int("window", self.window)
         if self.raster_inputs > self.n_inputs:
             raise ValueError(f"raster_inputs must be <= n_inputs, got {self.raster_inputs}")
-        steps = self.duration / self.epochs / self.dt
-        if abs(steps - round(steps)) > 1e-6 * steps:
-            raise ValueError(
-                f"duration / epochs must be a whole number of steps dt, got "
-                f"{self.duration} / {self.epochs} / {self.dt} = {steps:g}"
-            )
-        if self.raster_duration > self.duration / self.epochs:
-            raise ValueError("raster_duration must not exceed one epoch")
         if max(self.input_rates) * self.dt > 1:
-            raise ValueError("input_rates * dt must be <= 1")
+            raise ValueError(
+                f"input_rates * dt must be <= 1 (a spike probability per step), got "
+                f"max(input_rates) = {max(self.input_rates):g} Hz and dt = {self.dt:g} s"
+            )
+        _epoch_steps(self.duration, self.epochs, self.dt)
+        _whole_steps("probe", self.probe, "dt", self.dt)
+        _whole_steps("raster_duration", self.raster_duration, "dt", self.dt)
+        if self.raster_duration > self.duration / self.epochs:
+            raise ValueError(
+                f"raster_duration must not exceed one epoch, got raster_duration = "
+                f"{self.raster_duration:g} s and duration / epochs = "
+                f"{self.duration / self.epochs:g} s"
+            )
+        check_memory(
+            f"n_inputs={self.n_inputs}, {len(self.input_rates)} input rates, window="
+            f"{self.window} (the networks' weights, traces and input events)",
+            self.memory_bytes(),
+        )
+
+    def memory_bytes(self) -> int:
+        """Bytes the event-driven simulator holds at once, roughly (see song_abbott_run).
+
+        Per network: about a dozen float64 copies of the weights and traces (N each),
+        twenty tensors per input event of a window (``N r dt window`` events) and a few
+        per event of a block of 5000 steps of drawn input, ten per step of a window.
+        """
+        per_step = self.n_inputs * max(self.input_rates) * self.dt  # input events per step
+        per_network = (
+            12 * 8 * self.n_inputs
+            + 20 * 8 * per_step * self.window
+            + 4 * 8 * per_step * 5000
+            + 10 * 8 * self.window
+        )
+        return int(len(self.input_rates) * per_network)
 
     @property
     def steps_per_epoch(self) -> int:
@@ -655,11 +736,33 @@ class HHConfig:
             low_high = getattr(self, name)
             if len(low_high) != 2 or not low_high[0] < low_high[1]:
                 raise ValueError(f"{name} must be (low, high) with low < high, got {low_high}")
-        steps = self.duration / self.epochs / self.dt
-        if abs(steps - round(steps)) > 1e-6 * steps:
-            raise ValueError("duration / epochs must be a whole number of steps dt")
+        steps = _epoch_steps(self.duration, self.epochs, self.dt)
+        if self.dt > HH_MAX_DT:
+            raise ValueError(
+                f"dt must be at most {HH_MAX_DT:g} s (0.05 ms) for RK4 to stay stable on the "
+                f"Hodgkin-Huxley model, got dt = {self.dt:g} s"
+            )
+        _whole_steps("trace_duration", self.trace_duration, "dt", self.dt)
         if self.trace_duration > self.duration / self.epochs:
-            raise ValueError("trace_duration must not exceed one epoch")
+            raise ValueError(
+                f"trace_duration must not exceed one epoch, got trace_duration = "
+                f"{self.trace_duration:g} s and duration / epochs = "
+                f"{self.duration / self.epochs:g} s"
+            )
+        scans = sum(
+            round((high - low) / self.fine_step) + 1
+            for low, high in (self.single_range, self.repetitive_range)
+        )
+        currents = len(self.currents) + scans + 1
+        trace = round(self.trace_duration / self.dt)
+        # per step of an epoch: one bool per current and the step's tensor (~200 bytes);
+        # the trace: four float64 fields per current per step
+        needed = steps * (currents + 200) + trace * 4 * (8 * currents + 200)
+        check_memory(
+            f"dt={self.dt:g}, duration={self.duration:g}, epochs={self.epochs}, "
+            f"fine_step={self.fine_step:g} ({currents} currents x {steps} steps per epoch)",
+            needed,
+        )
 
     def all_currents(self) -> list[float]:
         """The f-I currents, then the two threshold scans and the trace current."""
@@ -702,6 +805,12 @@ def run_hodgkin_huxley(config: HHConfig, run: Run) -> dict[str, Any]:
         else:
             state, rest = simulate(step, state, steps)
             fired = rest.spikes
+        if not bool(torch.isfinite(state.v).all()):
+            bad = [c for c, v in zip(currents, state.v[0].tolist(), strict=True) if not v == v]
+            raise ValueError(
+                f"dt = {config.dt:g} s is too large: RK4 diverged in epoch {epoch} at the "
+                f"currents {bad[:5]} uA/cm2; use a smaller dt"
+            )
         offset = (epoch - 1) * steps
         when, _, which = fired.nonzero(as_tuple=True)  # (K,) each
         metrics["spike_steps"] = [
@@ -904,6 +1013,12 @@ class TripletFrequencyConfig:
             raise ValueError(
                 f"delta_t must be at most half the shortest pairing period, got {self.delta_t}"
             )
+        _whole_steps("delta_t", self.delta_t, "resolution", self.resolution)
+        batch = 2 * len(self.frequencies)
+        check_memory(
+            f"pairings={self.pairings} ({batch} protocols of spike times and events)",
+            _protocol_bytes(batch, self.pairings),
+        )
 
 
 def run_triplet_frequency(config: TripletFrequencyConfig, run: Run) -> dict[str, Any]:
