@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+import torch
 
 from hebbian.experiments import build_config, execute, get_recipe
 
 
-def run_at_tour_settings(name: str, folder: Path) -> dict:
+def run_recipe(name: str, folder: Path, **overrides: Any) -> dict:
+    """The summary of ``name`` run at the tour's settings, with ``overrides``."""
     recipe = get_recipe(name)
-    return execute(recipe, build_config(recipe.config_type, recipe.tour), folder)["results"]
+    config = build_config(recipe.config_type, {**recipe.tour, **overrides})
+    return execute(recipe, config, folder)
+
+
+def run_at_tour_settings(name: str, folder: Path) -> dict:
+    summary = run_recipe(name, folder)
+    # every headline result is judged, and at the tour's settings each meets its theory
+    assert summary["verdicts"], f"{name} declares no expectations"
+    short = [v for v in summary["verdicts"] if not v["met"]]
+    assert not short, f"{name} falls short of: {short}"
+    return summary["results"]
 
 
 def test_oja_finds_the_unit_first_principal_component(tmp_path: Path) -> None:
@@ -47,3 +61,61 @@ def test_hebb_grows_at_the_theoretical_rate_until_the_guard_stops_it(tmp_path: P
         results["theory_growth_per_step"], rel=1e-3
     )
     assert results["oja_final_norm"] == pytest.approx(1.0, abs=2e-2)
+
+
+def test_descriptions_and_expectations_follow_the_config_run() -> None:
+    bcm = get_recipe("bcm-selectivity")
+    config = build_config(bcm.config_type, ["patterns=3", "neurons=5"])
+    text = bcm.describe(config)
+    assert "5 rectified neurons" in text and "classes 0-2" in text and "K = 3" in text
+    selective = [e for e in bcm.expectations(config) if e.result == "selective_neurons"]
+    assert selective[0].expected == 5
+    sanger = get_recipe("sanger-digits")
+    config = build_config(sanger.config_type, ["components=3", "epochs=7"])
+    assert "3 linear neurons" in sanger.describe(config) and "7 epochs" in sanger.describe(config)
+    indices = {e.index for e in sanger.expectations(config) if e.result == "learned_variances"}
+    assert indices == {0, 1, 2}
+    oja = get_recipe("oja-digits")
+    assert "batches of 4" in oja.describe(build_config(oja.config_type, ["batch_size=4"]))
+
+
+def _with_threads(threads: int, fn: Any) -> Any:
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        return fn()
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_bcm_discrete_outcomes_are_far_from_their_thresholds_and_thread_independent(
+    tmp_path: Path,
+) -> None:
+    """selective_neurons and preferred_pattern are the same with 1 and 2 threads, and
+    each neuron's selectivity is far from the 0.9 (1 - 1/K) threshold that counts it."""
+    one = _with_threads(1, lambda: run_recipe("bcm-selectivity", tmp_path / "1"))
+    two = _with_threads(2, lambda: run_recipe("bcm-selectivity", tmp_path / "2"))
+    for key in ("selective_neurons", "preferred_pattern"):
+        assert one["results"][key] == two["results"][key]
+    last = json.loads((tmp_path / "1" / "metrics.jsonl").read_text().splitlines()[-1])
+    top = one["results"]["max_possible_selectivity"]
+    for value in last["selectivity"]:
+        assert value > top - 1e-5 or value < 0.8 * top, "a selectivity near the threshold"
+
+
+def test_hebb_stop_step_survives_rounding_and_thread_count(tmp_path: Path) -> None:
+    """The overflow step is unchanged when every quantity is scaled by 1 +- 1e-4 (the rule
+    is linear in the initial weights), far more than float32 rounding moves them."""
+    steps = set()
+    for i, (scale, threads) in enumerate(((1.0, 1), (1.0, 2), (1 + 1e-4, 1), (1 - 1e-4, 1))):
+        summary = _with_threads(
+            threads,
+            lambda s=scale, i=i: run_recipe("hebb-runaway", tmp_path / str(i), init_scale=0.1 * s),
+        )
+        steps.add(summary["results"]["hebb_stopped_at_step"])
+    assert len(steps) == 1 and steps.pop() > 0
+
+
+def test_sizes_that_cannot_fit_in_memory_are_refused_by_name(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"^neurons=1000000000000, .* would need .* GB but"):
+        run_recipe("bcm-selectivity", tmp_path, neurons=10**12)

@@ -18,11 +18,12 @@ from hebbian import rules
 from hebbian._checks import (
     NonFiniteWeightsError,
     check_finite_weights,
+    check_memory,
     check_positive,
     check_positive_int,
 )
 from hebbian.data import load_dataset
-from hebbian.experiments.base import Recipe
+from hebbian.experiments.base import Expectation, Recipe
 from hebbian.report.figures import image_rows, plt
 from hebbian.runs import EpochResult, Run
 
@@ -178,12 +179,16 @@ def _component_figures(run: Run, weight: torch.Tensor, pcs: torch.Tensor, name: 
         [(weight * signs).reshape(k, 8, 8), pcs.reshape(k, 8, 8)],
         [f"{name.capitalize()}", "PCA (SVD)"],
         titles=[f"PC {i + 1}" for i in range(k)],
+        scale=max(1.1, 2.2 / k),  # one component alone is drawn larger
     )
     run.save_figure(
         fig,
         "components",
         f"Weights learned by {name.capitalize()}'s rule (top) beside the principal "
-        "components from an SVD of the same centred digits (bottom).",
+        "components from an SVD of the same centred digits (bottom), as 8x8 images; each "
+        "image's colours run from blue (most negative) through white (0) to red (most "
+        "positive), and the learned signs are flipped where needed to match (a component's "
+        "sign is arbitrary).",
     )
     records = run.metrics()
     fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.2))
@@ -191,15 +196,20 @@ def _component_figures(run: Run, weight: torch.Tensor, pcs: torch.Tensor, name: 
     cos = torch.tensor([r["abs_cos"] for r in records])
     norms = torch.tensor([r["norm"] for r in records])
     for i in range(k):
-        left.plot(epochs, cos[:, i], label=f"unit {i + 1}")
-        right.plot(epochs, norms[:, i])
-    left.set(xlabel="epoch", ylabel="|cos(w, PC)|", ylim=(0, 1.02), title="alignment with PCA")
-    right.set(xlabel="epoch", ylabel="||w||", title="weight norm (theory: 1)")
-    if k > 1:
-        left.legend(fontsize=7, ncol=2)
+        label = f"unit {i + 1} / PC {i + 1}"
+        left.plot(epochs, cos[:, i], label=label)
+        right.plot(epochs, norms[:, i], label=label)
+    right.axhline(1.0, color="k", linestyle=":", linewidth=1, label="theory: 1")
+    left.set(xlabel="epoch", ylabel="|cos(w_i, PC i)|", ylim=(0, 1.02), title="alignment with PCA")
+    right.set(xlabel="epoch", ylabel="||w_i||", title="weight norm")
+    left.legend(fontsize=8, ncol=2)
+    right.legend(fontsize=8, ncol=2)
     fig.tight_layout()
     run.save_figure(
-        fig, "convergence", "Alignment with the principal components and weight norms per epoch."
+        fig,
+        "convergence",
+        "Per epoch: |cosine| between each unit's weights and the principal component of the "
+        "same rank (left; theory: 1), and each unit's weight norm (right; theory: 1).",
     )
 
 
@@ -213,32 +223,93 @@ def run_sanger_digits(config: SangerConfig, run: Run) -> dict[str, Any]:
     return _run_components(config, run, sanger=True)
 
 
+def _schedule_text(config: OjaConfig) -> str:
+    return (
+        f"{config.epochs} epochs over the 1437 training digits in batches of "
+        f"{config.batch_size}, the learning rate annealed geometrically from "
+        f"{config.learning_rate:g} to {config.final_learning_rate:g}"
+    )
+
+
+def _describe_oja(config: OjaConfig) -> str:
+    return (
+        "One linear neuron y = w.x trained with Oja's rule dw = y (x - y w) (Oja 1982) on the "
+        f"centred 8x8 digits: {_schedule_text(config)}. Theory: w converges to the unit-norm "
+        "first principal component (computed here by an SVD of the same data). The digits' "
+        "first two variances are close (0.69 and 0.63), which slows convergence."
+    )
+
+
+def _oja_expectations(config: OjaConfig) -> list[Expectation]:
+    return [
+        Expectation(
+            "min_abs_cos_with_pca", 1.0, "theory: Oja 1982, w converges to PC 1 (SVD)",
+            tolerance=0.01, relation="at_least",
+        ),
+        Expectation(
+            "weight_norms", 1.0, "theory: Oja 1982, ||w|| converges to 1",
+            tolerance=0.01, index=0,
+        ),
+    ]  # fmt: skip
+
+
 OJA_DIGITS = Recipe(
     name="oja-digits",
     summary="Oja's rule finds the first principal component of the 8x8 digits",
     topic=TOPIC,
-    description=(
-        "One linear neuron y = w.x trained with Oja's rule dw = y (x - y w) (Oja 1982) on the "
-        "centred 8x8 digits. Theory: w converges to the unit-norm first principal component. "
-        "The digits' first two variances are close (0.69 and 0.63), which slows convergence."
-    ),
+    description=_describe_oja,
     config_type=OjaConfig,
     run=run_oja_digits,
     tour={"epochs": 40},
+    expectations=_oja_expectations,
 )
+
+
+def _describe_sanger(config: SangerConfig) -> str:
+    return (
+        f"{config.components} linear neurons trained with Sanger's rule dW = y x^T - "
+        "LT(y y^T) W (Sanger 1989) on the centred 8x8 digits: "
+        f"{_schedule_text(config)}. Theory: row i converges to the unit-norm i-th principal "
+        "component, in order of decreasing variance, so the variance along row i is the "
+        "i-th eigenvalue of the covariance (computed here by an SVD). A component whose "
+        "variance is close to the next one's converges slowest."
+    )
+
+
+def _sanger_expectations(config: SangerConfig) -> list[Expectation]:
+    rules_: list[Expectation] = [
+        Expectation(
+            "min_abs_cos_with_pca", 1.0, "theory: Sanger 1989, row i converges to PC i (SVD)",
+            tolerance=0.02, relation="at_least",
+        )
+    ]  # fmt: skip
+    for i in range(config.components):
+        rules_.append(
+            Expectation(
+                "learned_variances", "pca_variances",
+                "theory: Sanger 1989, variance along row i = i-th eigenvalue (SVD)",
+                tolerance=0.01, index=i,
+            )
+        )  # fmt: skip
+    for i in range(config.components):
+        rules_.append(
+            Expectation(
+                "weight_norms", 1.0, "theory: Sanger 1989, ||w_i|| converges to 1",
+                tolerance=0.01, index=i,
+            )
+        )  # fmt: skip
+    return rules_
+
 
 SANGER_DIGITS = Recipe(
     name="sanger-digits",
     summary="Sanger's generalized Hebbian algorithm finds the ordered principal components",
     topic=TOPIC,
-    description=(
-        "Linear neurons trained with Sanger's rule dW = y x^T - LT(y y^T) W (Sanger 1989) on "
-        "the centred 8x8 digits. Theory: row i converges to the i-th principal component, "
-        "in order of decreasing variance."
-    ),
+    description=_describe_sanger,
     config_type=SangerConfig,
     run=run_sanger_digits,
     tour={"components": 8, "epochs": 100},
+    expectations=_sanger_expectations,
 )
 
 
@@ -292,6 +363,11 @@ def _selectivity(responses: torch.Tensor) -> torch.Tensor:
 
 def run_bcm_selectivity(config: BCMConfig, run: Run) -> dict[str, Any]:
     """BCM neurons exposed to a few patterns become selective to one of them."""
+    check_memory(
+        f"neurons={config.neurons}, steps_per_epoch={config.steps_per_epoch} (weights and "
+        "the patterns drawn in an epoch, at least 16 * 64 * neurons + 8 * steps bytes)",
+        16 * 64 * config.neurons + 8 * config.steps_per_epoch,
+    )
     images, labels = _digits(run)
     patterns = torch.stack([images[labels == c].mean(dim=0) for c in range(config.patterns)])
     patterns = torch.nn.functional.normalize(patterns, dim=1)  # (K, D)
@@ -322,9 +398,17 @@ def run_bcm_selectivity(config: BCMConfig, run: Run) -> dict[str, Any]:
     state = run.run_epochs(config.epochs, initial, train_epoch, desc=run.recipe)
     responses = respond(state["weight"], patterns).T  # (neurons, K)
     selectivity = _selectivity(responses)
+    # Discrete outcomes, and why rounding cannot flip them. The responses are rectified:
+    # a selective neuron's response to the other patterns is exactly 0, so its
+    # selectivity is 1 - 1/K up to one rounding, far above the threshold 0.9 (1 - 1/K);
+    # a neuron that is not selective sits well below it (the tour: all at 0.75 = 1 - 1/4,
+    # and the test checks the margin). The preferred pattern is an argmax over responses
+    # that are either 0 or near K: a tie needs a neuron responding equally to two
+    # patterns, i.e. not selective; exact ties (a silent neuron) go to the lower pattern
+    # (argmax returns the first maximum on every device).
     preferred = responses.argmax(dim=1)
     peak = responses.max(dim=1).values
-    _bcm_figures(run, responses)
+    _bcm_figures(run, responses, config.patterns)
     return {
         "mean_selectivity": selectivity.mean().item(),
         "max_possible_selectivity": 1 - 1 / config.patterns,
@@ -336,38 +420,71 @@ def run_bcm_selectivity(config: BCMConfig, run: Run) -> dict[str, Any]:
     }
 
 
-def _bcm_figures(run: Run, responses: torch.Tensor) -> None:
+def _bcm_figures(run: Run, responses: torch.Tensor, patterns: int) -> None:
     records = run.metrics()
-    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.2))
+    neurons = responses.shape[0]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.6))
     image = left.imshow(responses.cpu().numpy(), cmap="viridis", aspect="auto")
     left.set(xlabel="pattern (digit class)", ylabel="neuron", title="response after training")
-    fig.colorbar(image, ax=left)
+    left.set_xticks(range(patterns))
+    left.set_yticks(range(neurons) if neurons <= 16 else [])
+    fig.colorbar(image, ax=left, label="response y = max(0, w.x)")
     epochs = [r["step"] for r in records]
-    right.plot(epochs, torch.tensor([r["selectivity"] for r in records]))
-    right.set(xlabel="epoch", ylabel="1 - mean/max", title="selectivity of each neuron")
+    selectivity = torch.tensor([r["selectivity"] for r in records])  # (epochs, neurons)
+    for i in range(neurons):
+        right.plot(epochs, selectivity[:, i], label=f"neuron {i}" if neurons <= 12 else None)
+    right.axhline(1 - 1 / patterns, color="k", linestyle=":", label=f"theory: 1 - 1/{patterns}")
+    right.set(xlabel="epoch", ylabel="1 - mean/max of responses", title="selectivity")
+    right.legend(fontsize=8, ncol=2, loc="lower right")
     fig.tight_layout()
     run.save_figure(
         fig,
         "selectivity",
-        "BCM neurons after training respond to one pattern and not to the others; "
-        "with K equiprobable patterns the preferred response tends to K (the fixed point "
-        "y = theta = E[y^2]).",
+        f"Left: each neuron's response to each of the {patterns} patterns after training; "
+        "each responds to one pattern only. Right: selectivity 1 - mean/max of each neuron's "
+        f"responses per epoch, which reaches 1 - 1/{patterns} when it responds to one "
+        f"pattern. With {patterns} equiprobable patterns the preferred response tends to "
+        f"{patterns} (the fixed point y = theta = E[y^2]).",
     )
+
+
+def _describe_bcm(config: BCMConfig) -> str:
+    k = config.patterns
+    return (
+        f"{config.neurons} rectified neurons y = max(0, w.x) learn with the BCM rule "
+        "dw = y (y - theta) x, theta a running mean of y^2 (Bienenstock, Cooper & Munro "
+        f"1982; Intrator & Cooper 1992), from the unit-norm mean images of the digit classes "
+        f"0-{k - 1} shown one at a time, {config.epochs} x {config.steps_per_epoch} steps. "
+        f"Theory: the stable fixed points respond to exactly one pattern (selectivity "
+        f"1 - 1/{k} = {1 - 1 / k:.3g}), with response K = {k} and 0 to the others."
+    )
+
+
+def _bcm_expectations(config: BCMConfig) -> list[Expectation]:
+    source = "theory: BCM fixed points (Intrator & Cooper 1992)"
+    return [
+        Expectation("mean_selectivity", "max_possible_selectivity", source, tolerance=0.01),
+        Expectation(
+            "selective_neurons", float(config.neurons), source + ", every neuron selective",
+            relation="at_least",
+        ),
+        Expectation(
+            "mean_preferred_response", "theory_preferred_response", source + ", y = theta = K",
+            tolerance=0.25,
+        ),
+        Expectation("mean_other_response", 0.0, source, tolerance=0.01),
+    ]  # fmt: skip
 
 
 BCM_SELECTIVITY = Recipe(
     name="bcm-selectivity",
     summary="BCM neurons with a sliding threshold become selective to one input pattern",
     topic=TOPIC,
-    description=(
-        "Rectified neurons y = max(0, w.x) learn with the BCM rule dw = y (y - theta) x, "
-        "theta a running mean of y^2 (Bienenstock, Cooper & Munro 1982; Intrator & Cooper "
-        "1992), from the mean images of the digit classes 0-3 shown one at a time. Theory: "
-        "the stable fixed points respond to exactly one pattern, with response K = 4."
-    ),
+    description=_describe_bcm,
     config_type=BCMConfig,
     run=run_bcm_selectivity,
     tour={"epochs": 20},
+    expectations=_bcm_expectations,
 )
 
 
@@ -430,6 +547,13 @@ def run_hebb_runaway(config: RunawayConfig, run: Run) -> dict[str, Any]:
         return {"hebb": hebb_w, "oja": oja_w, "hebb_stopped_at": torch.tensor(stopped_at)}, metrics
 
     state = run.run_epochs(config.epochs, initial, train_epoch, desc=run.recipe)
+    # hebb_stopped_at_step is the first step at which a float32 quantity of the update
+    # (y = x.w, the products y x or their sum) exceeds 3.4e38. They all grow by about
+    # 1 + a lambda_1 (3.5% at the defaults) per step, so rounding moves the step only
+    # if that quantity lands within rounding of the bound; float32 noise accumulated
+    # over the ~2700 steps is below 1e-4 relative, and the test checks that scaling
+    # the initial weights by 1 +- 1e-4 (which scales every later quantity alike, the
+    # rule being linear) leaves the step unchanged.
     records = run.metrics()
     running = [r for r in records if not r["hebb_stopped_at"]]
     # growth per step from the log-norm slope over the epochs before the guard fired
@@ -480,18 +604,42 @@ def _runaway_figure(
     )
 
 
+def _describe_runaway(config: RunawayConfig) -> str:
+    return (
+        "One linear neuron on the centred 8x8 digits, trained side by side with plain Hebb "
+        "dw = y x and with Oja's rule dw = y (x - y w), from the same initial weights on "
+        f"the same batches of {config.batch_size} for {config.epochs} epochs at the "
+        f"learning rate a = {config.learning_rate:g}. Theory: Hebb's norm grows by "
+        "1 + a lambda_1 per step (lambda_1 the largest input variance, 0.691 for the "
+        f"digits: {1 + config.learning_rate * 0.691:.4g}) until the weights overflow, which "
+        "the library's guard turns into an error naming the rule and the step; Oja's norm "
+        "converges to 1."
+    )
+
+
+def _runaway_expectations(config: RunawayConfig) -> list[Expectation]:
+    return [
+        Expectation(
+            "hebb_growth_per_step", "theory_growth_per_step",
+            "theory: averaged Hebb, w <- (I + a C) w", tolerance=0.001,
+        ),
+        Expectation(
+            "hebb_stopped_at_step", 1.0, "theory: plain Hebb diverges, so the guard stops it",
+            relation="at_least",
+        ),
+        Expectation(
+            "oja_final_norm", 1.0, "theory: Oja 1982, ||w|| converges to 1", tolerance=0.01
+        ),
+    ]  # fmt: skip
+
+
 HEBB_RUNAWAY = Recipe(
     name="hebb-runaway",
     summary="plain Hebb's weights grow without bound; Oja's rule keeps them at unit norm",
     topic=TOPIC,
-    description=(
-        "One linear neuron on the centred 8x8 digits, trained side by side with plain Hebb "
-        "dw = y x and with Oja's rule dw = y (x - y w). Theory: Hebb's norm grows by "
-        "1 + a lambda_1 per step (a the learning rate, lambda_1 the largest input variance) "
-        "until the weights overflow, which the library's guard turns into an error naming "
-        "the rule and the step; Oja's norm converges to 1."
-    ),
+    description=_describe_runaway,
     config_type=RunawayConfig,
     run=run_hebb_runaway,
     tour={"epochs": 30},
+    expectations=_runaway_expectations,
 )
