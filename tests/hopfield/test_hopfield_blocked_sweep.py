@@ -134,7 +134,9 @@ def test_recall_sets_converged_cues_aside_and_ends_at_fixed_points(shared):
     net = HopfieldNetwork(shared_order=shared).fit(patterns)
     result = net.recall(cues, generator=g, return_energy=True)
     assert result.converged.all()
-    assert torch.equal(classical.synchronous_step(result.states, net.weights_), result.states)
+    # fixed points of the exact fields: N W holds integers, so no rounding decides a tie
+    counts = (net.weights_ * 120).round()
+    assert torch.equal(classical.synchronous_step(result.states, counts), result.states)
     assert torch.all(result.energies[1:] <= result.energies[:-1] + 1e-5)
     # cues set aside early keep their state in the energy trajectory
     assert torch.equal(result.energies[-1], classical.energy(result.states, net.weights_))

@@ -269,7 +269,9 @@ def test_recall_energy_trajectory_is_non_increasing_and_ends_at_fixed_points():
     assert result.energies.shape == (result.sweeps + 1, 16)
     assert torch.all(result.energies[1:] <= result.energies[:-1] + 1e-5)
     assert result.converged.all()
-    assert torch.equal(classical.synchronous_step(result.states, net.weights_), result.states)
+    # fixed points of the exact fields: N W holds integers, so no rounding decides a tie
+    counts = (net.weights_ * 60).round()
+    assert torch.equal(classical.synchronous_step(result.states, counts), result.states)
     torch.testing.assert_close(result.overlaps, result.states @ xi.T / 60)
     assert net.recall(cues).energies is None
 

@@ -14,7 +14,7 @@ import torch
 
 from hebbian._checks import check_floating_tensor
 
-__all__ = ["RecallResult", "UpdateRule"]
+__all__ = ["TIE_TOLERANCE", "RecallResult", "UpdateRule"]
 
 
 class UpdateRule(enum.Enum):
@@ -161,10 +161,52 @@ def check_orders(order: object, batch: int, n: int, like: torch.Tensor) -> torch
     return order
 
 
-def sign_keep(values: torch.Tensor, current: torch.Tensor) -> torch.Tensor:
-    """``sign(values)`` with ties (``values == 0``) resolved by keeping ``current``.
+#: Relative width of the tie band of non-integer fields and gains (see :func:`tie_band`).
+TIE_TOLERANCE = 1e-9
+
+
+def integer_dtype(bound: int, like: torch.Tensor) -> torch.dtype:
+    r"""Floating dtype in which integers of magnitude up to ``bound`` are summed exactly.
+
+    A float with a ``p``-bit significand holds every integer below :math:`2^p` exactly, so
+    a sum of integers whose partial sums all stay below :math:`2^p` is exact **in any
+    order** (the same on every machine, thread count and BLAS). That is float32 (p = 24)
+    when ``like`` is float32, ``bound < 2**24`` and float32 products are not done in
+    reduced precision (TF32 on CUDA, or a ``torch.set_float32_matmul_precision`` other
+    than ``"highest"``); otherwise float64 (p = 53).
+
+    Raises
+    ------
+    ValueError
+        If ``bound >= 2**53``: no floating dtype holds such sums exactly.
+
+    >>> integer_dtype(1000, torch.zeros(1))
+    torch.float32
+    >>> integer_dtype(2**30, torch.zeros(1))
+    torch.float64
+    """
+    if bound >= 2**53:
+        raise ValueError(
+            f"integer fields up to {bound} exceed 2**53, the largest range float64 sums "
+            "exactly; store fewer patterns or use fewer neurons"
+        )
+    reduced = torch.get_float32_matmul_precision() != "highest" or (
+        like.is_cuda and torch.backends.cuda.matmul.allow_tf32
+    )
+    if like.dtype == torch.float32 and bound < 2**24 and not reduced:
+        return torch.float32
+    return torch.float64
+
+
+def sign_keep(
+    values: torch.Tensor, current: torch.Tensor, tolerance: float | torch.Tensor = 0.0
+) -> torch.Tensor:
+    """``sign(values)`` with ties (``|values| <= tolerance``) resolved by keeping ``current``.
 
     >>> sign_keep(torch.tensor([2.0, -1.0, 0.0, 0.0]), torch.tensor([-1.0, 1.0, 1.0, -1.0]))
     tensor([ 1., -1.,  1., -1.])
+    >>> sign_keep(torch.tensor([1e-12, -0.5]), torch.tensor([-1.0, 1.0]), tolerance=1e-9)
+    tensor([-1., -1.])
     """
-    return torch.where(values > 0, 1.0, torch.where(values < 0, -1.0, current)).to(current.dtype)
+    up, down = values > tolerance, values < -tolerance
+    return torch.where(up, 1.0, torch.where(down, -1.0, current)).to(current.dtype)

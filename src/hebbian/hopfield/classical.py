@@ -42,6 +42,7 @@ from hebbian._checks import (
     check_same_device,
 )
 from hebbian.hopfield._common import (
+    TIE_TOLERANCE,
     RecallResult,
     UpdateRule,
     check_binary,
@@ -49,6 +50,7 @@ from hebbian.hopfield._common import (
     check_generator,
     check_orders,
     check_update_rule,
+    integer_dtype,
     random_orders,
     sign_keep,
     uniform,
@@ -152,6 +154,13 @@ def hebb_weights(patterns: torch.Tensor) -> torch.Tensor:
     weights = patterns.T @ patterns / n  # (N, N)
     weights.fill_diagonal_(0.0)
     return weights
+
+
+def _hebb_counts(patterns: torch.Tensor) -> torch.Tensor:
+    """``N W = Xi^T Xi`` with a zero diagonal (N, N): integers for ±1 patterns."""
+    counts = patterns.T @ patterns  # (N, N)
+    counts.fill_diagonal_(0.0)
+    return counts
 
 
 def storkey_weights(patterns: torch.Tensor, initial: torch.Tensor | None = None) -> torch.Tensor:
@@ -552,9 +561,18 @@ _BLOCK = 64
 _BLOCK_PER_CUE = 16
 
 
-class _DenseFields:
-    """Local fields ``h = s W^T - b`` (B, N) of a batch, kept exact while neurons flip.
+def _thresholds_at(bias: torch.Tensor | None, neurons: torch.Tensor) -> torch.Tensor | None:
+    """Thresholds of a block's neurons: (k,) for ``neurons`` (k,), (B, k) for (B, k)."""
+    if bias is None:
+        return None
+    return bias.index_select(0, neurons) if neurons.ndim == 1 else bias[neurons]
 
+
+class _DenseFields:
+    """Sums ``s W^T`` (B, N) of a batch, kept up to date while neurons flip.
+
+    The thresholds ``b`` are kept apart and subtracted where a field is read
+    (:func:`_sweep_`), so with integer weights the sums stay integers, computed exactly.
     A block of neurons is given as ``neurons`` of shape (k,) (one visiting order shared
     by the batch) or (B, k) (one order per cue).
     """
@@ -563,13 +581,18 @@ class _DenseFields:
         self, states: torch.Tensor, weights: torch.Tensor, bias: torch.Tensor | None
     ) -> None:
         self.weights_t = weights.T.contiguous()  # row j = column j of W: dh when s_j moves
-        self.fields = _fields(states, weights, bias)  # (B, N)
+        self.fields = states @ weights.T  # (B, N), without the thresholds
+        self.bias = bias
 
     def at(self, neurons: torch.Tensor, current: torch.Tensor) -> torch.Tensor:
-        """Fields (B, k) of a block's neurons (``current``, their states, is not needed)."""
+        """Sums (B, k) of a block's neurons (``current``, their states, is not needed)."""
         if neurons.ndim == 1:
             return self.fields.index_select(1, neurons)
         return self.fields.gather(1, neurons)
+
+    def thresholds(self, neurons: torch.Tensor) -> torch.Tensor | None:
+        """Thresholds of a block's neurons, (k,) or (B, k), or None."""
+        return _thresholds_at(self.bias, neurons)
 
     def coupling(self, neurons: torch.Tensor) -> torch.Tensor:
         """``C[p, q] = W[neuron_q, neuron_p]``: (k, k), or (B, k, k) for per-cue orders."""
@@ -597,14 +620,16 @@ class _DenseFields:
 
 
 class _HebbFields:
-    r"""Fields of Hebbian weights from the overlaps with the stored patterns.
+    r"""Scaled fields of Hebbian weights from the overlaps with the stored patterns.
 
-    With :math:`W = \frac1N \Xi^\top\Xi` and a zero diagonal,
-    :math:`h = \frac1N (\Xi^\top m - P s) - b` where :math:`m = \Xi s` are the
+    With :math:`N W = \Xi^\top\Xi` and a zero diagonal,
+    :math:`N h = \Xi^\top m - P s - N b` where :math:`m = \Xi s` are the
     (unnormalised) overlaps, kept as a (B, P) tensor. That costs O(P) per cue and flip
-    instead of O(N); for ±1 patterns ``m`` and :math:`\Xi^\top m - P s` are integers,
-    computed exactly (while below :math:`2^{24}` in float32), so a tie ``h = 0`` is found
-    exactly. Shared visiting orders only.
+    instead of O(N). For ±1 patterns ``m``, :math:`\Xi^\top m - P s` and the couplings
+    :math:`N W` are integers, computed exactly in any summation order (the dtype is
+    chosen by :func:`~hebbian.hopfield._common.integer_dtype`), so a tie ``h = 0`` is
+    found exactly. ``bias`` holds the scaled thresholds :math:`N b`. Shared visiting
+    orders only.
     """
 
     def __init__(
@@ -615,16 +640,16 @@ class _HebbFields:
         self.overlaps = states @ patterns.T  # (B, P)
 
     def at(self, neurons: torch.Tensor, current: torch.Tensor) -> torch.Tensor:
-        count, n = self.patterns.shape
+        count = self.patterns.shape[0]
         xi = self.patterns.index_select(1, neurons)  # (P, k)
-        fields = (self.overlaps @ xi - count * current) / n  # (B, k)
-        if self.bias is not None:
-            fields -= self.bias.index_select(0, neurons)
-        return fields
+        return self.overlaps @ xi - count * current  # (B, k), integers
+
+    def thresholds(self, neurons: torch.Tensor) -> torch.Tensor | None:
+        return _thresholds_at(self.bias, neurons)
 
     def coupling(self, neurons: torch.Tensor) -> torch.Tensor:
         xi = self.patterns.index_select(1, neurons)  # (P, k)
-        return xi.T @ xi / self.patterns.shape[1]  # (k, k), symmetric; diagonal unused
+        return xi.T @ xi  # (k, k) integers N W, symmetric; diagonal unused
 
     def add(self, neurons: torch.Tensor, delta: torch.Tensor, flip: torch.Tensor) -> None:
         self.overlaps.addmm_(delta, self.patterns.index_select(1, neurons).T)  # (B,k)@(k,P)
@@ -637,18 +662,27 @@ _FieldKeeper = _DenseFields | _HebbFields
 
 
 def _flips(
-    fields: torch.Tensor, current: torch.Tensor, temperature: float, draws: torch.Tensor | None
+    fields: torch.Tensor,
+    current: torch.Tensor,
+    temperature: float,
+    draws: torch.Tensor | None,
+    tolerance: float = 0.0,
 ) -> torch.Tensor:
-    """1.0 where a neuron takes a new value, else 0.0: ``h s < 0`` (a tie keeps), or Glauber.
+    """1.0 where a neuron takes a new value, else 0.0: ``h s < -tolerance``, or Glauber.
 
-    Float masks rather than booleans: on CPUs, comparisons written to a float tensor are
-    several times faster than boolean ones.
+    A field with ``|h| <= tolerance`` is a tie and keeps the state. Float masks rather
+    than booleans: on CPUs, comparisons written to a float tensor are several times
+    faster than boolean ones.
     """
     if temperature == 0.0:
-        return torch.lt(fields * current, 0.0, out=torch.empty_like(fields))
+        return torch.lt(fields * current, -tolerance, out=torch.empty_like(fields))
     assert draws is not None  # internal invariant: callers draw when temperature > 0
     up = torch.lt(draws, torch.sigmoid(2.0 * fields / temperature), out=torch.empty_like(fields))
     return (up - (current + 1.0) / 2.0).abs_()  # up is 1.0 for a new value of +1
+
+
+def _minus(fields: torch.Tensor, thresholds: torch.Tensor | None) -> torch.Tensor:
+    return fields if thresholds is None else fields - thresholds
 
 
 def _sweep_(
@@ -657,11 +691,14 @@ def _sweep_(
     orders: torch.Tensor,
     temperature: float,
     draws: torch.Tensor | None,
+    tolerance: float = 0.0,
 ) -> torch.Tensor:
     r"""In place: one asynchronous sweep of ``states`` (B, N); return the flip mask (B,).
 
     ``orders`` (1, N) is one visiting order for the whole batch, (B, N) one per cue;
-    ``draws`` (B, N) are the Glauber uniforms of the steps (``temperature > 0``).
+    ``draws`` (B, N) are the Glauber uniforms of the steps (``temperature > 0``); a field
+    with ``|h| <= tolerance`` is a tie. The thresholds are subtracted from the kept sums
+    only where a field is compared, so integer sums stay exact.
 
     The N single-neuron updates are done in blocks of ``k`` consecutive steps, with
     exactly the result of doing them one by one. For a block with fields :math:`h^0`
@@ -694,9 +731,10 @@ def _sweep_(
         else:
             neurons = orders[:, start : start + block]  # (B, k)
             current = states.gather(1, neurons)  # (B, k)
-        base = keeper.at(neurons, current)  # (B, k)
+        base = keeper.at(neurons, current)  # (B, k), without the thresholds
+        thresholds = keeper.thresholds(neurons)  # (k,), (B, k) or None
         block_draws = draws[:, start : start + block] if draws is not None else None
-        flip = _flips(base, current, temperature, block_draws)  # (B, k), 1.0 = flips
+        flip = _flips(_minus(base, thresholds), current, temperature, block_draws, tolerance)
         if not bool(flip.sum()):
             continue
         k = neurons.shape[-1]
@@ -708,7 +746,7 @@ def _sweep_(
                 fields = torch.addmm(base, delta, coupling)  # (B, k)
             else:
                 fields = torch.baddbmm(base[:, None], delta[:, None], coupling).squeeze(1)
-            again = _flips(fields, current, temperature, block_draws)
+            again = _flips(_minus(fields, thresholds), current, temperature, block_draws, tolerance)
             if not bool((again - flip).abs_().sum()):
                 break
             flip = again
@@ -876,15 +914,23 @@ class HopfieldNetwork:
 
     # -- storage ----------------------------------------------------------------------
 
-    def _weights_from_scratch(self, patterns: torch.Tensor) -> torch.Tensor:
+    def _couplings_from_scratch(self, patterns: torch.Tensor) -> torch.Tensor:
+        """The weights the dynamics use: ``N W`` for Hebb, else ``W`` in float64."""
         if self.storage is StorageRule.HEBB:
-            return hebb_weights(patterns)
+            dtype = integer_dtype(patterns.shape[0] * patterns.shape[1], patterns)
+            return _hebb_counts(patterns.to(dtype))
+        wide = patterns.to(torch.float64)
         if self.storage is StorageRule.STORKEY:
-            return storkey_weights(patterns)
+            return storkey_weights(wide)
         if self.storage is StorageRule.PSEUDO_INVERSE:
-            return pseudo_inverse_weights(patterns)
+            return pseudo_inverse_weights(wide)
         weights = self.storage(patterns)  # type: ignore[operator]
-        return _check_weights(weights, patterns.shape[1], patterns)
+        return _check_weights(weights, patterns.shape[1], patterns).to(torch.float64)
+
+    def _set_couplings(self, couplings: torch.Tensor) -> None:
+        self._couplings = couplings
+        scale = self.n_neurons_ if self.storage is StorageRule.HEBB else 1
+        self.weights_ = (couplings / scale).to(self.patterns_.dtype)
 
     def fit(self, patterns: torch.Tensor) -> HopfieldNetwork:
         """Forget any stored patterns and store ``patterns`` (P, N), entries in {-1, +1}.
@@ -898,7 +944,7 @@ class HopfieldNetwork:
             check_same_device(patterns=patterns, bias=self.bias)
         self.patterns_ = patterns.clone()
         self.n_neurons_ = patterns.shape[1]
-        self.weights_ = self._weights_from_scratch(self.patterns_)
+        self._set_couplings(self._couplings_from_scratch(self.patterns_))
         return self
 
     def partial_fit(self, patterns: torch.Tensor) -> HopfieldNetwork:
@@ -918,12 +964,14 @@ class HopfieldNetwork:
         check_same_device(patterns=patterns, patterns_=self.patterns_)
         all_patterns = torch.cat([self.patterns_, patterns])  # (P_old + P_new, N)
         if self.storage is StorageRule.HEBB:
-            self.weights_ = self.weights_ + hebb_weights(patterns)
+            dtype = integer_dtype(all_patterns.shape[0] * self.n_neurons_, patterns)
+            couplings = self._couplings.to(dtype) + _hebb_counts(patterns.to(dtype))
         elif self.storage is StorageRule.STORKEY:
-            self.weights_ = storkey_weights(patterns, initial=self.weights_)
+            couplings = storkey_weights(patterns.to(torch.float64), initial=self._couplings)
         else:
-            self.weights_ = self._weights_from_scratch(all_patterns)
+            couplings = self._couplings_from_scratch(all_patterns)
         self.patterns_ = all_patterns
+        self._set_couplings(couplings)
         return self
 
     def store(self, patterns: torch.Tensor) -> HopfieldNetwork:
@@ -949,15 +997,38 @@ class HopfieldNetwork:
         return_energy: bool = False,
         orders: torch.Tensor | None = None,
     ) -> RecallResult:
-        """Run the dynamics from ``cues`` (B, N) until a sweep changes nothing.
+        r"""Run the dynamics from ``cues`` (B, N) until a sweep changes nothing.
 
         With deterministic asynchronous updates, a cue whose sweep changed nothing is at
         a fixed point and is set aside; the others keep sweeping (each sweep with new
         random orders). The local fields are computed once and then corrected after
         every change. With Hebbian storage, shared orders and P <= N / 4 they are
         computed from the overlaps with the stored patterns (O(P) per cue and flip rather
-        than O(N), integer-exact; see ``_HebbFields``), which gives the same fields as
-        :attr:`weights_`.
+        than O(N); see ``_HebbFields``), which gives the same fields as :attr:`weights_`.
+
+        **The same states on every machine.** Which way a neuron goes is decided so that
+        the summation order of the matrix products (BLAS, thread count, CPU, a
+        permutation of the neurons) cannot change it:
+
+        * Hebb: the fields are integers over N, so the dynamics use the integer
+          couplings :math:`N W = \Xi^	op \Xi` and integer sums :math:`N W s`, exact in
+          any order (float32 while :math:`N P < 2^{24}`, else float64; more than
+          :math:`2^{53}` is refused), compared with the thresholds :math:`N b`; a field
+          that is zero is found exactly and keeps the state.
+        * Storkey, pseudo-inverse and custom weights: the weights and fields are computed
+          in float64 and a field with :math:`|h_i| \le 	au` counts as a tie (keeps the
+          state), with :math:`	au = 10^{-9} \max_i (\sum_j |W_{ij}| + |b_i|)`. In exact
+          arithmetic such fields are zero (an orthogonal cue of the pseudo-inverse
+          rule, balanced sums); in float64 they come out as :math:`\pm 10^{-16}`-ish
+          rounding, whose sign depends on the order. Any summation order of the
+          :math:`\le 2N` terms of a field (initial sum plus corrections) is off by at
+          most about :math:`2N \epsilon \sum_j |W_{ij}| pprox 10^{-13}` at N = 1000,
+          far inside the band; a field that is not a tie is O(1/sqrt(N)) or more, and
+          lands within rounding of the band's edge with negligible probability
+          (:math:`\sim 10^{-13}` per update).
+
+        Glauber updates compare a sigmoid with uniform draws, which rounding can only
+        change when a draw falls within ~1e-7 of the probability.
 
         Parameters
         ----------
@@ -1003,35 +1074,67 @@ class HopfieldNetwork:
             orders = check_orders(orders, orders.shape[0], self.n_neurons_, cues)
         weights, bias = self.weights_, self.bias
         batch = cues.shape[0]
+        if batch == 0:
+            overlaps = cues.new_zeros(0, self.patterns_.shape[0])
+            converged = torch.ones(0, dtype=torch.bool, device=cues.device)
+            trajectory = cues.new_zeros(1, 0) if return_energy else None
+            return RecallResult(cues.clone(), overlaps, converged, 0, trajectory)
 
-        states = cues.clone()
-        energies = [energy(states, weights, bias)] if return_energy else None
+        couplings, thresholds, tolerance = self._decision_terms()
+        states = cues.to(couplings.dtype)  # a copy unless the dtype is the same
+        states = states.clone() if states is cues else states
+        energies = [energy(cues, weights, bias)] if return_energy else None
         if self.update is UpdateRule.SYNCHRONOUS:
             changed = torch.ones(batch, dtype=torch.bool, device=states.device)
             sweeps = 0
             while sweeps < max_sweeps:
-                new_states = sign_keep(_fields(states, weights, bias), states)
+                new_states = sign_keep(_minus(states @ couplings.T, thresholds), states, tolerance)
                 changed = (new_states != states).any(dim=1)
                 states = new_states
                 sweeps += 1
                 if energies is not None:
-                    energies.append(energy(states, weights, bias))
+                    energies.append(energy(states.to(cues.dtype), weights, bias))
                 if not bool(changed.any()):
                     break
         else:
             sweeps, changed = self._recall_asynchronously_(
-                states, max_sweeps, generator, energies, orders
+                states, max_sweeps, generator, energies, orders, tolerance, cues.dtype
             )
+        states = states.to(cues.dtype)
         overlaps = states @ self.patterns_.T / self.n_neurons_  # (B, P)
         trajectory = torch.stack(energies) if energies is not None else None
         return RecallResult(states, overlaps, ~changed, sweeps, trajectory)
 
-    def _field_keeper(self, states: torch.Tensor, shared: bool) -> _FieldKeeper:
+    def _decision_terms(self) -> tuple[torch.Tensor, torch.Tensor | None, float]:
+        """Couplings, thresholds and tie tolerance the dynamics use (see :meth:`recall`).
+
+        Hebb: ``N W`` (integers), ``N b`` and 0; otherwise ``W`` and ``b`` in float64 and
+        ``TIE_TOLERANCE * max_i (sum_j |W_ij| + |b_i|)``.
+        """
+        couplings = self._couplings
+        if self.bias is None:
+            thresholds = None
+        else:
+            check_same_device(weights_=self.weights_, bias=self.bias)
+            thresholds = self.bias.to(couplings.dtype)
+        if self.storage is StorageRule.HEBB:
+            if thresholds is not None:
+                thresholds = thresholds * self.n_neurons_
+            return couplings, thresholds, 0.0
+        row_sums = couplings.abs().sum(dim=1)  # (N,)
+        if thresholds is not None:
+            row_sums = row_sums + thresholds.abs()
+        return couplings, thresholds, TIE_TOLERANCE * float(row_sums.max())
+
+    def _field_keeper(
+        self, states: torch.Tensor, shared: bool, thresholds: torch.Tensor | None = None
+    ) -> _FieldKeeper:
         """How the fields of ``states`` (B, N) are kept during asynchronous recall."""
         count = self.patterns_.shape[0]
         if self.storage is StorageRule.HEBB and shared and 4 * count <= self.n_neurons_:
-            return _HebbFields(states, self.patterns_, self.bias)
-        return _DenseFields(states, self.weights_, self.bias)
+            patterns = self.patterns_.to(self._couplings.dtype)
+            return _HebbFields(states, patterns, thresholds)
+        return _DenseFields(states, self._couplings.to(states.dtype), thresholds)
 
     def _recall_asynchronously_(
         self,
@@ -1040,16 +1143,23 @@ class HopfieldNetwork:
         generator: torch.Generator | None,
         energies: list[torch.Tensor] | None,
         orders: torch.Tensor | None,
+        tolerance: float,
+        dtype: torch.dtype,
     ) -> tuple[int, torch.Tensor]:
-        """Sweep ``states`` (B, N) in place; return the sweeps done and the changed mask."""
+        """Sweep ``states`` (B, N) in place; return the sweeps done and the changed mask.
+
+        ``states`` have the couplings' dtype; energies are computed in ``dtype``.
+        """
         batch, n = states.shape
-        temperature = float(self.temperature)
+        scale = self.n_neurons_ if self.storage is StorageRule.HEBB else 1
+        temperature = float(self.temperature) * scale  # the fields are N h for Hebb
         shared = self.shared_order or orders is not None
         if orders is not None:
             max_sweeps = min(max_sweeps, orders.shape[0])
         active = torch.arange(batch, device=states.device)  # cues still sweeping
         current = states  # (B_active, N): states itself until some cues are set aside
-        keeper = self._field_keeper(current, shared)
+        _, thresholds, _ = self._decision_terms()
+        keeper = self._field_keeper(current, shared, thresholds)
         changed = torch.ones(batch, dtype=torch.bool, device=states.device)
         sweeps = 0
         while sweeps < max_sweeps:
@@ -1060,13 +1170,13 @@ class HopfieldNetwork:
                 rows = 1 if shared else count
                 order = random_orders(rows, n, generator, states, shared=False)  # (rows, N)
             draws = uniform((count, n), generator, states) if temperature > 0 else None
-            moved = _sweep_(current, keeper, order, temperature, draws)  # (B_active,)
+            moved = _sweep_(current, keeper, order, temperature, draws, tolerance)  # (B_active,)
             sweeps += 1
             changed = torch.zeros_like(changed).index_fill_(0, active[moved], True)
             if current is not states:
                 states.index_copy_(0, active, current)
             if energies is not None:
-                energies.append(energy(states, self.weights_, self.bias))
+                energies.append(energy(states.to(dtype), self.weights_, self.bias))
             if not bool(moved.any()):
                 break
             if temperature == 0.0 and not bool(moved.all()):

@@ -19,6 +19,21 @@ argument of ``sign`` is the *gain* :math:`E(\sigma^{(i-)}) - E(\sigma^{(i+)})`; 
 (tie) keeps the current bit. Hence asynchronous updates never raise the energy, for any
 ``F``.
 
+**The same states on every machine.** The overlaps :math:`\xi_\mu \cdot \sigma` are
+integers, so the polynomial gains are integers: they are computed exactly in int64
+whenever :math:`2 P (\max_\mu |r_\mu| + 1)^n < 2^{63}` (a tie is then found exactly,
+and no summation order can change a sign). Beyond that (high orders n, e.g.
+``Polynomial(30)`` at N = 200, where :math:`200^{30}` overflows float32 and float64
+loses the integers) the gain is computed in float64 divided by :math:`M^n`, with
+:math:`M = \max_\mu |r_\mu| + 1` the largest base, so the largest term is 1 and
+nothing overflows or underflows; a gain with :math:`|g| \le 10^{-9} S`, where
+:math:`S = \sum_\mu |u_\mu|^n + |d_\mu|^n` is the size of its terms, is a tie. The
+rounding error of g is at most about :math:`(P + n + 2) \epsilon S`, far inside the band
+for P + n < 10^6, so an exact tie is always found; a gain that is not a tie is at least
+:math:`\sim n / N` of S for the pattern being retrieved, and lands within rounding of
+the band's edge with negligible probability. The exponential's gain is computed in
+float64 with a band of :math:`10^{-9} (1 + |\operatorname{lse}|)`, for the same reason.
+
 Interaction functions (frozen dataclasses, picklable):
 
 * :class:`Polynomial` ``F(x) = x**n`` (n = 2 is the classical Hopfield network up to a
@@ -44,6 +59,7 @@ import torch
 
 from hebbian._checks import check_positive_int, check_same_device
 from hebbian.hopfield._common import (
+    TIE_TOLERANCE,
     RecallResult,
     UpdateRule,
     check_binary,
@@ -68,7 +84,49 @@ __all__ = [
 ]
 
 # Largest number of (B, P, chunk) elements a synchronous step materialises at once.
-_SYNC_CHUNK_ELEMENTS = 1 << 24
+_SYNC_CHUNK_ELEMENTS = 1 << 22
+
+
+def _bases(rest: torch.Tensor, xi: torch.Tensor, rectified: bool, dtype: torch.dtype):
+    """The bases ``r + xi`` and ``r - xi`` in ``dtype``, clamped at 0 if ``rectified``."""
+    r, a = rest.to(dtype), xi.to(dtype)
+    up, down = r + a, r - a
+    if rectified:
+        up, down = up.clamp(min=0), down.clamp(min=0)
+    return up, down
+
+
+def _polynomial_gain(
+    rest: torch.Tensor, xi: torch.Tensor, dim: int, degree: int, rectified: bool
+) -> torch.Tensor:
+    r"""Gain :math:`\sum_\mu F(r_\mu + \xi_\mu) - F(r_\mu - \xi_\mu)`, sign exact.
+
+    ``rest`` holds integers (overlaps of ±1 vectors) and ``xi`` ±1. Exact in int64 when
+    :math:`2 P M^n < 2^{63}`, with :math:`M = \max |r| + 1 \ge |r \pm \xi|`; otherwise
+    in float64 divided by :math:`M^n` (M per sum), with gains within
+    ``TIE_TOLERANCE`` of the size of their terms set to 0 (see the module docstring).
+    Returned in the dtype of ``rest``; the sign is that of the exact gain.
+    """
+    count = rest.shape[dim]
+    top = int(rest.abs().amax()) + 1 if rest.numel() else 1
+    if 2 * count * top**degree < 2**63:
+        up, down = _bases(rest, xi, rectified, torch.int64)
+        return (up**degree - down**degree).sum(dim=dim).to(rest.dtype)
+    scale = rest.to(torch.float64).abs().amax(dim=dim, keepdim=True) + 1.0  # M >= 1
+    up, down = _bases(rest, xi, rectified, torch.float64)
+    up, down = (up / scale) ** degree, (down / scale) ** degree  # |.| <= 1
+    total = (up - down).sum(dim=dim)
+    size = (up.abs() + down.abs()).sum(dim=dim)
+    return torch.where(total.abs() <= TIE_TOLERANCE * size, 0.0, total).to(rest.dtype)
+
+
+def _power_energy(overlaps: torch.Tensor, degree: int, rectified: bool) -> torch.Tensor:
+    """``-sum_mu F(m_mu)`` (...,): exact in int64 while it fits, else in float64."""
+    base = overlaps.clamp(min=0) if rectified else overlaps
+    top = int(base.abs().amax()) if base.numel() else 0
+    if overlaps.shape[-1] * top**degree < 2**63:
+        return -(base.to(torch.int64) ** degree).sum(dim=-1).to(overlaps.dtype)
+    return -(base.to(torch.float64) ** degree).sum(dim=-1).to(overlaps.dtype)
 
 
 @runtime_checkable
@@ -79,7 +137,9 @@ class Interaction(Protocol):
     (log form for the exponential); ``gain(rest, xi, dim)`` returns
     :math:`\\sum_\\mu F(r_\\mu + \\xi_\\mu) - F(r_\\mu - \\xi_\\mu)` (or a quantity with the
     same sign) reduced over ``dim``, where ``rest`` are the overlaps without neuron ``i``
-    and ``xi`` the patterns' bits at neuron ``i``.
+    (integers) and ``xi`` the patterns' bits at neuron ``i``. The recall keeps a bit
+    where the gain is 0, so a gain should be exactly 0 at a tie whatever the order of
+    its sums (as the built-in interactions are).
     """
 
     def energy(self, overlaps: torch.Tensor) -> torch.Tensor: ...
@@ -91,12 +151,16 @@ class Interaction(Protocol):
 class Polynomial:
     r"""Polynomial interaction :math:`F(x) = x^n`.
 
-    The gain uses the exact expansion
-    :math:`(r + a)^n - (r - a)^n = 2 \sum_{k \text{ odd}} \binom{n}{k} r^{n-k} a^k`,
-    which avoids cancelling two large numbers.
+    The gain is exact in int64 while it fits, else computed in float64 scaled by the
+    largest power with a tie band (see the module docstring), so any degree works in
+    float32. The energy is exact in int64 while it fits, else computed in float64; it
+    is returned in the overlaps' dtype, so :math:`N^n` beyond float32's 3.4e38 (e.g.
+    :math:`200^{17}`) reads as -inf there: pass float64 states for such energies.
 
     >>> Polynomial(3).energy(torch.tensor([[2.0, -1.0]]))
     tensor([-7.])
+    >>> Polynomial(3).gain(torch.tensor([[2.0, -1.0]]), torch.tensor([[1.0, 1.0]]), dim=1)
+    tensor([34.])
     """
 
     degree: int
@@ -105,12 +169,10 @@ class Polynomial:
         check_positive_int("degree", self.degree)
 
     def energy(self, overlaps: torch.Tensor) -> torch.Tensor:
-        return -(overlaps**self.degree).sum(dim=-1)
+        return _power_energy(overlaps, self.degree, rectified=False)
 
     def gain(self, rest: torch.Tensor, xi: torch.Tensor, dim: int) -> torch.Tensor:
-        n = self.degree
-        total = sum(math.comb(n, k) * rest ** (n - k) * xi**k for k in range(1, n + 1, 2))
-        return 2.0 * total.sum(dim=dim)
+        return _polynomial_gain(rest, xi, dim, self.degree, rectified=False)
 
 
 @dataclass(frozen=True)
@@ -127,12 +189,10 @@ class RectifiedPolynomial:
         check_positive_int("degree", self.degree)
 
     def energy(self, overlaps: torch.Tensor) -> torch.Tensor:
-        return -(overlaps.clamp(min=0) ** self.degree).sum(dim=-1)
+        return _power_energy(overlaps, self.degree, rectified=True)
 
     def gain(self, rest: torch.Tensor, xi: torch.Tensor, dim: int) -> torch.Tensor:
-        up = (rest + xi).clamp(min=0) ** self.degree
-        down = (rest - xi).clamp(min=0) ** self.degree
-        return (up - down).sum(dim=dim)
+        return _polynomial_gain(rest, xi, dim, self.degree, rectified=True)
 
 
 def _logsumexp(values: torch.Tensor, dim: int) -> torch.Tensor:
@@ -166,7 +226,11 @@ class Exponential:
         return -_logsumexp(overlaps, dim=-1)
 
     def gain(self, rest: torch.Tensor, xi: torch.Tensor, dim: int) -> torch.Tensor:
-        return _logsumexp(rest + xi, dim=dim) - _logsumexp(rest - xi, dim=dim)
+        r, a = rest.to(torch.float64), xi.to(torch.float64)
+        up, down = _logsumexp(r + a, dim=dim), _logsumexp(r - a, dim=dim)
+        total = up - down  # float64 rounding ~ 1e-16 (1 + |lse|): a band of 1e-9 (1 + |lse|)
+        band = TIE_TOLERANCE * (1.0 + torch.maximum(up.abs(), down.abs()))
+        return torch.where(total.abs() <= band, 0.0, total).to(rest.dtype)
 
 
 def _check_interaction(interaction: object) -> Interaction:
@@ -480,6 +544,11 @@ class DenseAssociativeMemory:
         return_energy = check_bool("return_energy", return_energy)
         patterns, interaction = self.patterns_, self.interaction
         batch, n = cues.shape
+        if batch == 0:
+            overlaps = cues.new_zeros(0, patterns.shape[0])
+            converged = torch.ones(0, dtype=torch.bool, device=cues.device)
+            trajectory = cues.new_zeros(1, 0) if return_energy else None
+            return RecallResult(cues.clone(), overlaps, converged, 0, trajectory)
 
         states = cues.clone()
         energies = [interaction.energy(states @ patterns.T)] if return_energy else []
