@@ -24,6 +24,7 @@ def image_rows(
     cmap: str = "RdBu_r",
     symmetric: bool = True,
     scale: float = 1.1,
+    limits: tuple[float, float] | None = None,
 ) -> Figure:
     """Show several rows of images, e.g. learned components above PCA's.
 
@@ -37,6 +38,11 @@ def image_rows(
         A title per column.
     symmetric : bool
         Centre the colour scale on zero for each image (weights have both signs).
+    scale : float
+        Inches per image.
+    limits : (low, high), optional
+        One colour scale for every image instead (e.g. ``(-1, 1)`` for activities), so
+        that a colour means the same value everywhere; overrides ``symmetric``.
     """
     arrays = [
         r.detach().cpu().numpy() if isinstance(r, torch.Tensor) else np.asarray(r) for r in rows
@@ -51,6 +57,8 @@ def image_rows(
             image = images[c]
             limit = float(np.abs(image).max()) or 1.0
             kwargs = {"vmin": -limit, "vmax": limit} if symmetric else {}
+            if limits is not None:
+                kwargs = {"vmin": limits[0], "vmax": limits[1]}
             ax.imshow(image, cmap=cmap, **kwargs)
             ax.set_xticks([])
             ax.set_yticks([])
