@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from hebbian import __version__
-from hebbian.runs import CONFIG_FILE, SUMMARY_FILE, atomic_write_text, read_json, read_metrics
+from hebbian.runs import (
+    CONFIG_FILE,
+    SUMMARY_FILE,
+    atomic_write_text,
+    read_json,
+    read_metrics,
+    rerun_command,
+)
 
 __all__ = [
     "flatten_results",
@@ -148,15 +155,12 @@ def _run_section(folder: Path, prefix: str, heading: str) -> str:
         steps = len(read_metrics(folder))
         return (
             f"<h3>{html.escape(heading)}</h3><p>This run has not finished "
-            f"({steps} metric records so far); resume it with <code>hebbian run "
-            f"{html.escape(config['recipe'])} --out {html.escape(str(folder))} --resume</code>.</p>"
+            f"({steps} metric records so far); resume it with "
+            f"<code>{html.escape(rerun_command(config, folder, resume=True))}</code>.</p>"
         )
     summary = read_json(summary_path)
     settings = ", ".join(f"{k}={_setting_text(v)}" for k, v in config["config"].items())
-    command = (
-        f"hebbian run {config['recipe']} --seed {config['seed']} --device {config['device']} "
-        + " ".join(f"--set {k}={_setting_text(v)}" for k, v in config["config"].items())
-    )
+    command = rerun_command(config)
     return (
         f'<h3 id="{_anchor(heading)}">{html.escape(heading)}</h3>'
         f"<p>{html.escape(summary.get('description', ''))}</p>"
