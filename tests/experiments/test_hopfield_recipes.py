@@ -123,6 +123,10 @@ def test_angle_code_gives_equal_norms_and_decodes_grey_levels():
         (HopfieldImagesConfig, {"dataset": "cifar"}, "dataset must be"),
         (HopfieldImagesConfig, {"examples": 20}, "examples"),
         (HopfieldImagesConfig, {"classical_stored": (5, 2)}, "classical_stored must be"),
+        # settings whose tensors would not fit in memory are refused before any allocation
+        (DenseCapacityConfig, {"neurons": 10**8}, r"neurons=100000000.* GB but this machine"),
+        (HopfieldCapacityConfig, {"sizes": (10**6,)}, r"sizes=\(1000000,\).* GB but this"),
+        (HopfieldImagesConfig, {"probes": 10**10}, r"probes=10000000000.* GB but this"),
     ],
 )
 def test_configs_refuse_bad_settings(config_type, overrides, message):

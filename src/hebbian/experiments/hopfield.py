@@ -28,7 +28,7 @@ from typing import Any
 
 import torch
 
-from hebbian._checks import check_in_range, check_positive, check_positive_int
+from hebbian._checks import check_in_range, check_memory, check_positive, check_positive_int
 from hebbian.data import load_dataset, random_binary_patterns
 from hebbian.experiments.base import Recipe
 from hebbian.hopfield import (
@@ -232,6 +232,11 @@ class HopfieldCapacityConfig:
         _check_increasing("cue_flip_fractions", self.cue_flip_fractions, 0.0, 0.5)
         check_positive_int("trials", self.trials)
         check_positive_int("max_sweeps", self.max_sweeps)
+        check_memory(
+            f"hopfield-capacity with sizes={self.sizes} and alphas up to {self.alphas[-1]:g} "
+            "(weights, patterns and cues of the largest N)",
+            capacity_memory(self),
+        )
 
 
 def _pattern_counts(alphas: tuple[float, ...], n: int) -> list[int]:
@@ -240,6 +245,17 @@ def _pattern_counts(alphas: tuple[float, ...], n: int) -> list[int]:
 
 def _capacity_key(rule: StorageRule, n: int, fraction: float) -> str:
     return f"{rule.value} N={n} flip={fraction:g}"
+
+
+def capacity_memory(config: HopfieldCapacityConfig) -> int:
+    """Bytes ``hopfield-capacity`` holds at once for its largest N (an estimate).
+
+    Couplings in float64 and their transpose, the float32 weights (20 N^2 bytes), and
+    the patterns, cue sets, states and fields (about 4 (F + 8) P N bytes).
+    """
+    n = max(config.sizes)
+    count = _pattern_counts(config.alphas, n)[-1]
+    return 20 * n * n + 4 * (len(config.cue_flip_fractions) + 8) * count * n
 
 
 def run_hopfield_capacity(config: HopfieldCapacityConfig, run: Run) -> dict[str, Any]:
@@ -460,12 +476,35 @@ class DenseCapacityConfig:
         check_in_range("cue_flip_fraction", self.cue_flip_fraction, 0.0, 0.5)
         check_positive_int("max_sweeps", self.max_sweeps)
         check_in_range("level", self.level, 0.0, 1.0, inclusive=False)
+        check_memory(
+            f"dense-capacity with neurons={self.neurons}, degrees up to {self.degrees[-1]} "
+            f"and loads up to {self.loads[-1]:g} K_n (the patterns of the largest memory)",
+            dense_memory(self),  # type: ignore[arg-type]
+        )
 
 
 def _dense_counts(config: DenseCapacityConfig, degree: int) -> list[int]:
     theory = dense_capacity_theory(config.neurons, degree)
     counts = sorted({max(2, round(load * theory)) for load in config.loads})
     return counts
+
+
+def dense_memory(config: DenseCapacityConfig) -> float:
+    """Bytes ``dense-capacity`` holds at once for its largest P (an estimate).
+
+    With P = max(loads) K_n for the highest order and B = min(P, probes) cues: the
+    patterns and their transpose (8 P N bytes), the cues (4 B N) and the overlaps with
+    their int64 powers (32 B P). Computed in logs: K_n overflows a float for large N n.
+    """
+    n, degree = config.neurons, config.degrees[-1]
+    log_k = (
+        (degree - 1) * math.log(n)
+        - math.log(2.0 * math.log(n))
+        - sum(math.log(k) for k in range(2 * degree - 3, 0, -2))
+    )
+    count = config.loads[-1] * math.exp(min(log_k, 200.0))
+    batch = min(count, config.probes)
+    return 8.0 * count * n + 4.0 * batch * n + 32.0 * batch * count
 
 
 def run_dense_capacity(config: DenseCapacityConfig, run: Run) -> dict[str, Any]:
@@ -688,6 +727,11 @@ class HopfieldImagesConfig:
             raise ValueError(
                 f"examples ({self.examples}) must not exceed grid_stored ({self.grid_stored})"
             )
+        check_memory(
+            f"hopfield-images with modern_stored={self.modern_stored} and probes={self.probes} "
+            "(images, couplings, cues and scores)",
+            images_memory(self, 64 if self.dataset == "digits" else 28 * 28),
+        )
 
 
 CUE_TYPES = ("masked", "noisy")
@@ -721,6 +765,17 @@ def _binary_cue(cue: torch.Tensor, unknown: torch.Tensor, generator: torch.Gener
     bits = torch.where(cue > 0.5, 1.0, -1.0)
     random_bits = random_binary_patterns(*cue.shape, generator=generator).to(cue.device)
     return torch.where(unknown, random_bits, bits)
+
+
+def images_memory(config: HopfieldImagesConfig, pixels: int = 28 * 28) -> int:
+    """Bytes ``hopfield-images`` holds at once (an estimate, ``pixels`` per image).
+
+    The stored images in three codes (16 M D bytes for M = modern_stored), the classical
+    couplings (24 D^2) and, per cue type, the probes' cues and retrievals (about
+    64 B D) and the modern scores (16 B M).
+    """
+    modern, probes = config.modern_stored, config.probes
+    return 16 * modern * pixels + 24 * pixels * pixels + 64 * probes * pixels + 16 * probes * modern
 
 
 def run_hopfield_images(config: HopfieldImagesConfig, run: Run) -> dict[str, Any]:
