@@ -30,8 +30,13 @@ On a machine busy with other work, two threads stall in the thread pool on the m
 small per-batch operations (hebbian slows far more than the big products do); pass
 ``--threads 1`` there, and compare runs made with the same setting.
 
+With ``--device cuda`` hebbian and the roofline run on the GPU (the NumPy transcription
+stays on the CPU, as a reference), and one batch of hebbian on the GPU is compared with
+the same batch on the CPU.
+
 It prints a table and writes ``benchmarks/results/competing.json`` (``--quick``:
-``competing-quick.json``) atomically.
+``competing-quick.json``; on a GPU ``competing-cuda.json`` and ``competing-cuda-quick.json``)
+atomically.
 """
 
 from __future__ import annotations
@@ -49,6 +54,7 @@ import torch
 
 from hebbian.competing import CompetingParams, competing_epoch, initial_weights, power_weights
 from hebbian.data import DatasetNotFoundError, load_dataset
+from hebbian.experiments.base import resolve_device
 from hebbian.runs import atomic_write_text
 
 RESULTS = Path(__file__).parent / "results"
@@ -98,10 +104,29 @@ def check_agreement(data: torch.Tensor, params: CompetingParams) -> float:
     return float(np.abs(ours.numpy() - theirs).max())
 
 
+def check_device_agreement(
+    data: torch.Tensor, params: CompetingParams, device: torch.device
+) -> float:
+    """Largest |difference| between one float64 batch of hebbian on ``device`` and on the CPU."""
+    g = torch.Generator().manual_seed(1)
+    weight = initial_weights(params.hidden_units, data.shape[1], params, g, dtype=torch.float64)
+    batch = data[: params.batch_size].double().cpu()
+    on_cpu = competing_epoch(weight, batch, params, 0, torch.Generator())
+    there = competing_epoch(weight.to(device), batch.to(device), params, 0, torch.Generator())
+    return float((there.cpu() - on_cpu).abs().max())
+
+
+def _synchronize(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
 def time_hebbian(data: torch.Tensor, params: CompetingParams, weight: torch.Tensor) -> float:
     g = torch.Generator().manual_seed(2)
+    _synchronize(data.device)
     start = time.perf_counter()
     competing_epoch(weight, data, params, 0, g)
+    _synchronize(data.device)
     return time.perf_counter() - start
 
 
@@ -123,10 +148,12 @@ def time_numpy(
 
 def time_roofline(data: torch.Tensor, powered: torch.Tensor, batches: int, b: int) -> float:
     """Seconds for the currents products of ``batches`` batches, back to back."""
-    out = torch.empty(b, powered.shape[0])
+    out = torch.empty(b, powered.shape[0], device=powered.device)
+    _synchronize(powered.device)
     start = time.perf_counter()
     for i in range(batches):
         torch.mm(data[i * b : (i + 1) * b], powered.T, out=out)  # (b, N) @ (N, H)
+    _synchronize(powered.device)
     return time.perf_counter() - start
 
 
@@ -138,6 +165,7 @@ def main() -> None:
     parser.add_argument("--hidden", type=int, default=2000)
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--device", default="cpu", help="cpu (default) or cuda: hebbian's device")
     parser.add_argument(
         "--threads",
         type=int,
@@ -145,11 +173,16 @@ def main() -> None:
         help="torch threads (default: torch's); 1 avoids thread-pool stalls on a busy machine",
     )
     args = parser.parse_args()
+    try:
+        device = resolve_device(args.device)
+    except ValueError as error:
+        parser.error(str(error))
     if args.threads is not None:
         torch.set_num_threads(args.threads)
     rounds = args.rounds or (1 if args.quick else 3)
     numpy_batches = args.numpy_batches or (5 if args.quick else 30)
-    out = args.out or RESULTS / ("competing-quick.json" if args.quick else "competing.json")
+    stem = "competing" + ("-cuda" if device.type == "cuda" else "")
+    out = args.out or RESULTS / (f"{stem}-quick.json" if args.quick else f"{stem}.json")
 
     images, source = load_images(args.quick)
     if args.quick:
@@ -160,11 +193,15 @@ def main() -> None:
     gflop = 2 * args.hidden * images.shape[1] * args.batch * batches / 1e9  # currents only
 
     difference = check_agreement(images, params)
+    device_difference = (
+        check_device_agreement(images, params, device) if device.type != "cpu" else None
+    )
     weight = initial_weights(args.hidden, images.shape[1], params, torch.Generator().manual_seed(0))
-    powered = power_weights(weight, params.p).contiguous()
     images_np = images.double().numpy()
     weight_np = weight.double().numpy()
-    time_roofline(images, powered, 20, args.batch)  # warm up MKL
+    images, weight = images.to(device), weight.to(device)
+    powered = power_weights(weight, params.p).contiguous()
+    time_roofline(images, powered, 20, args.batch)  # warm up MKL (or the GPU)
     times: dict[str, list[float]] = {"hebbian": [], "numpy": [], "roofline": []}
     for _ in range(rounds):
         times["roofline"].append(time_roofline(images, powered, batches, args.batch))
@@ -178,7 +215,8 @@ def main() -> None:
         "benchmark": "one unsupervised epoch of Krotov & Hopfield's rule",
         "command": "benchmarks/competing.py"
         + (" --quick" if args.quick else "")
-        + (f" --threads {args.threads}" if args.threads is not None else ""),
+        + (f" --threads {args.threads}" if args.threads is not None else "")
+        + (f" --device {args.device}" if device.type != "cpu" else ""),
         "data": f"{source}: {images.shape[0]} images of {images.shape[1]} pixels",
         "settings": {
             "hidden_units": args.hidden,
@@ -193,6 +231,8 @@ def main() -> None:
             "cpu_count": os.cpu_count(),
             "torch_threads": torch.get_num_threads(),
             "torch": torch.__version__,
+            "device": str(device),
+            "gpu": torch.cuda.get_device_name(device) if device.type == "cuda" else None,
             "numpy": np.__version__,
             "load_average_1min": os.getloadavg()[0],
         },
@@ -214,21 +254,22 @@ def main() -> None:
             "fraction_of_roofline": fraction >= 0.5,
         },
         "one_batch_max_abs_difference_vs_numpy_float64": difference,
+        "one_batch_max_abs_difference_device_vs_cpu_float64": device_difference,
     }
     atomic_write_text(out, json.dumps(results, indent=2) + "\n")
     print(
         f"one epoch, {results['data']}, H = {args.hidden}, batch {args.batch}, "
         f"{rounds} round(s), median seconds:"
     )
-    print(f"{'implementation':<44}{'s/epoch':>10}{'GFLOP/s':>10}{'vs hebbian':>12}")
+    print(f"{'implementation':<50}{'s/epoch':>10}{'GFLOP/s':>10}{'vs hebbian':>12}")
     rows = (
-        ("hebbian (torch float32, top-k, row-sparse)", median["hebbian"]),
+        (f"hebbian (torch float32, top-k, row-sparse, {device.type})", median["hebbian"]),
         (f"(a) NumPy float64, argsort (x{batches}/{numpy_batches})", median["numpy"]),
         ("(b) roofline: the currents products (torch.mm)", median["roofline"]),
     )
     for name, seconds in rows:
         ratio = seconds / median["hebbian"]
-        print(f"{name:<44}{seconds:>10.3f}{gflop / seconds:>10.1f}{ratio:>12.2f}")
+        print(f"{name:<50}{seconds:>10.3f}{gflop / seconds:>10.1f}{ratio:>12.2f}")
     print(
         f"speed-up over NumPy: {speedup:.1f}x (target >= 10); fraction of roofline: "
         f"{fraction:.0%} (target >= 50%); one-batch difference vs NumPy: {difference:.1e}"
