@@ -174,6 +174,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--method", default="factored", help=argparse.SUPPRESS)
     parser.add_argument("--batch", type=int, default=1, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    from hebbian.experiments.base import resolve_device
+
+    try:
+        resolve_device(args.device)
+    except ValueError as error:
+        parser.error(str(error))
     if args.child:
         _child(args)
         return 0
