@@ -486,6 +486,15 @@ def test_a_cuda_device_without_cuda_is_refused_in_one_line(
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_tied_currents_rank_the_same_on_cuda() -> None:
+    """CUDA's top-k picks other tied entries than the CPU's; the ranking must not."""
+    currents = torch.randint(0, 4, (500, 40), generator=torch.Generator().manual_seed(3))
+    for k in (2, 7, 40):
+        on_cpu = competition(currents.float(), k, 0.4)
+        torch.testing.assert_close(competition(currents.float().cuda(), k, 0.4).cpu(), on_cpu)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 def test_training_on_cuda_matches_cpu() -> None:
     g = torch.Generator().manual_seed(0)
     data = torch.randn(200, 12, generator=g, dtype=F64)
