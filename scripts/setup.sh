@@ -30,17 +30,54 @@ if [ ! -x "$VENV/bin/python" ]; then
   fi
 fi
 
+# Print a note every 20 s while a long, quiet step runs, so that set-up never looks stuck.
+with_heartbeat() {
+  local what="$1"
+  shift
+  (
+    waited=0
+    while sleep 20; do
+      waited=$((waited + 20))
+      echo "setup: still $what (${waited} s so far)" >&2
+    done
+  ) &
+  local beat=$!
+  local status=0
+  "$@" || status=$?
+  kill "$beat" 2>/dev/null || true
+  wait "$beat" 2>/dev/null || true
+  return "$status"
+}
+
 STAMP="$VENV/.hebbian-setup"
 if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$(stamp_value)" ]; then
-  echo "setup: installing $TORCH_SPEC and the hebbian package into $VENV" >&2
-  pip_install() {  # hide the warnings about index folders this machine's pip config names
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "$@" 2>&1 \
-      | { grep -v "is ignored: it is neither a file nor a directory" || true; }
+  pip_install() {  # pip's own progress lines, without the warnings about index folders
+    "$VENV/bin/python" -m pip install --disable-pip-version-check --progress-bar off "$@" 2>&1 \
+      | { grep -v "is ignored: it is neither a file nor a directory" || true; } \
+      | sed -u 's/^/  pip: /' >&2
+    return "${PIPESTATUS[0]}"
   }
-  pip_install "$TORCH_SPEC"
-  pip_install -e "$ROOT[test]"
+  echo "setup: [1/2] installing $TORCH_SPEC into $VENV (the largest package; about a minute)" >&2
+  with_heartbeat "installing $TORCH_SPEC" pip_install "$TORCH_SPEC"
+  echo "setup: [2/2] installing the hebbian package with its test dependencies" >&2
+  with_heartbeat "installing hebbian and its dependencies" pip_install -e "$ROOT[test]"
   stamp_value > "$STAMP"
+  echo "setup: done; $VENV is ready" >&2
 else
   echo "setup: reusing $VENV" >&2
+fi
+
+# The tests open the tour page in a headless browser: Debian's chromium.
+if command -v chromium >/dev/null || command -v chromium-browser >/dev/null; then
+  :
+elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "setup: installing chromium with apt-get (the headless browser of the tests)" >&2
+  if ! with_heartbeat "installing chromium" \
+      sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium' \
+      >/dev/null; then
+    echo "setup: apt-get could not install chromium; skipping it (install it later for the browser test)" >&2
+  fi
+else
+  echo "setup: skipping chromium (the tests' headless browser): installing it needs root and apt-get" >&2
 fi
 export PATH="$VENV/bin:$PATH"

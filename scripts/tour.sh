@@ -5,3 +5,6 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 cd "$ROOT"
 hebbian tour "$@"
+# the environment is active only inside this script: say how to call hebbian afterwards
+echo "next: source ${VENV#"$ROOT"/}/bin/activate, then hebbian list, hebbian run RECIPE --help" \
+  "(or call ${VENV#"$ROOT"/}/bin/hebbian without activating)" >&2
