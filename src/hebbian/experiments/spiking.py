@@ -24,9 +24,10 @@ from functools import partial
 from typing import Any
 
 import torch
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from hebbian._checks import check_memory, check_positive, check_positive_int
-from hebbian.experiments.base import Recipe
+from hebbian.experiments.base import Expectation, Recipe
 from hebbian.report.figures import plt
 from hebbian.runs import EpochResult, Run
 from hebbian.spiking.networks import (
@@ -42,7 +43,6 @@ from hebbian.spiking.stdp import (
     TripletSTDPParameters,
     pair_stdp_step,
     pair_traces,
-    pair_window,
     triplet_stdp_step,
     triplet_traces,
 )
@@ -159,10 +159,26 @@ def _run_protocols(
 
 
 def _log_linear_fit(x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
-    """Least-squares fit of ``log y = log a - x / tau``; returns ``(a, tau)``."""
-    design = torch.stack((torch.ones_like(x), x), dim=1)  # (n, 2)
-    solution = torch.linalg.lstsq(design, torch.log(y).unsqueeze(1)).solution.squeeze(1)
-    return math.exp(solution[0].item()), -1.0 / solution[1].item()
+    r"""Least-squares fit of ``log y = log a - x / tau``; returns ``(a, tau)``.
+
+    In closed form, :math:`s = \sum (x - \bar x)(\ln y - \overline{\ln y}) /
+    \sum (x - \bar x)^2`, :math:`\ln a = \overline{\ln y} - s \bar x`,
+    :math:`\tau = -1/s`, with correctly rounded sums (``math.fsum``) and the C
+    library's ``log``: the same numbers on every machine, unlike a LAPACK solve.
+    """
+    xs = [float(v) for v in x.tolist()]
+    logs = [math.log(float(v)) for v in y.tolist()]
+    x_mean, log_mean = math.fsum(xs) / len(xs), math.fsum(logs) / len(logs)
+    dx = [v - x_mean for v in xs]
+    slope = math.fsum(d * (v - log_mean) for d, v in zip(dx, logs, strict=True)) / math.fsum(
+        d * d for d in dx
+    )
+    return math.exp(log_mean - slope * x_mean), -1.0 / slope
+
+
+def _exact(value: float, digits: int = 6) -> float:
+    """``value`` rounded to ``digits`` decimals: a result free of float64 rounding noise."""
+    return round(value, digits) + 0.0  # + 0.0: no negative zero
 
 
 # --------------------------------------------------------------------------------------
@@ -258,24 +274,72 @@ def run_stdp_window(config: WindowConfig, run: Run) -> dict[str, Any]:
     causal, acausal = dts > 0, dts < 0
     amp_plus, tau_plus = _log_linear_fit(dts[causal], change[causal])
     amp_minus, tau_minus = _log_linear_fit(-dts[acausal], -change[acausal])
-    theory = config.pairings * pair_window(dts, rule)
+    # isolated pairs: K A+ e^{-dt/tau+} or -K A- e^{dt/tau-}, with the C library's exp
+    theory = [
+        config.pairings
+        * (
+            config.a_plus * math.exp(-d / config.tau_plus)
+            if d >= 0
+            else -config.a_minus * math.exp(d / config.tau_minus)
+        )
+        for d in delta_ts
+    ]
+    deviation = max(abs(c - t) for c, t in zip(change.tolist(), theory, strict=True))
     run.log(1, delta_t=dts, weight_change=change)
     _window_figure(run, dts, change, (amp_plus, tau_plus), (amp_minus, tau_minus), config)
+    # the fits are exact up to float64 rounding (~1e-11 relative): quoted to 1e-6, so that
+    # no reported digit is rounding noise
     return {
-        "delta_t_ms": (dts * 1e3).tolist(),
+        "delta_t_ms": [_exact(1e3 * d, 9) for d in delta_ts],
         "weight_change_percent": (100 * change).tolist(),
-        "fitted_tau_plus_ms": 1e3 * tau_plus,
-        "fitted_tau_minus_ms": 1e3 * tau_minus,
-        "configured_tau_plus_ms": 1e3 * config.tau_plus,
-        "configured_tau_minus_ms": 1e3 * config.tau_minus,
-        "tau_plus_relative_error": abs(tau_plus - config.tau_plus) / config.tau_plus,
-        "tau_minus_relative_error": abs(tau_minus - config.tau_minus) / config.tau_minus,
-        "fitted_amplitude_plus": amp_plus,
-        "fitted_amplitude_minus": amp_minus,
-        "theory_amplitude_plus": config.pairings * config.a_plus,
-        "theory_amplitude_minus": config.pairings * config.a_minus,
-        "max_deviation_from_isolated_pairs": (change - theory).abs().max().item(),
+        "fitted_tau_plus_ms": _exact(1e3 * tau_plus),
+        "fitted_tau_minus_ms": _exact(1e3 * tau_minus),
+        "configured_tau_plus_ms": _exact(1e3 * config.tau_plus, 9),
+        "configured_tau_minus_ms": _exact(1e3 * config.tau_minus, 9),
+        "fitted_amplitude_plus": _exact(amp_plus, 9),
+        "fitted_amplitude_minus": _exact(amp_minus, 9),
+        "theory_amplitude_plus": _exact(config.pairings * config.a_plus, 12),
+        "theory_amplitude_minus": _exact(config.pairings * config.a_minus, 12),
+        "max_deviation_from_isolated_pairs_percent": _exact(100 * deviation, 9),
     }
+
+
+def _window_expectations(config: WindowConfig) -> list[Expectation]:
+    theory = "theory: pairings 1/f apart do not interact, so each side is exactly K A e^{-|dt|/tau}"
+    return [
+        Expectation("fitted_tau_plus_ms", "configured_tau_plus_ms", theory, tolerance=1e-6),
+        Expectation("fitted_tau_minus_ms", "configured_tau_minus_ms", theory, tolerance=1e-6),
+        Expectation("fitted_amplitude_plus", "theory_amplitude_plus", theory, tolerance=1e-9),
+        Expectation("fitted_amplitude_minus", "theory_amplitude_minus", theory, tolerance=1e-9),
+        Expectation(
+            "max_deviation_from_isolated_pairs_percent",
+            0.0,
+            "theory: the window of one isolated pair (Song, Miller & Abbott 2000, eq. 1)",
+            tolerance=1e-6,
+            relation="at_most",
+        ),
+    ]
+
+
+def _window_description(config: WindowConfig) -> str:
+    bi_poo = config.tau_plus == 16.8e-3 and config.tau_minus == 33.7e-3
+    return (
+        f"One synapse with additive pair STDP (A+ = {config.a_plus:g}, A- = "
+        f"{config.a_minus:g}) and pre/post traces receives {config.pairings} pairings at "
+        f"{config.frequency:g} Hz"
+        + (
+            " (Bi & Poo 1998's protocol)"
+            if (config.pairings, config.frequency) == (60, 1.0)
+            else ""
+        )
+        + f" for each spike-time difference from {-1e3 * config.max_delta_t:g} to "
+        f"+{1e3 * config.max_delta_t:g} ms in steps of {1e3 * config.delta_t_step:g} ms. "
+        "Theory: the weight change is K A+ exp(-dt/tau+) for dt >= 0 and -K A- exp(dt/tau-) "
+        "for dt < 0 (K pairings that do not interact), so exponential fits to the simulated "
+        f"changes recover the configured tau+ = {1e3 * config.tau_plus:g} ms and tau- = "
+        f"{1e3 * config.tau_minus:g} ms"
+        + (", Bi & Poo's fitted values." if bi_poo else " (Bi & Poo fitted 16.8 and 33.7 ms).")
+    )
 
 
 def _window_figure(
@@ -310,7 +374,7 @@ def _window_figure(
         ylabel="weight change (% of initial)",
         title=f"STDP window from pairing protocols ({config.frequency:g} Hz)",
     )
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=10)
     fig.tight_layout()
     run.save_figure(
         fig,
@@ -327,16 +391,11 @@ STDP_WINDOW = Recipe(
     name="stdp-window",
     summary="the STDP learning window from pairing protocols, with exponential fits",
     topic=TOPIC,
-    description=(
-        "One synapse with additive pair STDP and pre/post traces receives 60 pairings at "
-        "1 Hz (Bi & Poo 1998's protocol) for each spike-time difference from -100 to "
-        "+100 ms. The weight change follows the window A+ exp(-dt/tau+) for dt > 0 and "
-        "-A- exp(dt/tau-) for dt < 0; exponential fits to the simulated changes recover the "
-        "configured time constants (Bi & Poo's fitted 16.8 and 33.7 ms)."
-    ),
+    description=_window_description,
     config_type=WindowConfig,
     run=run_stdp_window,
     tour={},
+    expectations=_window_expectations,
 )
 
 
@@ -559,6 +618,8 @@ def run_song_abbott(config: SongAbbottConfig, run: Run) -> dict[str, Any]:
         "final_rate_hz": final_rate,
         "final_rate_spread_hz": max(final_rate) - min(final_rate),
         "initial_rate_spread_hz": max(initial_rate) - min(initial_rate),
+        "final_to_initial_rate_spread": (max(final_rate) - min(final_rate))
+        / max(max(initial_rate) - min(initial_rate), 1e-12),
         "fraction_near_zero": summary["fraction_near_zero"][0],
         "fraction_near_max": summary["fraction_near_max"][0],
         "fraction_at_extremes": summary["fraction_near_zero"][0] + summary["fraction_near_max"][0],
@@ -596,11 +657,13 @@ def _song_abbott_figures(run: Run, records: list[dict[str, Any]], config: SongAb
         label="start (uniform)",
     )
     for b, rate in enumerate(rates):
-        right.step(centres, records[-1]["histogram"][b], where="mid", label=f"{rate:g} Hz")
+        right.step(
+            centres, records[-1]["histogram"][b], where="mid", label=f"inputs at {rate:g} Hz"
+        )
     right.set(
         xlabel="w / g_max", ylabel="fraction of synapses", title=f"after {config.duration:g} s"
     )
-    right.legend(fontsize=8)
+    right.legend(fontsize=10)
     fig.tight_layout()
     run.save_figure(
         fig,
@@ -621,7 +684,10 @@ def _song_abbott_figures(run: Run, records: list[dict[str, Any]], config: SongAb
     )
     if any(rate > 0 for r in records for rate in r["rate"]):
         ax.set_yscale("log")
-    ax.legend(fontsize=8)
+        ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 3.0, 5.0)))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+        ax.yaxis.set_minor_formatter(NullFormatter())
+    ax.legend(fontsize=10)
     fig.tight_layout()
     run.save_figure(
         fig,
@@ -651,20 +717,59 @@ def _song_abbott_figures(run: Run, records: list[dict[str, Any]], config: SongAb
     )
 
 
+def _song_abbott_description(config: SongAbbottConfig) -> str:
+    rates = ", ".join(f"{r:g}" for r in config.input_rates)
+    return (
+        f"Song, Miller & Abbott (2000) with the parameters of Brian2's example: "
+        f"{config.n_inputs} Poisson excitatory inputs onto one conductance-based LIF neuron "
+        "(tau_m 10 ms, E_L -74, V_th -54, V_reset -60 mV, E_e 0 mV, tau_e 5 ms), additive "
+        f"all-to-all STDP with hard bounds [0, g_max = {config.g_max:g}], A+ = "
+        f"{config.a_plus:g} g_max, A- = {config.a_ratio:g} A+, tau+ = "
+        f"{1e3 * config.tau_plus:g} ms, tau- = {1e3 * config.tau_minus:g} ms, dt = "
+        f"{1e3 * config.dt:g} ms, {config.duration:g} s simulated, one network per input "
+        f"rate ({rates} Hz), weights uniform on [0, g_max] at the start. Theory: the weights "
+        "split towards 0 and g_max (bimodal) and the output rate becomes nearly "
+        "independent of the input rate."
+    )
+
+
+def _song_abbott_expectations(config: SongAbbottConfig) -> list[Expectation]:
+    paper = "paper: Song, Miller & Abbott 2000"
+    rules = [
+        # a uniform start has 20% of the weights within 10% of a bound and ratio 1
+        Expectation(
+            "fraction_at_extremes",
+            0.3,
+            f"{paper}, Fig. 1: the weights go to the bounds (uniform: 0.2)",
+            relation="at_least",
+        ),
+        Expectation(
+            "end_to_middle_ratio",
+            1.5,
+            f"{paper}, Fig. 1: bimodal weights (uniform: 1)",
+            relation="at_least",
+        ),
+    ]
+    if len(config.input_rates) > 1:
+        rules.append(
+            Expectation(
+                "final_to_initial_rate_spread",
+                0.25,
+                f"{paper}, Fig. 2: the output rate becomes nearly independent of the input rate",
+                relation="at_most",
+            )
+        )
+    return rules
+
+
 SONG_ABBOTT = Recipe(
     name="song-abbott",
     summary="Song-Abbott: additive STDP makes weights bimodal and regulates the output rate",
     topic=TOPIC,
-    description=(
-        "Song, Miller & Abbott (2000) with the parameters of Brian2's example: 1000 Poisson "
-        "excitatory inputs onto one conductance-based LIF neuron (tau_m 10 ms, E_L -74, "
-        "V_th -54, V_reset -60 mV, E_e 0 mV, tau_e 5 ms), additive all-to-all STDP with "
-        "hard bounds [0, g_max = 0.01], A+ = 0.01 g_max, A- = 1.05 A+, tau+- = 20 ms, "
-        "dt = 0.1 ms, one network per input rate. Theory: the weights split towards 0 and "
-        "g_max (bimodal) and the output rate becomes nearly independent of the input rate."
-    ),
+    description=_song_abbott_description,
     config_type=SongAbbottConfig,
     run=run_song_abbott,
+    expectations=_song_abbott_expectations,
     tour={"input_rates": (15.0, 30.0), "duration": 60.0, "epochs": 6, "probe": 1.0},
 )
 
@@ -833,7 +938,8 @@ def run_hodgkin_huxley(config: HHConfig, run: Run) -> dict[str, Any]:
         "currents": list(config.currents),
         "spike_counts": counts[:n_fi],
         "steady_rates_hz": rates[:n_fi],
-        "resting_potential_mv": records[-1]["v_end"][0] if currents[0] == 0 else None,
+        # potentials quoted to 1e-6 mV: their last bits depend on the CPU's vector width
+        "resting_potential_mv": _exact(records[-1]["v_end"][0]) if currents[0] == 0 else None,
     }
     single_scan = [(i, c) for i, c in enumerate(currents) if _within(c, config.single_range)]
     single_scan = [(i, c) for i, c in single_scan if i >= n_fi]
@@ -854,7 +960,7 @@ def run_hodgkin_huxley(config: HHConfig, run: Run) -> dict[str, Any]:
         results["spikes_at_repetitive_threshold"] = counts[first]
         results["last_spike_at_repetitive_threshold_s"] = max(times[first])
     trace = records[0]["trace"]
-    results["spike_peak_mv"] = max(trace["v"])
+    results["spike_peak_mv"] = _exact(max(trace["v"]))
     results["reference"] = {
         "single_spike_threshold": HH_REFERENCE["single_spike_threshold"],
         "repetitive_threshold": HH_REFERENCE["repetitive_threshold"],
@@ -891,8 +997,8 @@ def _hh_figures(
     top.set(ylabel="V (mV)", title=f"action potentials, I = {config.trace_current:g} uA/cm2")
     for name, colour in (("m", "tab:red"), ("h", "tab:blue"), ("n", "tab:green")):
         bottom.plot(t, trace[name], color=colour, label=name)
-    bottom.set(xlabel="time (ms)", ylabel="gate")
-    bottom.legend(fontsize=8, ncol=3)
+    bottom.set(xlabel="time (ms)", ylabel="gate open")
+    bottom.legend(fontsize=10, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
     fig.tight_layout()
     run.save_figure(
         fig,
@@ -934,7 +1040,7 @@ def _hh_figures(
         ylabel="firing rate (Hz)",
         title="f-I curve of the Hodgkin-Huxley model",
     )
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=10)
     fig.tight_layout()
     run.save_figure(
         fig,
@@ -942,23 +1048,75 @@ def _hh_figures(
         "Steady firing rate (from the interspike intervals of the second half of a "
         f"{config.duration:g} s current step) against the current: a type II neuron, silent "
         "or firing a single spike below the threshold for repetitive firing, then jumping "
-        f"to about 50 Hz. Spike counts: {dict(zip(currents, counts, strict=True))}.",
+        "to about 50 Hz. Spike counts: "
+        + ", ".join(f"{n} at {c:g} uA/cm2" for c, n in zip(currents, counts, strict=True))
+        + ".",
     )
+
+
+def _hh_description(config: HHConfig) -> str:
+    return (
+        "The Hodgkin & Huxley (1952) squid axon (rest -65 mV; g_Na 120, g_K 36, g_L 0.3 "
+        "mS/cm2; E_Na 50, E_K -77, E_L -54.387 mV) integrated with RK4 at dt = "
+        f"{1e3 * config.dt:g} ms from rest under current steps of {config.duration:g} s: "
+        f"{len(config.currents)} currents from {min(config.currents):g} to "
+        f"{max(config.currents):g} uA/cm2 for the f-I curve, and scans in steps of "
+        f"{config.fine_step:g} uA/cm2 over {config.single_range[0]:g}-"
+        f"{config.single_range[1]:g} and {config.repetitive_range[0]:g}-"
+        f"{config.repetitive_range[1]:g} uA/cm2 for the thresholds of one spike and of "
+        "repetitive firing (still firing in the last quarter of the step). Reference values "
+        "(RK4, 1 s steps): one spike from 2.25 uA/cm2, repetitive firing from 6.26 at about "
+        "52 Hz, 68 Hz at 9.8, 86 Hz at 20, 116 Hz at 50 uA/cm2."
+    )
+
+
+def _hh_expectations(config: HHConfig) -> list[Expectation]:
+    card = "reference card: Hodgkin-Huxley 1952 model, RK4 at 0.01 ms, 1 s steps"
+    scan = config.fine_step + 1e-9  # a threshold is found to one step of the scan
+    rules = []
+    if _within(HH_REFERENCE["single_spike_threshold"], config.single_range):
+        rules.append(
+            Expectation(
+                "single_spike_threshold",
+                HH_REFERENCE["single_spike_threshold"],
+                card,
+                tolerance=scan,
+            )
+        )
+    if _within(HH_REFERENCE["repetitive_threshold"], config.repetitive_range):
+        rules += [
+            Expectation(
+                "repetitive_threshold", HH_REFERENCE["repetitive_threshold"], card, tolerance=scan
+            ),
+            Expectation("onset_rate_hz", HH_REFERENCE["onset_rate"], card, tolerance=5.0),
+        ]
+    for current, rate in HH_REFERENCE["rates"].items():
+        if current in config.currents:
+            rules.append(
+                Expectation(
+                    f"rates_at_reference_currents_hz.{current:g}", rate, card, tolerance=3.0
+                )
+            )
+    if config.currents[0] == 0:
+        rules.append(
+            Expectation(
+                "resting_potential_mv",
+                -65.0,
+                "theory: E_L = -54.387 mV puts the resting potential at -65 mV",
+                tolerance=0.1,
+            )
+        )
+    return rules
 
 
 HODGKIN_HUXLEY = Recipe(
     name="hodgkin-huxley",
     summary="Hodgkin-Huxley: action potential, f-I curve and the current thresholds",
     topic=TOPIC,
-    description=(
-        "The Hodgkin & Huxley (1952) squid axon (rest -65 mV; g_Na 120, g_K 36, g_L 0.3 "
-        "mS/cm2; E_Na 50, E_K -77, E_L -54.387 mV) integrated with RK4 at dt = 0.01 ms "
-        "from rest under current steps. Reference values (RK4, 1 s steps): one spike from "
-        "2.25 uA/cm2, repetitive firing from 6.26 at about 52 Hz, 68 Hz at 9.8, 86 Hz at "
-        "20, 116 Hz at 50 uA/cm2."
-    ),
+    description=_hh_description,
     config_type=HHConfig,
     run=run_hodgkin_huxley,
+    expectations=_hh_expectations,
     tour={
         "duration": 0.2,
         "epochs": 2,
@@ -1055,10 +1213,12 @@ def run_triplet_frequency(config: TripletFrequencyConfig, run: Run) -> dict[str,
         changes[name] = {"pre_post": percent[: len(freqs)], "post_pre": percent[len(freqs) :]}
         run.log(len(changes), model=name, **changes[name])
     _triplet_figure(run, config, changes)
+    pair = changes["pair"]
     return {
         "frequencies_hz": freqs,
         "delta_t_ms": 1e3 * config.delta_t,
         "weight_change_percent": changes,
+        "pair_high_frequency_gap_percent": abs(pair["pre_post"][-1] - pair["post_pre"][-1]),
     }
 
 
@@ -1066,7 +1226,7 @@ def _triplet_figure(
     run: Run, config: TripletFrequencyConfig, changes: dict[str, dict[str, list[float]]]
 ) -> None:
     freqs = list(config.frequencies)
-    fig, axes = plt.subplots(1, 3, figsize=(11, 3.4), sharey=True)
+    fig, axes = plt.subplots(1, 3, figsize=(10, 4.0), sharey=True)
     titles = {
         "triplet_full": "triplet, visual cortex (full)",
         "triplet_minimal": "triplet, visual cortex (minimal)",
@@ -1075,12 +1235,15 @@ def _triplet_figure(
     ms = 1e3 * config.delta_t
     for ax, (name, change) in zip(axes, changes.items(), strict=True):
         ax.axhline(0, color="0.7", lw=0.8)
-        ax.plot(freqs, change["pre_post"], "o-", color="tab:red", label=f"pre-post +{ms:g} ms")
-        ax.plot(freqs, change["post_pre"], "s-", color="tab:blue", label=f"post-pre -{ms:g} ms")
-        ax.set(xlabel="pairing frequency (Hz)", title=titles[name])
-    axes[0].set_ylabel("weight change (%)")
-    axes[0].legend(fontsize=8)
-    fig.tight_layout()
+        ax.plot(freqs, change["pre_post"], "o-", color="tab:red", label=f"pre-post, +{ms:g} ms")
+        ax.plot(freqs, change["post_pre"], "s-", color="tab:blue", label=f"post-pre, -{ms:g} ms")
+        ax.set_xlabel("pairing frequency (Hz)", fontsize=12)
+        ax.set_title(titles[name], fontsize=12)
+        ax.tick_params(labelsize=11)
+    axes[0].set_ylabel("weight change (%)", fontsize=12)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper center", ncol=2, fontsize=12, frameon=False)
+    fig.tight_layout(rect=(0, 0, 1, 0.9))
     run.save_figure(
         fig,
         "frequency_dependence",
@@ -1093,20 +1256,63 @@ def _triplet_figure(
     )
 
 
+def _triplet_description(config: TripletFrequencyConfig) -> str:
+    return (
+        f"Pairings of one pre and one post spike {1e3 * config.delta_t:g} ms apart (both "
+        f"orders), repeated {config.pairings} times at {min(config.frequencies):g} to "
+        f"{max(config.frequencies):g} Hz, applied to the triplet rule of Pfister & Gerstner "
+        "(2006) with its visual-cortex parameter sets (all-to-all, full and minimal) and to "
+        f"a pair rule (A+ = {config.pair_a_plus:g}, A- = {config.pair_a_minus:g}, tau+ 16.8 "
+        "and tau- 33.7 ms). Theory: with the triplet rule potentiation grows with frequency "
+        "and post-pre pairings switch from depression to potentiation (as Sjöström et al. "
+        "2001 measured); with the pair rule the two orders converge at high frequency to "
+        "the same change, set by the window's integral."
+    )
+
+
+def _triplet_expectations(config: TripletFrequencyConfig) -> list[Expectation]:
+    freqs = list(config.frequencies)
+    low, high = freqs.index(min(freqs)), freqs.index(max(freqs))
+    key = "weight_change_percent"
+    rules = []
+    if max(freqs) >= 40.0 and min(freqs) <= 1.0:
+        for name in ("triplet_full", "triplet_minimal"):
+            sjostrom = f"paper: Sjöström et al. 2001, Pfister & Gerstner 2006 ({name})"
+            rules += [
+                Expectation(f"{key}.{name}.post_pre", 0.0, sjostrom, relation="at_most", index=low),
+                Expectation(
+                    f"{key}.{name}.post_pre", 0.0, sjostrom, relation="at_least", index=high
+                ),
+            ]
+        rules.append(
+            Expectation(
+                "pair_high_frequency_gap_percent",
+                2.0,
+                "theory: at high frequency the pair rule gives both orders the same change",
+                relation="at_most",
+            )
+        )
+    if min(freqs) <= 0.1:
+        # the minimal set at low frequency, by hand: no pre-post LTP (A2+ = 0, o2 decayed),
+        # post-pre LTD of K A2- e^{-dt/tau-}
+        minimal = TripletSTDPParameters.visual_cortex_minimal_all_to_all()
+        ltd = -100 * config.pairings * minimal.a2_minus
+        ltd *= math.exp(-config.delta_t / minimal.tau_minus)
+        theory = "theory: isolated pairs under the minimal triplet rule (A2+ = 0)"
+        rules += [
+            Expectation(f"{key}.triplet_minimal.pre_post", 0.0, theory, 1e-6, index=low),
+            Expectation(f"{key}.triplet_minimal.post_pre", ltd, theory, 1e-9, index=low),
+        ]
+    return rules
+
+
 TRIPLET_FREQUENCY = Recipe(
     name="triplet-frequency",
     summary="the triplet rule's frequency dependence that the pair rule lacks",
     topic=TOPIC,
-    description=(
-        "Pairings of one pre and one post spike 10 ms apart (both orders), repeated 60 times "
-        "at 0.1 to 50 Hz, applied to the triplet rule of Pfister & Gerstner (2006) with its "
-        "visual-cortex parameter sets (all-to-all, full and minimal) and to a pair rule. "
-        "Theory: with the triplet rule potentiation grows with frequency and post-pre "
-        "pairings switch from depression to potentiation (as Sjöström et al. 2001 "
-        "measured); with the pair rule the two orders converge at high frequency to the "
-        "same change, set by the window's integral."
-    ),
+    description=_triplet_description,
     config_type=TripletFrequencyConfig,
     run=run_triplet_frequency,
+    expectations=_triplet_expectations,
     tour={},
 )
