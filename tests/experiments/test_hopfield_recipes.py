@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from hebbian.experiments.base import build_config, execute
+from hebbian.experiments.base import build_config, execute, judge
 from hebbian.experiments.hopfield import (
     DENSE_CAPACITY,
     HOPFIELD_CAPACITY,
@@ -251,3 +251,49 @@ def test_hebb_fails_on_correlated_images_where_random_patterns_are_fine(images):
         # the pseudo-inverse rule copes with correlations
         assert pseudo[at[5]] >= hebb[at[5]] + 0.3
         assert pseudo[at[10]] >= hebb[at[10]] + 0.3
+
+
+# --------------------------------------------------------------------------- reports
+
+
+def tour_config(recipe):
+    return build_config(recipe.config_type, recipe.tour)
+
+
+@pytest.mark.parametrize("recipe", [HOPFIELD_CAPACITY, DENSE_CAPACITY, HOPFIELD_IMAGES])
+def test_every_recipe_declares_expectations_with_a_source(recipe):
+    rules = recipe.expectations(tour_config(recipe))
+    assert len(rules) >= 3
+    assert all(rule.source.startswith(("theory:", "paper:")) for rule in rules)
+
+
+def test_the_tour_meets_the_theory_it_illustrates(capacity, dense, images):
+    for recipe, results in ((HOPFIELD_CAPACITY, capacity), (DENSE_CAPACITY, dense)):
+        verdicts = judge(recipe.expectations(tour_config(recipe)), results)
+        assert all(v["met"] for v in verdicts), [v for v in verdicts if not v["met"]]
+    verdicts = judge(HOPFIELD_IMAGES.expectations(tour_config(HOPFIELD_IMAGES)), images)
+    assert all(v["met"] for v in verdicts), verdicts
+
+
+def test_dense_capacity_theory_predicts_the_measured_ratio_to_k_n(dense):
+    for degree, row in dense["per_degree"].items():
+        # K_n allows no errors; half the patterns are fixed points at ln N / x^2 K_n
+        assert row["theory_level_over_theory"] == pytest.approx(1.69, abs=0.01), degree
+        assert abs(row["measured_over_theory"] - row["theory_level_over_theory"]) <= 0.42
+
+
+def test_descriptions_describe_the_config_that_ran():
+    dense = DENSE_CAPACITY.describe(tour_config(DENSE_CAPACITY))
+    assert "N = 32 neurons" in dense and "N = 64" not in dense
+    assert "N^(n-1) / (2 (2n-3)!! ln N)" in dense and "1.69 K_n" in dense
+    images = HOPFIELD_IMAGES.describe(tour_config(HOPFIELD_IMAGES))
+    assert images.startswith("8x8 digit images") and "Fashion" not in images
+    assert "Fashion-MNIST" in HOPFIELD_IMAGES.describe(HopfieldImagesConfig())
+    capacity = HOPFIELD_CAPACITY.describe(tour_config(HOPFIELD_CAPACITY))
+    assert "N = 200, 100 neurons" in capacity and "alpha = 0.025 to 0.4" in capacity
+    assert "N = 1000, 200 neurons" in HOPFIELD_CAPACITY.describe(HopfieldCapacityConfig())
+
+
+def test_a_config_without_the_theory_loads_declares_no_expectation_on_them():
+    config = HopfieldCapacityConfig(sizes=(100,), alphas=(0.01, 0.02), cue_flip_fractions=(0.1,))
+    assert all("alpha_" not in rule.result for rule in HOPFIELD_CAPACITY.expectations(config))
