@@ -474,6 +474,17 @@ def test_estimator_refuses_bad_settings() -> None:
         model.partial_fit(X_train)
 
 
+def test_sizes_that_cannot_fit_in_memory_are_refused_before_allocating() -> None:
+    params = CompetingParams(hidden_units=10**9, k=2)
+    with pytest.raises(ValueError, match=r"^hidden_units=1000000000, features=10000 \("):
+        initial_weights(10**9, 10**4, params, torch.Generator())
+    X = np.random.default_rng(0).random((30, 64))
+    for method in ("fit", "partial_fit"):
+        model = CompetingHiddenUnits(n_hidden=10**9, k=2)
+        with pytest.raises(ValueError, match=r"^n_hidden=1000000000 \(.*\) would need"):
+            getattr(model, method)(X)
+
+
 def test_a_cuda_device_without_cuda_is_refused_in_one_line(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

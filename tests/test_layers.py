@@ -196,6 +196,8 @@ def test_bad_arguments_are_refused_with_their_names() -> None:
         HebbianLinear(2, 2, Oja(), 0.1, generator=42)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="dtype"):
         HebbianLinear(2, 2, Oja(), 0.1, dtype=torch.int64)
+    with pytest.raises(ValueError, match=r"^in_features=10000000, out_features=10000000 .* GB"):
+        HebbianLinear(10**7, 10**7, Oja(), 0.1)  # refused before allocating 800 TB
 
     layer = HebbianLinear(2, 3, Oja(), 0.1)
     with pytest.raises(ValueError, match=r"x must have shape \(\*, 2\)"):

@@ -68,6 +68,7 @@ from hebbian._checks import (
     NonFiniteWeightsError,
     check_floating_tensor,
     check_in_range,
+    check_memory,
     check_positive,
     check_positive_int,
     check_same_device,
@@ -533,6 +534,10 @@ def initial_weights(
     if not isinstance(generator, torch.Generator):
         raise TypeError(f"generator must be a torch.Generator, got {type(generator).__name__}")
     shape = (hidden_units, features)
+    check_memory(  # the float64 draw, before allocating it
+        f"hidden_units={hidden_units}, features={features} (the initial weights)",
+        8 * hidden_units * features,
+    )
     if params.init is Init.NORMAL:
         weight = torch.randn(shape, generator=generator, dtype=torch.float64)
     else:
@@ -1067,8 +1072,13 @@ class CompetingHiddenUnits(
         self.random_state = random_state
         self.device = device
 
-    def _params(self, n_samples: int) -> CompetingParams:
+    def _params(self, n_samples: int, n_features: int) -> CompetingParams:
         check_in_range("power", self.power, 1.0, math.inf)
+        check_positive_int("n_hidden", self.n_hidden)
+        check_memory(  # the float64 draw, the weights and a copy of the data
+            f"n_hidden={self.n_hidden} (weights for {n_features} features)",
+            16 * self.n_hidden * n_features,
+        )
         return CompetingParams(
             hidden_units=self.n_hidden,
             p=self.p,
@@ -1084,7 +1094,7 @@ class CompetingHiddenUnits(
         return int(self.components_.shape[0])
 
     def _epochs(self, X: np.ndarray, n_epochs: int, generator: torch.Generator) -> None:
-        params = self._params(X.shape[0])
+        params = self._params(*X.shape)
         device = self._device()
         dtype = torch.float64 if X.dtype == np.float64 else torch.float32
         data = torch.tensor(X, dtype=dtype, device=device)  # (n, N), a copy
@@ -1112,7 +1122,7 @@ class CompetingHiddenUnits(
         self
         """
         X = self._validate(X, reset=True)
-        params = self._params(X.shape[0])
+        params = self._params(*X.shape)
         self._device()
         generator = generator_from_random_state(self.random_state)
         weight = initial_weights(params.hidden_units, X.shape[1], params, generator)
@@ -1136,7 +1146,7 @@ class CompetingHiddenUnits(
         """
         first = not hasattr(self, "components_")
         X = self._validate(X, reset=first)
-        params = self._params(X.shape[0])
+        params = self._params(*X.shape)
         self._device()  # refuse a device this machine lacks before drawing any weights
         if first:
             generator = generator_from_random_state(self.random_state)

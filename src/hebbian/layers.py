@@ -16,6 +16,7 @@ from torch import nn
 from hebbian._checks import (
     check_finite_weights,
     check_floating_tensor,
+    check_memory,
     check_positive,
     check_positive_int,
 )
@@ -127,6 +128,10 @@ class HebbianLinear(nn.Module):
         if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
             raise TypeError(f"dtype must be a floating-point torch.dtype, got {dtype!r}")
 
+        check_memory(  # the float64 draw and the weights, before allocating either
+            f"in_features={in_features}, out_features={out_features} (the weight matrix)",
+            8 * in_features * out_features * 2,
+        )
         gen_device = generator.device if generator is not None else torch.device("cpu")
         initial = torch.randn(
             out_features, in_features, generator=generator, device=gen_device, dtype=torch.float64

@@ -306,6 +306,17 @@ BAD = [
     ),
     (lambda: RecurrentNetwork(torch.nn.Linear(2, 2), 2, 2), TypeError, "cell must be"),
     (lambda: LSTMNetwork(2, 0, 2), ValueError, "hidden_size must be"),
+    # sizes whose weights cannot fit in memory: refused before allocating, not by torch
+    (
+        lambda: PlasticRecurrentCell(10**7),
+        ValueError,
+        r"^size=10000000 \(the 10000000x10000000 weight and alpha matrices\) would need",
+    ),
+    (
+        lambda: PlasticLinear(10**7, 10**6),
+        ValueError,
+        r"^in_features=10000000, out_features=1000000 \(.*\) would need .* GB but",
+    ),
 ]
 
 

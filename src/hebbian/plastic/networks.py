@@ -42,7 +42,12 @@ from typing import Any, NamedTuple
 import torch
 from torch import nn
 
-from hebbian._checks import check_floating_tensor, check_positive, check_positive_int
+from hebbian._checks import (
+    check_floating_tensor,
+    check_memory,
+    check_positive,
+    check_positive_int,
+)
 from hebbian.plastic.traces import (
     TraceRule,
     TraceState,
@@ -431,6 +436,9 @@ class PlasticRecurrentCell(_InputChecks, nn.Module):
         scale = check_positive("modulator_std", scale, allow_zero=True)
         generator = _check_generator(generator)
         dtype = _check_dtype(dtype)
+        check_memory(  # float64 draws of weight and alpha, before allocating either
+            f"size={size} (the {size}x{size} weight and alpha matrices)", 16 * size * size
+        )
         self.weight = nn.Parameter(_draw((size, size), generator, device, dtype) * weight_std)
         if alpha_mode is AlphaMode.PER_CONNECTION:
             alpha = _draw((size, size), generator, device, dtype, uniform=True) * alpha_init
@@ -878,6 +886,11 @@ class PlasticLinear(_InputChecks, nn.Module):
         generator = _check_generator(generator)
         dtype = _check_dtype(dtype)
         shape = (out_features, in_features)
+        check_memory(  # float64 draws of weight and alpha, before allocating either
+            f"in_features={in_features}, out_features={out_features} (the weight and alpha "
+            "matrices)",
+            16 * in_features * out_features,
+        )
         self.weight = nn.Parameter(_draw(shape, generator, device, dtype) * std)
         if alpha_mode is AlphaMode.PER_CONNECTION:
             alpha = _draw(shape, generator, device, dtype, uniform=True) * alpha_init
