@@ -92,3 +92,32 @@ def test_fast_exp_is_exp_to_a_unit_in_the_last_place() -> None:
     assert relative.max().item() < 4.5e-16  # torch.exp and fast_exp are each within 1 ulp
     # an element's value does not depend on where it sits in a tensor (vector tails)
     torch.testing.assert_close(fast_exp(x[5:12]), fast_exp(x)[5:12], rtol=0, atol=0)
+
+
+def test_feedforward_layer_gives_the_same_spikes_whatever_the_order_of_its_inputs() -> None:
+    from functools import partial
+
+    from hebbian.spiking.networks import FeedforwardState, feedforward_stdp_step, simulate
+    from hebbian.spiking.neurons import LIFParameters, lif_state
+    from hebbian.spiking.stdp import PairSTDPParameters, pair_traces
+
+    neuron = LIFParameters(refractory=1e-3)
+    rule = PairSTDPParameters(a_plus=0.02, a_minus=0.021, w_max=1.0)
+    g = torch.Generator().manual_seed(1)
+    pre = torch.rand(1000, 2, 80, generator=g) < 0.2  # about 16 input spikes per step
+    weight = torch.rand(2, 3, 80, generator=g, dtype=torch.float64) * 0.4
+    order = torch.randperm(80, generator=g)
+    step = partial(feedforward_stdp_step, neuron=neuron, stdp=rule, dt=1e-4)
+
+    def run(w: torch.Tensor, spikes: torch.Tensor) -> tuple[FeedforwardState, torch.Tensor]:
+        start = FeedforwardState(lif_state(2, 3, neuron), w, pair_traces(2, 80, 3))
+        final, record = simulate(step, start, 1000, inputs={"pre_spikes": spikes})
+        return final, record.spikes
+
+    straight, spikes = run(weight, pre)
+    permuted, spikes_permuted = run(weight[..., order], pre[..., order])
+    assert spikes.sum() > 50
+    assert torch.equal(spikes, spikes_permuted)
+    assert torch.equal(straight.neuron.exc, permuted.neuron.exc)  # bit for bit
+    assert torch.equal(straight.neuron.v, permuted.neuron.v)
+    assert torch.equal(straight.weight[..., order], permuted.weight)

@@ -193,9 +193,11 @@ def feedforward_stdp_step(
     (:func:`~hebbian.spiking.neurons.lif_step`); the presynaptic spikes deliver
     :math:`\sum_j w_{ij} s_j` to the excitatory synaptic variable with the weights of
     the start of the step; then :func:`~hebbian.spiking.stdp.pair_stdp_step` applies
-    depression (pre) and potentiation (post). The sum runs over the inputs in index
-    order ``j = 0 .. N_pre - 1`` on every machine and thread count, so the spike trains
-    are the same everywhere (a matrix product's summation order is the BLAS library's).
+    depression (pre) and potentiation (post). The sum adds its terms
+    :math:`w_{ij} s_j` in ascending order of value, one after the other, on every
+    machine and thread count and whatever the order of the inputs, so the spike trains
+    are the same everywhere (a matrix product's summation order is the BLAS library's)
+    and do not change when the inputs are permuted.
 
     Parameters
     ----------
@@ -230,10 +232,11 @@ def feedforward_stdp_step(
     weight = check_floating_tensor("state.weight", state.weight, ndim=3)
     batch, _, n_pre = weight.shape
     pre = check_spikes("pre_spikes", pre_spikes, (batch, n_pre), weight)
-    # sum_j w_ij s_j over the inputs in index order (a sequential cumulative sum), not by
-    # BLAS: the drive, and so every threshold crossing, is then the same whatever the
-    # library, its vector width or the number of threads
-    drive = torch.cumsum(weight * pre.unsqueeze(1), dim=2)[..., -1]  # (B, N_post), old weights
+    # sum_j w_ij s_j of the terms in ascending order (sorted, then a sequential cumulative
+    # sum), not by BLAS: the drive, and so every threshold crossing, is then the same
+    # whatever the library, its vector width, the number of threads or the inputs' order
+    terms = torch.sort(weight * pre.unsqueeze(1), dim=2).values  # (B, N_post, N_pre)
+    drive = torch.cumsum(terms, dim=2)[..., -1]  # (B, N_post), with the old weights
     neurons, post = lif_step(state.neuron, neuron, dt, exc=drive)
     weight, traces = pair_stdp_step(weight, state.traces, pre, post, stdp, dt)
     return FeedforwardState(neurons, weight, traces), post
