@@ -143,11 +143,12 @@ def test_accuracies_do_not_depend_on_the_thread_count(
 def test_hidden_units_that_cannot_fit_in_memory_are_refused_before_allocating(
     tmp_path: Path,
 ) -> None:
-    config = dataclasses.replace(TINY, hidden_units=10**9)
+    """Refused when the settings are read, before a run folder is made."""
     with pytest.raises(
         ValueError, match=r"^hidden_units=1000000000 \(.*\) would need .* GB but this machine"
     ):
-        execute(KROTOV_DIGITS, config, tmp_path)
+        build_config(KROTOV_DIGITS.config_type, ["hidden_units=1000000000"])
+    assert not any(tmp_path.iterdir())
 
 
 def test_descriptions_follow_the_config_run() -> None:

@@ -142,6 +142,27 @@ class KrotovConfig:
         check_positive("backprop_learning_rate", self.backprop_learning_rate)
         check_positive_int("backprop_batch_size", self.backprop_batch_size)
         check_positive_int("receptive_fields", self.receptive_fields)
+        self._check_memory()
+
+    _pixels, _images = 784, 70_000  # the data set's (class constants, not settings)
+
+    def _check_memory(self) -> None:
+        r"""Refuse a ``hidden_units`` whose tensors cannot fit in memory, before any run.
+
+        A lower bound on what the run holds at once, for ``H`` units, ``N`` pixels and
+        ``n`` train and test images: the float64 draw of the initial weights
+        (:math:`8HN` bytes); about twelve float32 ``H x N`` tensors (the learned and the
+        initial weights, the powered weights, the backprop network's first layer with
+        its gradient and Adam's two moments, and the checkpoint's copies: :math:`48HN`
+        bytes); and the hidden features of both top layers on every image
+        (:math:`8nH` bytes).
+        """
+        h, n = self.hidden_units, self._pixels
+        check_memory(
+            f"hidden_units={h} (weights, features and baselines for {n}-pixel images, "
+            "at least 56*H*N + 8*n*H bytes)",
+            56 * h * n + 8 * self._images * h,
+        )
 
     def competing_params(self) -> CompetingParams:
         """The unsupervised rule's parameters."""
@@ -167,6 +188,8 @@ class KrotovDigitsConfig(KrotovConfig):
     :math:`-v`). The 1437 training digits make few batches of 100, so the batches are
     of 20 here and the top layer and the backprop baseline learn faster.
     """
+
+    _pixels, _images = 64, 1797  # the 8x8 digits
 
     hidden_units: int = 100
     k: int = 2
@@ -255,31 +278,12 @@ def _batched(fn: Any, inputs: torch.Tensor, size: int = 5000) -> torch.Tensor:
         return torch.cat([fn(inputs[i : i + size]) for i in range(0, len(inputs), size)])
 
 
-def _check_memory(config: KrotovConfig, n_features: int, n_samples: int) -> None:
-    r"""Refuse, before allocating, a ``hidden_units`` whose tensors cannot fit in memory.
-
-    A lower bound on what the run holds at once, for ``H`` units, ``N`` pixels and ``n``
-    train and test images: the float64 draw of the initial weights (:math:`8HN` bytes);
-    about twelve float32 ``H x N`` tensors (the learned and the initial weights, the
-    powered weights, the backprop network's first layer with its gradient and Adam's
-    two moments, and the checkpoint's copies: :math:`48HN` bytes); and the hidden
-    features of both top layers on every image (:math:`8nH` bytes).
-    """
-    h = config.hidden_units
-    check_memory(
-        f"hidden_units={h} (weights, features and baselines of {n_features}-pixel "
-        f"images, at least 56*H*N + 8*n*H bytes)",
-        56 * h * n_features + 8 * n_samples * h,
-    )
-
-
 # --------------------------------------------------------------------------- the recipe
 def _run_krotov(config: KrotovConfig, run: Run, dataset: str) -> dict[str, Any]:
     train_x, train_y, shape = _split(run, dataset, "train")
     test_x, test_y, _ = _split(run, dataset, "test")
     classes = int(train_y.max().item()) + 1
     n_features = train_x.shape[1]
-    _check_memory(config, n_features, len(train_x) + len(test_x))
     params = config.competing_params()
     loss = _LOSSES[config.loss]
     g = run.generator

@@ -353,6 +353,11 @@ class BCMConfig:
         check_positive("init_scale", self.init_scale)
         if not 0 < self.threshold_decay <= 1:
             raise ValueError(f"threshold_decay must lie in (0, 1], got {self.threshold_decay}")
+        check_memory(
+            f"neurons={self.neurons}, steps_per_epoch={self.steps_per_epoch} (weights and "
+            "the patterns drawn in an epoch, at least 16 * 64 * neurons + 8 * steps bytes)",
+            16 * 64 * self.neurons + 8 * self.steps_per_epoch,
+        )
 
 
 def _selectivity(responses: torch.Tensor) -> torch.Tensor:
@@ -363,11 +368,6 @@ def _selectivity(responses: torch.Tensor) -> torch.Tensor:
 
 def run_bcm_selectivity(config: BCMConfig, run: Run) -> dict[str, Any]:
     """BCM neurons exposed to a few patterns become selective to one of them."""
-    check_memory(
-        f"neurons={config.neurons}, steps_per_epoch={config.steps_per_epoch} (weights and "
-        "the patterns drawn in an epoch, at least 16 * 64 * neurons + 8 * steps bytes)",
-        16 * 64 * config.neurons + 8 * config.steps_per_epoch,
-    )
     images, labels = _digits(run)
     patterns = torch.stack([images[labels == c].mean(dim=0) for c in range(config.patterns)])
     patterns = torch.nn.functional.normalize(patterns, dim=1)  # (K, D)

@@ -70,6 +70,7 @@ __all__ = [
 
 TOPIC = "Differentiable plasticity"
 _IMAGE_DATASETS = ("digits", "fashion-mnist", "mnist")
+_PIXELS = {"digits": 64, "fashion-mnist": 784, "mnist": 784}
 
 
 class ModelKind(Enum):
@@ -286,6 +287,12 @@ class PatternsConfig:
         _alpha_mode(self.alpha_mode)
         check_positive_int("lstm_hidden", self.lstm_hidden, minimum=0)
         _check_schedule(self)
+        check_memory(
+            f"pattern_size={self.pattern_size} ({self.task.neurons} neurons), "
+            f"batch_size={self.batch_size}, test_episodes={self.test_episodes}, "
+            f"models={','.join(self.models)} (weights, Adam state and activities)",
+            _pattern_bytes(self),
+        )
 
     @property
     def task(self) -> PatternTask:
@@ -352,12 +359,6 @@ def _pattern_bytes(config: PatternsConfig) -> int:
 def run_plastic_patterns(config: PatternsConfig, run: Run) -> dict[str, Any]:
     """Train the networks on pattern completion; bit error against episodes for each."""
     task = config.task
-    check_memory(
-        f"pattern_size={config.pattern_size} ({task.neurons} neurons), "
-        f"batch_size={config.batch_size}, test_episodes={config.test_episodes}, "
-        f"models={','.join(config.models)} (weights, Adam state and activities)",
-        _pattern_bytes(config),
-    )
     bits = task.pattern_size
     built = _pattern_models(config, run)
     models = {name: model for name, (_, model) in built.items()}
@@ -595,6 +596,13 @@ class ImagesConfig:
         self.task  # noqa: B018 - the task checks its own fields
         _alpha_mode(self.alpha_mode)
         _check_schedule(self)
+        neurons = _PIXELS[self.dataset] + 1
+        episodes = self.batch_size + self.test_episodes
+        check_memory(  # weights, Adam state and the activities kept for backpropagation
+            f"batch_size={self.batch_size}, test_episodes={self.test_episodes} on "
+            f"{self.dataset} ({neurons} neurons; weights, Adam state and activities)",
+            4 * (10 * neurons**2 + 8 * episodes * self.task.steps * neurons),
+        )
 
     @property
     def task(self) -> ImageTask:
@@ -616,12 +624,6 @@ def run_plastic_images(config: ImagesConfig, run: Run) -> dict[str, Any]:
     test_pool = load_dataset(config.dataset, "test", data_dir=run.data_dir).images
     height, width = train.shape[1:]
     pixels = height * width
-    episodes = config.batch_size + config.test_episodes
-    check_memory(
-        f"batch_size={config.batch_size}, test_episodes={config.test_episodes} on "
-        f"{config.dataset} ({pixels + 1} neurons; weights, Adam state and activities)",
-        4 * (10 * (pixels + 1) ** 2 + 8 * episodes * task.steps * (pixels + 1)),
-    )
     model = PlasticRecurrentCell(
         pixels + 1,
         alpha_mode=_alpha_mode(config.alpha_mode),
@@ -827,6 +829,14 @@ class OneShotConfig:
         check_positive("eta", self.eta)
         check_positive("alpha_init", self.alpha_init)
         _check_multiple("steps", self.steps, "steps_per_epoch", self.steps_per_epoch)
+        side = math.isqrt(_PIXELS[self.dataset])
+        images = max(self.batch_size, 200) * (self.ways * self.shots + 1)
+        check_memory(  # the encoder's weights with Adam state, and its first feature maps
+            f"channels={self.channels}, batch_size={self.batch_size} (the encoder's "
+            "weights, Adam state and feature maps)",
+            4 * (5 * 9 * self.channels * (1 + 3 * self.channels)
+                 + 4 * images * self.channels * ((side + 1) // 2) ** 2),
+        )  # fmt: skip
 
 
 class _Encoder(nn.Module):
@@ -905,14 +915,6 @@ def _pixel_nearest_neighbour(episode: Any) -> torch.Tensor:
 def run_plastic_oneshot(config: OneShotConfig, run: Run) -> dict[str, Any]:
     """Meta-train on some classes, then classify unseen classes from one example each."""
     task = OneShotTask(ways=config.ways, shots=config.shots)
-    size = 28 if config.dataset != "digits" else 8
-    images = max(config.batch_size, 200) * (config.ways * config.shots + 1)
-    check_memory(
-        f"channels={config.channels}, batch_size={config.batch_size} (the encoder's "
-        "weights, Adam state and feature maps)",
-        4 * (5 * 9 * config.channels * (1 + 3 * config.channels)
-             + 4 * images * config.channels * ((size + 1) // 2) ** 2),
-    )  # fmt: skip
     train_data = load_dataset(config.dataset, "train", data_dir=run.data_dir)
     test_data = load_dataset(config.dataset, "test", data_dir=run.data_dir)
     held_out = [c for c in range(10) if c not in config.meta_train_classes]
@@ -1119,6 +1121,14 @@ class CueRewardConfig:
         check_positive("alpha_init", self.alpha_init)
         check_positive("modulator_std", self.modulator_std, allow_zero=True)
         _check_multiple("steps", self.steps, "steps_per_epoch", self.steps_per_epoch)
+        steps, h = self.trials * (self.stimulus_steps + 2), self.hidden
+        check_memory(  # per model: weights with Adam state, the traces of every step
+            f"hidden={h}, batch_size={self.batch_size}, trials={self.trials}, "
+            f"test_episodes={self.test_episodes} (weights, Adam state, and the Hebbian traces "
+            "of every step kept for backpropagation)",
+            4 * len(self.models) * (15 * h * h + 2 * self.batch_size * steps * h * h
+                                    + 2 * self.test_episodes * h * h),
+        )  # fmt: skip
 
     @property
     def task(self) -> CueRewardTask:
@@ -1200,15 +1210,6 @@ def run_cue_reward(config: CueRewardConfig, run: Run) -> dict[str, Any]:
     """Train each network to find, within each episode, which cue is rewarded."""
     task = config.task
     kinds = _parse_models(config.models, tuple(ModelKind))
-    steps = task.trials * (task.stimulus_steps + 2)
-    h = config.hidden
-    check_memory(
-        f"hidden={h}, batch_size={config.batch_size}, trials={task.trials}, "
-        f"test_episodes={config.test_episodes} (weights, Adam state, and the Hebbian traces "
-        "of every step kept for backpropagation)",
-        4 * len(kinds) * (15 * h * h + 2 * config.batch_size * steps * h * h
-                          + 2 * config.test_episodes * h * h),
-    )  # fmt: skip
     models = {kind.value: _cue_reward_model(kind, config, run).to(run.device) for kind in kinds}
     optimisers = {
         name: torch.optim.Adam(model.parameters(), lr=config.learning_rate)
