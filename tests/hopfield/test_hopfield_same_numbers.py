@@ -16,6 +16,7 @@ import pytest
 import torch
 
 from hebbian.hopfield import DenseAssociativeMemory, HopfieldNetwork, Polynomial, StorageRule
+from hebbian.hopfield._common import integer_dtype
 
 
 def random_states(count: int, n: int, generator: torch.Generator) -> torch.Tensor:
@@ -159,3 +160,32 @@ def test_recall_of_no_cues_returns_empty_results(memory):
     assert result.states.shape == (0, 50) and result.overlaps.shape == (0, 3)
     assert result.converged.shape == (0,) and result.sweeps == 0
     assert result.energies.shape == (1, 0)
+
+
+def test_integer_fields_use_float32_only_while_it_sums_them_exactly():
+    like = torch.zeros(1)
+    assert integer_dtype(2**24 - 1, like) == torch.float32
+    assert integer_dtype(2**24, like) == torch.float64  # 2^24 + 1 has no float32
+    assert integer_dtype(10, like.double()) == torch.float64
+    before = torch.get_float32_matmul_precision()
+    try:
+        torch.set_float32_matmul_precision("medium")  # products may round to bfloat16
+        assert integer_dtype(10, like) == torch.float64
+    finally:
+        torch.set_float32_matmul_precision(before)
+    with pytest.raises(ValueError, match=r"integer fields up to 9007199254740992 exceed 2\*\*53"):
+        integer_dtype(2**53, like)
+
+
+def test_hebb_recall_uses_the_integer_couplings_and_a_reloaded_network_rebuilds_them():
+    g = torch.Generator().manual_seed(4)
+    patterns = random_states(30, 100, g)
+    cues = flipped(patterns, 0.1, g)
+    net = HopfieldNetwork(shared_order=True).fit(patterns)
+    expected = patterns.T @ patterns - 30 * torch.eye(100)
+    assert torch.equal(net._couplings, expected)  # N W, integers
+    torch.testing.assert_close(net.weights_, expected / 100)
+    first = net.recall(cues, generator=torch.Generator().manual_seed(0)).states
+    del net._couplings  # as if unpickled from a version without them
+    again = net.recall(cues, generator=torch.Generator().manual_seed(0)).states
+    assert torch.equal(first, again)

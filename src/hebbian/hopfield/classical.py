@@ -863,7 +863,8 @@ class HopfieldNetwork:
     patterns_ : Tensor, shape (P, N)
         All stored patterns.
     weights_ : Tensor, shape (N, N)
-        Current weights.
+        Current weights, in the patterns' dtype. The dynamics use exact versions of them
+        (the integers :math:`N W` for Hebb, float64 otherwise; see :meth:`recall`).
     n_neurons_ : int
 
     Examples
@@ -1111,6 +1112,8 @@ class HopfieldNetwork:
         Hebb: ``N W`` (integers), ``N b`` and 0; otherwise ``W`` and ``b`` in float64 and
         ``TIE_TOLERANCE * max_i (sum_j |W_ij| + |b_i|)``.
         """
+        if not hasattr(self, "_couplings"):  # unpickled from a version that had none
+            self._set_couplings(self._couplings_from_scratch(self.patterns_))
         couplings = self._couplings
         if self.bias is None:
             thresholds = None

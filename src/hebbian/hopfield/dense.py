@@ -290,9 +290,11 @@ def flip_gain(
 
     .. math:: g_i = \sum_\mu F(\xi_\mu\cdot\sigma^{(i+)}) - F(\xi_\mu\cdot\sigma^{(i-)}) .
 
-    For polynomial ``F`` this equals :math:`E(\sigma^{(i-)}) - E(\sigma^{(i+)})`; for the
-    exponential it is the log-space version (same sign). The synchronous update is
-    ``sign(gain)`` with ties keeping the current bit.
+    For polynomial ``F`` this equals :math:`E(\sigma^{(i-)}) - E(\sigma^{(i+)})` while it
+    fits in int64 (exact); beyond, it is that difference divided by the largest power
+    :math:`M^n` of each sum (same sign, ties exactly 0); for the exponential it is the
+    log-space version (same sign). The synchronous update is ``sign(gain)`` with ties
+    keeping the current bit.
 
     Parameters
     ----------
