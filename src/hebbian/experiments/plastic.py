@@ -956,6 +956,9 @@ def run_plastic_oneshot(config: OneShotConfig, run: Run) -> dict[str, Any]:
     )
 
     def evaluate(images: torch.Tensor, labels: torch.Tensor, ids: torch.Tensor) -> dict[str, float]:
+        # Accuracies count argmax predictions: exact ties (e.g. equal logits) go to the
+        # lower class on every device; logits within rounding of each other could swap
+        # under another summation order, which the tests do not see at the tour's size.
         hits = nn_hits = 0.0
         done = 0
         with torch.no_grad():
@@ -1188,7 +1191,7 @@ def _play(
         for _ in range(task.stimulus_steps):
             _, state = model(stimulus, state)
         out, state = model(task.prompt(episodes, trial), state)
-        if greedy:
+        if greedy:  # exact ties go to answer 0 (argmax returns the first maximum everywhere)
             answer = out.detach().argmax(dim=1)
         else:
             probabilities = torch.softmax(out.detach(), dim=1).cpu()
