@@ -63,8 +63,8 @@ def image_rows(
             ax.set_xticks([])
             ax.set_yticks([])
             if c == 0:
-                ax.set_ylabel(row_labels[r], fontsize=9)
+                ax.set_ylabel(row_labels[r], fontsize=10)
             if r == 0 and titles is not None:
-                ax.set_title(titles[c], fontsize=8)
+                ax.set_title(titles[c], fontsize=9)
     fig.tight_layout()
     return fig
