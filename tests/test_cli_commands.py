@@ -146,3 +146,16 @@ def test_run_prints_the_verdicts_in_short_lines_and_the_report(tmp_path: Path, c
     assert 1 <= len(body) <= 7
     assert all(len(line) <= 100 for line in lines)
     assert body[0].startswith(("  met: ", "  short of it: ")) and "(expected " in body[0]
+
+
+def test_an_unfinished_runs_page_prints_the_full_resume_command(tmp_path: Path) -> None:
+    from hebbian.report.html import write_run_report
+    from hebbian.runs import Run
+
+    folder = tmp_path / "r"
+    Run.start(folder, recipe="oja-digits", config={"epochs": 7, "rate": 0.5}, seed=2).log(1, a=1)
+    page = write_run_report(folder).read_text()
+    assert (
+        f"hebbian run oja-digits --seed 2 --device cpu --set epochs=7 --set rate=0.5 "
+        f"--out {folder} --resume"
+    ) in page

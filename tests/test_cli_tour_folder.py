@@ -108,3 +108,23 @@ def test_an_interrupted_tour_can_be_run_again_into_the_same_folder(
     assert f"`hebbian tour --out {tmp_path}" in capsys.readouterr().err
     monkeypatch.setattr(type(entries[0]), "load", original)
     assert main(["tour", "--out", str(tmp_path)]) == 0  # the older sanger section is its own
+
+
+def test_a_tour_that_fails_says_how_to_run_it_again(
+    tmp_path: Path, small_tour: None, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    import dataclasses
+
+    original = type(cli.REGISTRY[0]).load
+
+    def failing(self):
+        def run(config, run):
+            raise MemoryError
+
+        return dataclasses.replace(original(self), run=run)
+
+    monkeypatch.setattr(type(cli.REGISTRY[0]), "load", failing)
+    assert main(["tour", "--out", str(tmp_path)]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert "the tour stopped at oja-digits: MemoryError" in line
+    assert f"`hebbian tour --out {tmp_path} --seed 0 --device cpu`" in line

@@ -446,7 +446,15 @@ def run_tour(
         started = time.perf_counter()
         print(f"[{index}/{len(entries)}] {recipe.name}: {recipe.summary}", flush=True)
         config = build_config(recipe.config_type, recipe.tour)
-        execute(recipe, config, scratch, seed=seed, device=device, data_dir=data_dir)
+        try:
+            execute(recipe, config, scratch, seed=seed, device=device, data_dir=data_dir)
+        except (MemoryError, RuntimeError, FloatingPointError, ValueError) as error:
+            reason = _one_line(error) or type(error).__name__
+            again = shlex.join(["hebbian", "tour", "--out", str(out), "--seed", str(seed)])
+            raise CommandError(
+                f"the tour stopped at {recipe.name}: {reason}; the finished sections are kept; "
+                f"run it again with `{again} --device {device}`"
+            ) from None
         old = out / f".{recipe.name}.old"
         shutil.rmtree(old, ignore_errors=True)
         if final.exists():
