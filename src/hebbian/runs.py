@@ -393,21 +393,18 @@ class Run:
             if overwrite:
                 _remove_run_files(directory)
             elif not resume:
-                finished = (directory / SUMMARY_FILE).exists()
-                state = (
-                    "a finished run"
-                    if finished
-                    else (f"an unfinished run ({len(read_metrics(directory))} metric records)")
-                )
-                hint = (
-                    ""
-                    if finished
-                    else (f"continue it with `{rerun_command(old, directory, resume=True)}`, or ")
-                )
+                if (directory / SUMMARY_FILE).exists():
+                    raise RunFolderError(
+                        f"run folder {directory} already exists and holds a finished run; start "
+                        f"it again with `{rerun_command(record, directory, overwrite=True)}`, "
+                        "compute its results again from its last checkpoint with --resume, or "
+                        "choose another --out"
+                    )
                 raise RunFolderError(
-                    f"run folder {directory} already exists and holds {state}; {hint}"
-                    f"start it again with `{rerun_command(record, directory, overwrite=True)}` "
-                    "(pass --resume to continue, --overwrite to restart) or choose another --out"
+                    f"run folder {directory} already exists and holds an unfinished run "
+                    f"({len(read_metrics(directory))} metric records); continue it with "
+                    f"`{rerun_command(old, directory, resume=True)}`, or start it again with "
+                    f"`{rerun_command(record, directory, overwrite=True)}`"
                 )
             elif any(old.get(key) != record[key] for key in _RECORD_KEYS):
                 raise RunFolderError(
