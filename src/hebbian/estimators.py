@@ -241,7 +241,8 @@ class OjaPCA(_HebbianPCA):
     random_state : None, int or numpy.random.RandomState
         Seeds a local ``torch.Generator`` for the initial weights and the shuffling.
     device : None, str or torch.device
-        Where the learning runs; default CPU.
+        Where the learning runs; default CPU. ``fit`` and ``partial_fit`` refuse a
+        device this machine lacks (e.g. ``"cuda"`` without CUDA) with a ValueError.
 
     Attributes
     ----------
