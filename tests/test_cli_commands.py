@@ -112,7 +112,7 @@ def test_a_meaning_documented_once_for_several_names_and_on_a_base_class() -> No
         ----------
         pattern_size, patterns,
         cycles : int
-            The task.
+            The task: classes 0 .. patterns-1. Here.
 
         Notes
         -----
@@ -128,9 +128,9 @@ def test_a_meaning_documented_once_for_several_names_and_on_a_base_class() -> No
     assert setting_meanings(Child) == {
         "learning_rate": "Rates at the start and the end.",
         "final_learning_rate": "Rates at the start and the end.",
-        "pattern_size": "The task.",
-        "patterns": "The task.",
-        "cycles": "The task.",
+        "pattern_size": "The task: classes 0 .. patterns-1.",
+        "patterns": "The task: classes 0 .. patterns-1.",
+        "cycles": "The task: classes 0 .. patterns-1.",
         "epochs": "",
     }
 

@@ -229,7 +229,7 @@ _ROLE = re.compile(r":\w+:`~?([^`]+)`")
 def _first_sentence(text: str, width: int = 110) -> str:
     """The first sentence of a description, without reST markup, at most ``width`` long."""
     text = _ROLE.sub(r"\1", text).replace("``", "")
-    end = re.search(r"\.(\s|$)", text)
+    end = re.search(r"(?<!\.)\.(?!\.)(\s|$)", text)  # not the dots of "0 .. n"
     sentence = text[: end.start() + 1] if end else text
     if len(sentence) > width:
         sentence = sentence[: width - 1].rsplit(" ", 1)[0] + "…"
