@@ -63,28 +63,7 @@ def test_show_config_shows_the_set_value_its_default_and_meaning(capsys) -> None
     assert "  epochs = 7  (int, default 40)\n      Passes over the 1437 training digits." in out
 
 
-# Settings without a meaning in their config's Attributes section; their owners add them.
-MISSING_MEANINGS = {
-    "bcm-selectivity": ["init_scale"],
-    "hebb-runaway": ["epochs", "batch_size", "learning_rate", "init_scale"],
-    "plastic-patterns": ["lstm_hidden"],
-}
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(
-            e.name,
-            marks=pytest.mark.xfail(
-                e.name in MISSING_MEANINGS,
-                reason=f"undocumented: {MISSING_MEANINGS.get(e.name)}",
-                strict=True,
-            ),
-        )
-        for e in REGISTRY
-    ],
-)
+@pytest.mark.parametrize("name", [e.name for e in REGISTRY])
 def test_every_setting_of_every_recipe_has_a_meaning(name: str) -> None:
     meanings = setting_meanings(get_recipe(name).config_type)
     assert [key for key, text in meanings.items() if not text] == []

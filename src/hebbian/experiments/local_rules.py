@@ -332,6 +332,8 @@ class BCMConfig:
     threshold_decay : float
         Rate of the sliding threshold ``theta <- (1 - d) theta + d y^2``; it must be
         faster than the weights for the selective fixed points to be stable.
+    init_scale : float
+        Standard deviation of the initial Gaussian weights.
     """
 
     neurons: int = 8
@@ -491,7 +493,20 @@ BCM_SELECTIVITY = Recipe(
 # --------------------------------------------------------------------------- Hebb vs Oja
 @dataclass(frozen=True)
 class RunawayConfig:
-    """Settings of the Hebb-against-Oja recipe (one linear neuron on centred digits)."""
+    """Settings of the Hebb-against-Oja recipe (one linear neuron on centred digits).
+
+    Attributes
+    ----------
+    epochs : int
+        Passes over the training digits; plain Hebb's run stops earlier, at the step
+        where its weights stop being finite.
+    batch_size : int
+        Samples averaged in one update.
+    learning_rate : float
+        The same constant rate for both rules.
+    init_scale : float
+        Standard deviation of the initial Gaussian weights (shared by both neurons).
+    """
 
     epochs: int = 30
     batch_size: int = 10

@@ -250,8 +250,9 @@ class PatternsConfig:
         pattern are zeroed.
     models : tuple of str
         Networks trained side by side on the same episodes: ``plastic`` (decaying
-        Hebb), ``rnn`` (non-plastic, same neurons) and ``lstm`` (``lstm_hidden`` units,
-        0 for as many as the plastic network's neurons, and a linear readout).
+        Hebb), ``rnn`` (non-plastic, same neurons) and ``lstm`` (with a linear readout).
+    lstm_hidden : int
+        Hidden units of the LSTM baseline; 0 for as many as the plastic network's neurons.
     alpha_mode : str
         ``per_connection`` (the paper's) or ``shared`` (one alpha).
     episodes, batch_size : int
