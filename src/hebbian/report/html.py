@@ -253,6 +253,15 @@ def write_tour_report(
 _WALL_TIME_SUFFIX = "_wall_seconds"
 
 
+def _markdown_cell(text: str) -> str:
+    r"""``text`` safe inside a Markdown table cell.
+
+    >>> print(_markdown_cell("||w|| = 1"))
+    \|\|w\|\| = 1
+    """
+    return text.replace("|", "\\|")
+
+
 def tour_results_markdown(sections: Mapping[str, Sequence[Path]], command: str) -> str:
     """A Markdown table of every number the tour reported, for ``docs/RESULTS.md``.
 
@@ -277,7 +286,7 @@ def tour_results_markdown(sections: Mapping[str, Sequence[Path]], command: str) 
                 )
             verdict_rows.extend(
                 f"| `{summary['recipe']}` | `{v['result']}` | {format_number(v['measured'])} "
-                f"| {expected_text(v)} | {verdict_word(v)} | {v['source']} |"
+                f"| {expected_text(v)} | {verdict_word(v)} | {_markdown_cell(v['source'])} |"
                 for v in summary.get("verdicts", [])
             )
     if verdict_rows:
