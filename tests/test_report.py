@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from hebbian.experiments.base import Expectation, Recipe, execute, judge
-from hebbian.report.html import tour_results_markdown, write_tour_report
+from hebbian.report.html import expected_text, tour_results_markdown, write_tour_report
 from hebbian.runs import Run
 
 
@@ -51,6 +51,23 @@ def test_judge_compares_with_a_number_another_result_or_a_list_element() -> None
 def test_a_non_finite_result_never_meets_its_expectation() -> None:
     rule = Expectation("x", 0.0, "t", relation="at_most")
     assert not judge([rule], {"x": float("nan")})[0]["met"]
+
+
+def test_a_result_not_reported_as_a_number_is_short_of_its_expectation() -> None:
+    rules = [
+        Expectation("alpha", 0.1, "t", tolerance=1),
+        Expectation("curve", 0.0, "t", relation="at_least", index=5),
+        Expectation("absent", 0.0, "t", relation="at_least"),
+        Expectation("x", "alpha", "t", tolerance=1),
+    ]
+    verdicts = judge(rules, {"alpha": None, "curve": [1.0], "x": 0.5})
+    assert [(v["measured"], v["met"]) for v in verdicts] == [
+        (None, False),
+        (None, False),
+        (None, False),
+        (0.5, False),
+    ]
+    assert expected_text(verdicts[3]) == "none (not reported)"
 
 
 def test_expectation_refuses_an_unknown_relation_or_negative_tolerance() -> None:

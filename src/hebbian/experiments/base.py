@@ -93,12 +93,13 @@ class Expectation:
         return measured <= expected + self.tolerance
 
 
-def _lookup(results: Mapping[str, Any], key: str, index: int | None) -> float:
-    if key not in results:
-        raise KeyError(f"expectation names result {key!r}, which the recipe did not report")
-    value = results[key]
+def _lookup(results: Mapping[str, Any], key: str, index: int | None) -> float | None:
+    """The number ``results[key][index]``, or None when it was not reported as a number."""
+    value = results.get(key)
     if index is not None:
-        value = value[index]
+        value = value[index] if isinstance(value, (list, tuple)) and index < len(value) else None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
     return float(value)
 
 
@@ -107,8 +108,9 @@ def judge(expectations: Sequence[Expectation], results: Mapping[str, Any]) -> li
 
     ``results`` may be nested; keys are matched after flattening. Each record holds
     ``result`` (with ``[index]`` for a list element), ``measured``, ``expected``,
-    ``relation``, ``tolerance``, ``source`` and ``met``. A non-finite measurement
-    never meets its expectation.
+    ``relation``, ``tolerance``, ``source`` and ``met``. A measurement that is missing,
+    not a number (e.g. ``None`` for "never reached") or not finite never meets its
+    expectation; ``measured`` (or ``expected``) is then ``None``.
     """
     from hebbian.report.html import flatten_results
 
@@ -121,6 +123,12 @@ def judge(expectations: Sequence[Expectation], results: Mapping[str, Any]) -> li
             if isinstance(rule.expected, str)
             else float(rule.expected)
         )
+        met = (
+            measured is not None
+            and expected is not None
+            and math.isfinite(measured)
+            and rule.meets(measured, expected)
+        )
         name = rule.result if rule.index is None else f"{rule.result}[{rule.index}]"
         verdicts.append(
             {
@@ -130,7 +138,7 @@ def judge(expectations: Sequence[Expectation], results: Mapping[str, Any]) -> li
                 "relation": rule.relation,
                 "tolerance": rule.tolerance,
                 "source": rule.source,
-                "met": bool(math.isfinite(measured) and rule.meets(measured, expected)),
+                "met": bool(met),
             }
         )
     return verdicts

@@ -108,6 +108,8 @@ def expected_text(verdict: Mapping[str, Any]) -> str:
     '≥ 0.9'
     """
     expected, tolerance = format_number(verdict["expected"]), verdict["tolerance"]
+    if verdict["expected"] is None:
+        return "none (not reported)"
     if verdict["relation"] == "within":
         return f"{expected} ± {format_number(tolerance)}" if tolerance else f"= {expected}"
     sign = "≥" if verdict["relation"] == "at_least" else "≤"
