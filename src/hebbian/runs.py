@@ -41,9 +41,7 @@ import json
 import math
 import os
 import shlex
-import tempfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,6 +50,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from hebbian import __version__
+from hebbian._files import atomic_path, atomic_write_text
 from hebbian.progress import progress
 
 __all__ = [
@@ -83,41 +82,6 @@ EpochResult = tuple[dict[str, torch.Tensor], dict[str, Any]]
 
 class RunFolderError(RuntimeError):
     """A run folder cannot be used as asked (exists, differs, or is damaged)."""
-
-
-def _umask() -> int:
-    """The process's umask (read by setting it and putting it back)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-@contextmanager
-def _atomic_path(path: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; on success it replaces ``path``.
-
-    The temporary file gets the mode a new file would get (``0o666`` less the umask),
-    not :func:`tempfile.mkstemp`'s private ``0o600``.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
-    try:
-        yield tmp_path
-        # after the writer: some (safetensors) replace the file rather than fill it
-        os.chmod(tmp_path, 0o666 & ~_umask())
-        with open(tmp_path, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp_path, path)
-    finally:
-        tmp_path.unlink(missing_ok=True)
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically (all of it or nothing)."""
-    with _atomic_path(Path(path)) as tmp:
-        tmp.write_text(text, encoding="utf-8")
 
 
 def read_json(path: Path) -> Any:
@@ -464,7 +428,7 @@ class Run:
             "recipe": self.recipe,
             "config_sha256": record_digest(self.record),
         }
-        with _atomic_path(self.directory / CHECKPOINT_FILE) as tmp:
+        with atomic_path(self.directory / CHECKPOINT_FILE) as tmp:
             save_file(payload, str(tmp), metadata=metadata)
 
     def restore(self) -> tuple[int, dict[str, torch.Tensor]] | None:
@@ -549,7 +513,7 @@ class Run:
     def save_figure(self, figure: Any, name: str, caption: str) -> Path:
         """Save a matplotlib figure as ``name.png`` and remember its caption."""
         path = self.directory / f"{name}.png"
-        with _atomic_path(path) as tmp:
+        with atomic_path(path) as tmp:
             figure.savefig(tmp, format="png", dpi=110, bbox_inches="tight")
         import matplotlib.pyplot as plt
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from hebbian.data.download import DownloadError, download_file, sha256_of
+from hebbian.data.idx import write_idx
 
 BODY = bytes(range(256)) * 64  # 16 KiB
 BODY_SHA = hashlib.sha256(BODY).hexdigest()
@@ -192,3 +196,15 @@ def test_bad_retry_settings_are_refused(tmp_path: Path) -> None:
         download_file(["http://127.0.0.1/f"], tmp_path / "f", None, retries=-1)
     with pytest.raises(ValueError, match="timeout"):
         download_file(["http://127.0.0.1/f"], tmp_path / "f", None, timeout=0)
+
+
+def test_downloaded_and_written_data_files_get_the_users_umask(http_server, tmp_path) -> None:
+    http_server.serve("f", b"abc")
+    previous = os.umask(0o022)
+    try:
+        downloaded = download_file([http_server.url("f")], tmp_path / "f", None)
+        written = write_idx(tmp_path / "a.idx", np.zeros((2, 3), dtype=np.uint8), gzip=True)
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(downloaded.stat().st_mode) == 0o644
+    assert stat.S_IMODE(written.stat().st_mode) == 0o644

@@ -12,7 +12,6 @@ import hashlib
 import http.client
 import os
 import re
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from hebbian._checks import check_positive, check_positive_int
+from hebbian._files import atomic_path
 
 __all__ = ["DownloadError", "download_file", "sha256_of"]
 
@@ -177,15 +177,9 @@ def _attempt(
     validate: Callable[[Path], object] | None,
 ) -> None:
     """Stream ``url`` into a temporary file beside ``destination``; rename it if it is good."""
-    handle, name = tempfile.mkstemp(
-        dir=destination.parent, prefix=f".{destination.name}.", suffix=".part"
-    )
-    temporary = Path(name)
-    try:
-        with os.fdopen(handle, "wb") as stream:
+    with atomic_path(destination, suffix=".part") as temporary:
+        with open(temporary, "wb") as stream:
             digest, size, declared = _stream(url, stream, timeout)
-            stream.flush()
-            os.fsync(stream.fileno())
         if declared is not None and size != declared:
             raise _AttemptError(
                 f"truncated body: Content-Length is {declared} bytes, received {size}",
@@ -201,9 +195,6 @@ def _attempt(
                 validate(temporary)
             except (ValueError, OSError) as error:
                 raise _AttemptError(f"content rejected: {error}", retry=False) from error
-        os.replace(temporary, destination)
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 def _stream(url: str, stream: BinaryIO, timeout: float) -> tuple[str, int, int | None]:

@@ -24,11 +24,12 @@ import gzip as gzip_module
 import math
 import os
 import struct
-import tempfile
 import zlib
 from pathlib import Path
 
 import numpy as np
+
+from hebbian._files import atomic_write_bytes
 
 __all__ = ["IdxFormatError", "read_idx", "write_idx"]
 
@@ -221,19 +222,5 @@ def write_idx(path: str | os.PathLike[str], array: np.ndarray, *, gzip: bool = F
     if gzip:
         data = gzip_module.compress(data, mtime=0)
     path = Path(path)
-    _atomic_write(path, data)
+    atomic_write_bytes(path, data)
     return path
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, then rename it into place."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
