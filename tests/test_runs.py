@@ -84,6 +84,23 @@ def test_an_unfinished_run_is_refused_with_the_commands_that_resume_or_restart_i
     assert f"`{resume} --resume`" in message and f"`{resume} --overwrite`" in message
 
 
+def test_a_finished_run_is_refused_with_the_full_resume_and_overwrite_commands(
+    tmp_path: Path,
+) -> None:
+    start(tmp_path / "run", epochs=5).finish({"x": 1.0})
+    with pytest.raises(RunFolderError) as error:
+        start(tmp_path / "run", epochs=5)
+    command = f"hebbian run toy --seed 3 --device cpu --set epochs=5 --out {tmp_path / 'run'}"
+    assert f"`{command} --resume`" in str(error.value)
+    assert f"`{command} --overwrite`" in str(error.value)
+
+
+def test_the_rerun_command_keeps_the_data_folder_the_run_read(tmp_path: Path) -> None:
+    Run.start(tmp_path / "run", recipe="toy", config={"epochs": 5}, data_dir=tmp_path / "d")
+    record = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert f"--data-dir {tmp_path / 'd'} --out" in rerun_command(record, tmp_path / "run")
+
+
 def test_overwrite_restarts_a_run_folder_deleting_only_what_the_run_wrote(tmp_path: Path) -> None:
     run = start(tmp_path / "run", epochs=5)
     run.log(1, loss=1.0)

@@ -450,10 +450,10 @@ def run_tour(
             execute(recipe, config, scratch, seed=seed, device=device, data_dir=data_dir)
         except (MemoryError, RuntimeError, FloatingPointError, ValueError) as error:
             reason = _one_line(error) or type(error).__name__
-            again = shlex.join(["hebbian", "tour", "--out", str(out), "--seed", str(seed)])
+            again = _tour_command(out, seed, device, data_dir)
             raise CommandError(
                 f"the tour stopped at {recipe.name}: {reason}; the finished sections are kept; "
-                f"run it again with `{again} --device {device}`"
+                f"run it again with `{again}`"
             ) from None
         old = out / f".{recipe.name}.old"
         shutil.rmtree(old, ignore_errors=True)
@@ -573,7 +573,9 @@ def _main(argv: Sequence[str]) -> int:
     except KeyboardInterrupt:
         again = ""
         if args.command == "tour":
-            again = f"; run the tour again with `hebbian tour {_tour_flags(args)}`"
+            again = "; run the tour again with " + (
+                f"`{_tour_command(args.out, args.seed, args.device, args.data_dir)}`"
+            )
         print(f"hebbian: interrupted{again}", file=sys.stderr)
         return 130
     except BrokenPipeError:
@@ -587,9 +589,10 @@ def _main(argv: Sequence[str]) -> int:
     return 0
 
 
-def _tour_flags(args: argparse.Namespace) -> str:
-    flags = ["--out", str(args.out), "--seed", str(args.seed), "--device", str(args.device)]
-    return shlex.join(flags)
+def _tour_command(out: Path, seed: int, device: str, data_dir: Path | None) -> str:
+    """The ``hebbian tour`` command that runs this tour again into ``out``."""
+    parts = ["hebbian", "tour", "--out", str(out), "--seed", str(seed), "--device", str(device)]
+    return shlex.join(parts + ([] if data_dir is None else ["--data-dir", str(data_dir)]))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -175,7 +175,8 @@ def rerun_command(
 
     Every setting is spelled out with ``--set``, with the seed and device, so the
     command gives the same config whatever the defaults are now. With ``out`` it
-    names the run folder, and ``resume`` or ``overwrite`` adds that flag.
+    names the run folder, and ``resume`` or ``overwrite`` adds that flag. A record that
+    names a ``data_dir`` (``--data-dir``) keeps it.
 
     >>> record = {"recipe": "oja-digits", "config": {"epochs": 3, "sizes": [1, 2]},
     ...           "seed": 0, "device": "cpu"}
@@ -187,6 +188,8 @@ def rerun_command(
     parts += ["--seed", str(record.get("seed", 0)), "--device", str(record.get("device", "cpu"))]
     for key, value in dict(record.get("config", {})).items():
         parts += ["--set", f"{key}={_setting_text(value)}"]
+    if record.get("data_dir"):
+        parts += ["--data-dir", str(record["data_dir"])]
     if out is not None:
         parts += ["--out", str(out)]
     if resume:
@@ -342,6 +345,8 @@ class Run:
             "hebbian_version": __version__,
             "torch_version": torch.__version__,
         }
+        if data_dir is not None:  # where the data was found: part of the rerun command only
+            record["data_dir"] = str(data_dir)
         config_path = directory / CONFIG_FILE
         if directory.exists() and not directory.is_dir():
             raise RunFolderError(
@@ -361,8 +366,8 @@ class Run:
                     raise RunFolderError(
                         f"run folder {directory} already exists and holds a finished run; start "
                         f"it again with `{rerun_command(record, directory, overwrite=True)}`, "
-                        "compute its results again from its last checkpoint with --resume, or "
-                        "choose another --out"
+                        "compute its results again from its last checkpoint with "
+                        f"`{rerun_command(old, directory, resume=True)}`, or choose another --out"
                     )
                 raise RunFolderError(
                     f"run folder {directory} already exists and holds an unfinished run "
