@@ -41,7 +41,7 @@ if ! command -v nvidia-smi >/dev/null 2>&1 && ! ls /dev/nvidia0 >/dev/null 2>&1;
 fi
 
 # shellcheck source=scripts/setup.sh
-source "$ROOT/scripts/setup.sh"
+HEBBIAN_NO_BROWSER=1 source "$ROOT/scripts/setup.sh"
 cd "$ROOT"
 
 reason="$(python - <<'EOF'
@@ -91,7 +91,8 @@ if python -c "from hebbian.data import load_dataset; load_dataset('fashion-mnist
     >/dev/null 2>&1; then
   quick=()
 else
-  quick=(--quick)  # 6,000 random stand-in images: hebbian data fetch fashion-mnist for all
+  quick=(--quick)  # 6,000 random stand-in images; the full epoch needs Fashion-MNIST in
+  # --data-dir, $HEBBIAN_DATA or /usr/share/datasets (apt-get install dataset-fashion-mnist)
 fi
 step competing-cuda 150 python benchmarks/competing.py ${quick[@]+"${quick[@]}"} --device cuda \
   --numpy-batches 5 --out "$OUT/competing-cuda.json"

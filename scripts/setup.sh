@@ -36,9 +36,9 @@ with_heartbeat() {
   shift
   (
     waited=0
-    while sleep 20; do
-      waited=$((waited + 20))
-      echo "setup: still $what (${waited} s so far)" >&2
+    while sleep 1; do  # short sleeps: a killed heartbeat leaves no sleep holding stderr
+      waited=$((waited + 1))
+      [ $((waited % 20)) -ne 0 ] || echo "setup: still $what (${waited} s so far)" >&2
     done
   ) &
   local beat=$!
@@ -68,7 +68,9 @@ else
 fi
 
 # The tests open the tour page in a headless browser: Debian's chromium.
-if command -v chromium >/dev/null || command -v chromium-browser >/dev/null; then
+# HEBBIAN_NO_BROWSER=1 skips it (scripts/gpu-check.sh needs no browser).
+if command -v chromium >/dev/null || command -v chromium-browser >/dev/null \
+    || [ -n "${HEBBIAN_NO_BROWSER:-}" ]; then
   :
 elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   echo "setup: installing chromium with apt-get (the headless browser of the tests)" >&2

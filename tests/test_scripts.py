@@ -89,3 +89,26 @@ def test_readme_and_tour_script_say_how_to_call_hebbian_afterwards() -> None:
     tour = (ROOT / "scripts" / "tour.sh").read_text().splitlines()
     assert tour[-3].startswith("# ") and tour[-2].startswith('echo "next: source ')
     assert "/bin/activate" in tour[-2] and "/bin/hebbian" in tour[-1]
+
+
+def test_setup_leaves_the_browser_alone_when_asked(sandbox: dict[str, str]) -> None:
+    result = setup({**sandbox, "HEBBIAN_NO_BROWSER": "1"})
+    assert result.returncode == 0, result.stderr
+    assert "chromium" not in result.stderr
+    assert "apt-get" not in Path(sandbox["LOG"]).read_text()
+
+
+def test_gpu_check_is_valid_bash_and_stops_in_one_line_without_cuda(tmp_path: Path) -> None:
+    script = ROOT / "scripts" / "gpu-check.sh"
+    assert subprocess.run(["bash", "-n", str(script)], check=False).returncode == 0
+    if shutil.which("nvidia-smi"):
+        pytest.skip("this machine may have a GPU: the check would run for minutes")
+    done = subprocess.run(
+        ["bash", str(script), str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert [line for line in done.stderr.splitlines() if line.startswith("no CUDA device")]

@@ -229,7 +229,8 @@ def run_files(folder: Path | str) -> list[Path]:
     if summary_path.is_file():
         try:
             summary = json.loads(summary_path.read_text(encoding="utf-8"))
-            names += [str(f["file"]) for f in summary.get("figures", [])]
+            figures = [str(f["file"]) for f in summary.get("figures", [])]
+            names += [n for n in figures if Path(n).name == n and n not in ("", ".", "..")]
         except (ValueError, TypeError, KeyError, AttributeError):
             pass
     found = [folder / name for name in names if (folder / name).is_file()]
