@@ -162,7 +162,7 @@ window.addEventListener("load", () => {
 BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-@pytest.mark.skipif(BROWSER is None, reason="needs Debian's chromium (scripts/setup.sh installs it)")
+@pytest.mark.skipif(BROWSER is None, reason="needs chromium (setup.sh installs it)")
 def test_tour_page_in_a_real_browser_loads_every_image_and_fits_700_px(tour: Path) -> None:
     checked = tour / "browser-check.html"  # beside index.html, so figure links resolve
     page = (tour / "index.html").read_text()
