@@ -65,6 +65,7 @@ __all__ = [
     "record_digest",
     "rerun_command",
     "run_files",
+    "setting_text",
 ]
 
 CONFIG_FILE = "config.json"
@@ -157,10 +158,10 @@ def record_digest(record: Mapping[str, Any]) -> str:
     return hashlib.sha256(json.dumps(core, sort_keys=True).encode("utf-8")).hexdigest()
 
 
-def _setting_text(value: Any) -> str:
+def setting_text(value: Any) -> str:
     """A config value as ``--set`` accepts it (lists as comma-separated items)."""
     if isinstance(value, (list, tuple)):
-        return ",".join(_setting_text(v) for v in value)
+        return ",".join(setting_text(v) for v in value)
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
@@ -187,7 +188,7 @@ def rerun_command(
     parts = ["hebbian", "run", str(record["recipe"])]
     parts += ["--seed", str(record.get("seed", 0)), "--device", str(record.get("device", "cpu"))]
     for key, value in dict(record.get("config", {})).items():
-        parts += ["--set", f"{key}={_setting_text(value)}"]
+        parts += ["--set", f"{key}={setting_text(value)}"]
     if record.get("data_dir"):
         parts += ["--data-dir", str(record["data_dir"])]
     if out is not None:

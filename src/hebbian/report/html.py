@@ -22,6 +22,7 @@ from hebbian.runs import (
     read_json,
     read_metrics,
     rerun_command,
+    setting_text,
 )
 
 __all__ = [
@@ -65,13 +66,6 @@ def format_number(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return ", ".join(format_number(v) for v in value)
     return str(value)
-
-
-def _setting_text(value: Any) -> str:
-    """A config value as ``--set`` accepts it (lists as comma-separated items)."""
-    if isinstance(value, (list, tuple)):
-        return ",".join(str(v) for v in value)
-    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def flatten_results(results: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -161,7 +155,7 @@ def _run_section(folder: Path, prefix: str, heading: str) -> str:
             f"<code>{html.escape(rerun_command(config, folder, resume=True))}</code>.</p>"
         )
     summary = read_json(summary_path)
-    settings = ", ".join(f"{k}={_setting_text(v)}" for k, v in config["config"].items())
+    settings = ", ".join(f"{k}={setting_text(v)}" for k, v in config["config"].items())
     command = rerun_command(config)
     return (
         f'<h3 id="{_anchor(heading)}">{html.escape(heading)}</h3>'
