@@ -190,3 +190,14 @@ def test_hebb_recall_uses_the_integer_couplings_and_a_reloaded_network_rebuilds_
     del net._couplings  # as if unpickled from a version without them
     again = net.recall(cues, generator=torch.Generator().manual_seed(0)).states
     assert torch.equal(first, again)
+
+
+@pytest.mark.parametrize("storage", [StorageRule.HEBB, StorageRule.STORKEY])
+def test_a_reloaded_network_without_couplings_can_store_more(storage: StorageRule) -> None:
+    g = torch.Generator().manual_seed(5)
+    first, more = random_states(5, 40, g), random_states(3, 40, g)
+    reloaded = HopfieldNetwork(storage=storage).fit(first)
+    del reloaded._couplings  # as if unpickled from a version without them
+    reloaded.partial_fit(more)
+    direct = HopfieldNetwork(storage=storage).fit(first).partial_fit(more)
+    assert torch.equal(reloaded._couplings, direct._couplings)

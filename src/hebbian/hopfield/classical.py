@@ -928,6 +928,12 @@ class HopfieldNetwork:
         weights = self.storage(patterns)  # type: ignore[operator]
         return _check_weights(weights, patterns.shape[1], patterns).to(torch.float64)
 
+    def _current_couplings(self) -> torch.Tensor:
+        """The stored couplings, rebuilt for a network unpickled from a version without."""
+        if not hasattr(self, "_couplings"):
+            self._set_couplings(self._couplings_from_scratch(self.patterns_))
+        return self._couplings
+
     def _set_couplings(self, couplings: torch.Tensor) -> None:
         self._couplings = couplings
         scale = self.n_neurons_ if self.storage is StorageRule.HEBB else 1
@@ -966,9 +972,10 @@ class HopfieldNetwork:
         all_patterns = torch.cat([self.patterns_, patterns])  # (P_old + P_new, N)
         if self.storage is StorageRule.HEBB:
             dtype = integer_dtype(all_patterns.shape[0] * self.n_neurons_, patterns)
-            couplings = self._couplings.to(dtype) + _hebb_counts(patterns.to(dtype))
+            couplings = self._current_couplings().to(dtype) + _hebb_counts(patterns.to(dtype))
         elif self.storage is StorageRule.STORKEY:
-            couplings = storkey_weights(patterns.to(torch.float64), initial=self._couplings)
+            initial = self._current_couplings()
+            couplings = storkey_weights(patterns.to(torch.float64), initial=initial)
         else:
             couplings = self._couplings_from_scratch(all_patterns)
         self.patterns_ = all_patterns
@@ -1112,9 +1119,7 @@ class HopfieldNetwork:
         Hebb: ``N W`` (integers), ``N b`` and 0; otherwise ``W`` and ``b`` in float64 and
         ``TIE_TOLERANCE * max_i (sum_j |W_ij| + |b_i|)``.
         """
-        if not hasattr(self, "_couplings"):  # unpickled from a version that had none
-            self._set_couplings(self._couplings_from_scratch(self.patterns_))
-        couplings = self._couplings
+        couplings = self._current_couplings()
         if self.bias is None:
             thresholds = None
         else:
