@@ -232,9 +232,11 @@ def feedforward_stdp_step(
     weight = check_floating_tensor("state.weight", state.weight, ndim=3)
     batch, _, n_pre = weight.shape
     pre = check_spikes("pre_spikes", pre_spikes, (batch, n_pre), weight)
-    # sum_j w_ij s_j of the terms in ascending order (sorted, then a sequential cumulative
-    # sum), not by BLAS: the drive, and so every threshold crossing, is then the same
-    # whatever the library, its vector width, the number of threads or the inputs' order
+    # sum_j w_ij s_j of the terms in ascending order (sorted, then a cumulative sum, which
+    # the CPU computes sequentially along a row), not by BLAS: on the CPU the drive, and so
+    # every threshold crossing, is then the same whatever the library, its vector width,
+    # the number of threads or the inputs' order (CUDA's cumsum is a parallel scan whose
+    # rounding may differ from the CPU's)
     terms = torch.sort(weight * pre.unsqueeze(1), dim=2).values  # (B, N_post, N_pre)
     drive = torch.cumsum(terms, dim=2)[..., -1]  # (B, N_post), with the old weights
     neurons, post = lif_step(state.neuron, neuron, dt, exc=drive)
