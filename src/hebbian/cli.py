@@ -368,7 +368,7 @@ def _tour_owned(out: Path, names: Sequence[str]) -> tuple[dict[str, Any], list[P
                 if p.is_file() and p.relative_to(out) not in written
             ]
         else:
-            foreign += [p for p in foreign_files(folder) if p.is_file() or not p.is_dir()]
+            foreign += [p for p in foreign_files(folder) if not p.is_dir()]
     return manifest, foreign
 
 

@@ -72,7 +72,7 @@ _SPIKING = "hebbian.experiments.spiking"
 _COMPETING = "hebbian.experiments.competing"
 _PLASTIC = "hebbian.experiments.plastic"
 
-# tour order; tests/test_experiments_registry.py checks every line against the recipe itself
+# tour order; tests/test_cli_commands.py checks every line against the recipe itself
 REGISTRY: tuple[RecipeEntry, ...] = (
     RecipeEntry(
         "oja-digits",
