@@ -15,7 +15,22 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text"]
+__all__ = [
+    "CHECKPOINT_FILE",
+    "CONFIG_FILE",
+    "METRICS_FILE",
+    "SUMMARY_FILE",
+    "atomic_path",
+    "atomic_write_bytes",
+    "atomic_write_text",
+]
+
+# The files of a run folder (see hebbian.runs), named here so that the command line can
+# recognise run folders without importing torch.
+CONFIG_FILE = "config.json"
+METRICS_FILE = "metrics.jsonl"
+SUMMARY_FILE = "summary.json"
+CHECKPOINT_FILE = Path("checkpoints") / "last.safetensors"
 
 
 def _umask() -> int:

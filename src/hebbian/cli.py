@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from hebbian import __version__
+from hebbian._files import CONFIG_FILE, SUMMARY_FILE
 from hebbian.experiments import REGISTRY, recipe_entry, setting_meanings
 
 __all__ = ["TOUR_MANIFEST", "main", "run_tour", "settings_text"]
@@ -33,8 +34,6 @@ __all__ = ["TOUR_MANIFEST", "main", "run_tour", "settings_text"]
 TOUR_MANIFEST = "hebbian-tour.json"
 """The file that marks a folder as the tour's and lists every file the tour wrote there."""
 
-_CONFIG_FILE = "config.json"  # hebbian.runs.CONFIG_FILE, without importing torch
-_SUMMARY_FILE = "summary.json"
 _TOUR_PAGES = ("index.html", "RESULTS.md")
 _MAX_LINE = 100
 MAX_SEED = 2**63 - 1  # hebbian.runs.MAX_SEED: the seeds torch.Generator accepts
@@ -238,7 +237,7 @@ def summary_lines(summary: Mapping[str, Any], *, most: int = 6) -> list[str]:
 
 def _record_of(out: Path) -> dict[str, Any] | None:
     """The run record in ``out/config.json``, or None where there is none readable."""
-    path = out / _CONFIG_FILE
+    path = out / CONFIG_FILE
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -285,7 +284,7 @@ def _cmd_run(args: argparse.Namespace) -> None:
         record = _record_of(out)
         if isinstance(error, RunFolderError) or record is None:
             raise
-        if (out / _SUMMARY_FILE).exists():
+        if (out / SUMMARY_FILE).exists():
             raise
         reason = _one_line(error) or type(error).__name__
         if isinstance(error, MemoryError) or "alloc" in reason.lower():
@@ -476,7 +475,7 @@ def run_tour(
 # -------------------------------------------------------------------- report
 def _warn_missing_figures(folder: Path) -> None:
     try:
-        summary = json.loads((folder / _SUMMARY_FILE).read_text(encoding="utf-8"))
+        summary = json.loads((folder / SUMMARY_FILE).read_text(encoding="utf-8"))
         figures = [str(f["file"]) for f in summary.get("figures", [])]
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return
@@ -501,17 +500,17 @@ def _cmd_report(folder: Path) -> Path:
     if not folder.is_dir():
         raise CommandError(f"RUN_DIR {folder} is not a folder; expected a run or tour folder")
     manifest = _read_manifest(folder)
-    if manifest is not None or (_is_legacy_tour(folder) and not (folder / _CONFIG_FILE).exists()):
+    if manifest is not None or (_is_legacy_tour(folder) and not (folder / CONFIG_FILE).exists()):
         sections: dict[str, list[Path]] = {}
         if manifest is not None and manifest.get("sections"):
             for topic, names in manifest["sections"].items():
                 sections[topic] = [folder / n for n in names if (folder / n).is_dir()]
         else:
             for entry in REGISTRY:
-                if (folder / entry.name / _CONFIG_FILE).exists():
+                if (folder / entry.name / CONFIG_FILE).exists():
                     sections.setdefault(entry.topic, []).append(folder / entry.name)
         runs = [run for runs in sections.values() for run in runs]
-        finished = [run for run in runs if (run / _SUMMARY_FILE).exists()]
+        finished = [run for run in runs if (run / SUMMARY_FILE).exists()]
         if not finished:
             raise CommandError(f"tour folder {folder} holds no finished run to report")
         for run in runs:

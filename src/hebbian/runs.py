@@ -50,7 +50,14 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from hebbian import __version__
-from hebbian._files import atomic_path, atomic_write_text
+from hebbian._files import (
+    CHECKPOINT_FILE,
+    CONFIG_FILE,
+    METRICS_FILE,
+    SUMMARY_FILE,
+    atomic_path,
+    atomic_write_text,
+)
 from hebbian.progress import progress
 
 __all__ = [
@@ -68,10 +75,6 @@ __all__ = [
     "setting_text",
 ]
 
-CONFIG_FILE = "config.json"
-METRICS_FILE = "metrics.jsonl"
-SUMMARY_FILE = "summary.json"
-CHECKPOINT_FILE = Path("checkpoints") / "last.safetensors"
 _GENERATOR_KEY = "__generator_state__"
 MAX_SEED = 2**63 - 1
 """The largest seed :class:`torch.Generator` accepts (seeds lie in ``0 .. 2**63-1``)."""
