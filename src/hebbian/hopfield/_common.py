@@ -67,6 +67,14 @@ class RecallResult(NamedTuple):
     sweeps: int
     energies: torch.Tensor | None
 
+    @classmethod
+    def of_no_cues(cls, cues: torch.Tensor, patterns: int, return_energy: bool) -> RecallResult:
+        """The result of recalling an empty batch ``cues`` of shape (0, N): no sweeps."""
+        overlaps = cues.new_zeros(0, patterns)
+        converged = torch.ones(0, dtype=torch.bool, device=cues.device)
+        energies = cues.new_zeros(1, 0) if return_energy else None
+        return cls(cues.clone(), overlaps, converged, 0, energies)
+
 
 def check_update_rule(name: str, value: object) -> UpdateRule:
     """Return ``value`` if it is an :class:`UpdateRule` member, else raise ``TypeError``."""

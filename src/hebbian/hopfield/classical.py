@@ -1083,10 +1083,7 @@ class HopfieldNetwork:
         weights, bias = self.weights_, self.bias
         batch = cues.shape[0]
         if batch == 0:
-            overlaps = cues.new_zeros(0, self.patterns_.shape[0])
-            converged = torch.ones(0, dtype=torch.bool, device=cues.device)
-            trajectory = cues.new_zeros(1, 0) if return_energy else None
-            return RecallResult(cues.clone(), overlaps, converged, 0, trajectory)
+            return RecallResult.of_no_cues(cues, self.patterns_.shape[0], return_energy)
 
         couplings, thresholds, tolerance = self._decision_terms()
         states = cues.to(couplings.dtype)  # a copy unless the dtype is the same

@@ -547,10 +547,7 @@ class DenseAssociativeMemory:
         patterns, interaction = self.patterns_, self.interaction
         batch, n = cues.shape
         if batch == 0:
-            overlaps = cues.new_zeros(0, patterns.shape[0])
-            converged = torch.ones(0, dtype=torch.bool, device=cues.device)
-            trajectory = cues.new_zeros(1, 0) if return_energy else None
-            return RecallResult(cues.clone(), overlaps, converged, 0, trajectory)
+            return RecallResult.of_no_cues(cues, patterns.shape[0], return_energy)
 
         states = cues.clone()
         energies = [interaction.energy(states @ patterns.T)] if return_energy else []
