@@ -36,7 +36,6 @@ TOUR_MANIFEST = "hebbian-tour.json"
 
 _TOUR_PAGES = ("index.html", "RESULTS.md")
 _MAX_LINE = 100
-MAX_SEED = 2**63 - 1  # hebbian.runs.MAX_SEED: the seeds torch.Generator accepts
 
 EPILOG = """examples:
   hebbian list
@@ -237,14 +236,12 @@ def summary_lines(summary: Mapping[str, Any], *, most: int = 6) -> list[str]:
 
 def _record_of(out: Path) -> dict[str, Any] | None:
     """The run record in ``out/config.json``, or None where there is none readable."""
-    path = out / CONFIG_FILE
+    from hebbian.runs import RunFolderError, read_record
+
     try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return read_record(out)
+    except (RunFolderError, OSError):
         return None
-    if isinstance(record, dict) and isinstance(record.get("config"), dict):
-        return record
-    return None
 
 
 def _cmd_run(args: argparse.Namespace) -> None:
@@ -553,9 +550,10 @@ def _main(argv: Sequence[str]) -> int:
     parser = build_parser(_help_for_recipe(argv))
     args = parser.parse_args(argv)
     try:
-        seed = getattr(args, "seed", 0)
-        if not 0 <= seed <= MAX_SEED:
-            raise CommandError(f"--seed must be an int in 0 .. 2**63-1 ({MAX_SEED}), got {seed}")
+        if hasattr(args, "seed"):  # run and tour, which import torch anyway
+            from hebbian.runs import check_seed
+
+            check_seed(args.seed, "--seed")
         _check_threads(getattr(args, "threads", None))
         if args.command == "list":
             _cmd_list()
@@ -579,10 +577,15 @@ def _main(argv: Sequence[str]) -> int:
         return 130
     except BrokenPipeError:
         raise
-    except (CommandError, ValueError, TypeError, FloatingPointError, MemoryError) as error:
-        print(f"hebbian: error: {_one_line(error) or type(error).__name__}", file=sys.stderr)
-        return 2
-    except (RuntimeError, OSError) as error:  # RunFolderError, FileNotFoundError, ...
+    except (
+        CommandError,
+        ValueError,
+        TypeError,
+        FloatingPointError,
+        MemoryError,
+        RuntimeError,  # RunFolderError among them
+        OSError,  # FileNotFoundError among them
+    ) as error:
         print(f"hebbian: error: {_one_line(error) or type(error).__name__}", file=sys.stderr)
         return 2
     return 0
