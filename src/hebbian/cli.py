@@ -471,13 +471,10 @@ def run_tour(
 
 # -------------------------------------------------------------------- report
 def _warn_missing_figures(folder: Path) -> None:
-    try:
-        summary = json.loads((folder / SUMMARY_FILE).read_text(encoding="utf-8"))
-        figures = [str(f["file"]) for f in summary.get("figures", [])]
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
-        return
+    from hebbian.runs import summary_figures
+
     record = _record_of(folder)
-    for name in figures:
+    for name in summary_figures(folder):
         if not (folder / name).exists():
             hint = ""
             if record is not None:

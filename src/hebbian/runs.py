@@ -73,6 +73,7 @@ __all__ = [
     "rerun_command",
     "run_files",
     "setting_text",
+    "summary_figures",
 ]
 
 _GENERATOR_KEY = "__generator_state__"
@@ -220,6 +221,17 @@ def _differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
     )
 
 
+def summary_figures(folder: Path | str) -> list[str]:
+    """The figure files ``folder/summary.json`` lists: plain names inside the folder only
+    (an empty list where there is no readable summary)."""
+    try:
+        summary = json.loads((Path(folder) / SUMMARY_FILE).read_text(encoding="utf-8"))
+        figures = [str(f["file"]) for f in summary.get("figures", [])]
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return []
+    return [n for n in figures if Path(n).name == n and n not in ("", ".", "..")]
+
+
 def run_files(folder: Path | str) -> list[Path]:
     """The files of ``folder`` that a run wrote (and only those), as they exist now.
 
@@ -229,14 +241,7 @@ def run_files(folder: Path | str) -> list[Path]:
     """
     folder = Path(folder)
     names = [CONFIG_FILE, METRICS_FILE, SUMMARY_FILE, "index.html", str(CHECKPOINT_FILE)]
-    summary_path = folder / SUMMARY_FILE
-    if summary_path.is_file():
-        try:
-            summary = json.loads(summary_path.read_text(encoding="utf-8"))
-            figures = [str(f["file"]) for f in summary.get("figures", [])]
-            names += [n for n in figures if Path(n).name == n and n not in ("", ".", "..")]
-        except (ValueError, TypeError, KeyError, AttributeError):
-            pass
+    names += summary_figures(folder)
     found = [folder / name for name in names if (folder / name).is_file()]
     for sub in (folder, folder / CHECKPOINT_FILE.parent):
         if sub.is_dir():
