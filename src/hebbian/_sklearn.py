@@ -10,7 +10,9 @@ import numpy as np
 import torch
 from sklearn.utils.validation import validate_data
 
-__all__ = ["TorchInputMixin", "generator_from_random_state", "to_numpy", "usable_device"]
+from hebbian._checks import usable_device
+
+__all__ = ["TorchInputMixin", "generator_from_random_state", "to_numpy"]
 
 
 def to_numpy(X: Any) -> Any:
@@ -61,43 +63,3 @@ class TorchInputMixin:
 
     def _device(self) -> torch.device:
         return usable_device(self.device)
-
-
-def usable_device(device: Any) -> torch.device:
-    """``device`` (``None`` for the CPU) as a :class:`torch.device` this machine has.
-
-    Refuses, with a one-line :class:`ValueError` naming ``device``, a value that names
-    no torch device, a CUDA device where torch has no CUDA (or fewer GPUs than the
-    index), and any other device type torch cannot allocate on here; so that a
-    ``device="cuda"`` on a CPU machine fails at ``fit`` with a readable message rather
-    than with torch's "not compiled with CUDA" deep inside the training loop.
-
-    >>> usable_device(None)
-    device(type='cpu')
-    >>> usable_device("gpu")
-    Traceback (most recent call last):
-    ...
-    ValueError: device must name a torch device such as 'cpu' or 'cuda', got 'gpu'
-    """
-    try:
-        resolved = torch.device("cpu" if device is None else device)
-    except (RuntimeError, TypeError):
-        raise ValueError(
-            f"device must name a torch device such as 'cpu' or 'cuda', got {device!r}"
-        ) from None
-    if resolved.type == "cpu":
-        return resolved
-    if resolved.type == "cuda":
-        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
-        if count == 0:
-            raise ValueError(f"device={device!r} needs CUDA, which this machine lacks; use 'cpu'")
-        if resolved.index is not None and resolved.index >= count:
-            raise ValueError(
-                f"device={device!r} names GPU {resolved.index} but this machine has {count}"
-            )
-        return resolved
-    try:
-        torch.empty(0, device=resolved)
-    except (RuntimeError, AssertionError):
-        raise ValueError(f"device={device!r} is not available on this machine; use 'cpu'") from None
-    return resolved

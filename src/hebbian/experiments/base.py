@@ -18,6 +18,7 @@ from typing import Any
 
 import torch
 
+from hebbian._checks import usable_device
 from hebbian.report.html import write_run_report
 from hebbian.runs import Run
 
@@ -265,13 +266,12 @@ def build_config(
 
 
 def resolve_device(device: str | torch.device) -> torch.device:
-    """Return ``device`` as a :class:`torch.device`, refusing one this machine lacks."""
-    try:
-        resolved = torch.device(device)
-    except RuntimeError:
-        raise ValueError(f"device must be cpu, cuda or cuda:N, got {device!r}") from None
-    if resolved.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device {device!r} was asked for but CUDA is not available here; use cpu")
+    """Return ``device`` as a :class:`torch.device`, refusing one this machine lacks.
+
+    The checks are :func:`hebbian._checks.usable_device`'s; recipes run on ``cpu``
+    or ``cuda`` only.
+    """
+    resolved = usable_device(device)
     if resolved.type not in ("cpu", "cuda"):
         raise ValueError(f"device must be cpu or cuda, got {device!r}")
     return resolved
