@@ -259,7 +259,8 @@ def _markdown_cell(text: str) -> str:
 
 
 def tour_results_markdown(sections: Mapping[str, Sequence[Path]], command: str) -> str:
-    """A Markdown table of every number the tour reported, for ``docs/RESULTS.md``.
+    """Markdown tables for ``docs/RESULTS.md``: every number the tour reported, then
+    each verdict (measured, expected, met or short, source) where recipes declared any.
 
     Wall times (results named ``*_wall_seconds``) are left out: they change from run to run,
     and the table must be reproducible.
