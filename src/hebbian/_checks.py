@@ -7,16 +7,26 @@ These helpers keep those messages uniform.
 
 from __future__ import annotations
 
+import enum
 import math
 import os
 from collections.abc import Sequence
+from typing import TypeVar
 
 import torch
 
+_EnumT = TypeVar("_EnumT", bound=enum.Enum)
+_SIGNED_INTEGERS = (torch.int8, torch.int16, torch.int32, torch.int64)
+
 __all__ = [
     "NonFiniteWeightsError",
+    "check_bool",
+    "check_dtype",
+    "check_enum",
+    "check_finite",
     "check_finite_weights",
     "check_floating_tensor",
+    "check_generator",
     "check_in_range",
     "check_memory",
     "check_positive",
@@ -109,6 +119,91 @@ def check_positive(name: str, value: float, *, allow_zero: bool = False) -> floa
     if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
         raise ValueError(f"{name} must be a finite number {bound}, got {value!r}")
     return float(value)
+
+
+def check_finite(name: str, value: object) -> float:
+    """Return ``value`` as a float if it is a finite real number (any sign).
+
+    >>> check_finite("v_rest", -65)
+    -65.0
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__} {value!r}")
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    return float(value)
+
+
+def check_bool(name: str, value: object) -> bool:
+    """Return ``value`` if it is a bool.
+
+    >>> check_bool("shared", 1)
+    Traceback (most recent call last):
+    ...
+    TypeError: shared must be a bool, got int 1
+    """
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be a bool, got {type(value).__name__} {value!r}")
+    return value
+
+
+def check_enum(name: str, value: object, kind: type[_EnumT]) -> _EnumT:
+    """Return ``value`` if it is a member of the enum ``kind``, else raise ``TypeError``.
+
+    >>> class Colour(enum.Enum):
+    ...     RED = "red"
+    >>> check_enum("colour", "red", Colour)
+    Traceback (most recent call last):
+    ...
+    TypeError: colour must be one of Colour.RED, got str 'red'
+    """
+    if not isinstance(value, kind):
+        members = ", ".join(f"{kind.__name__}.{m.name}" for m in kind)
+        raise TypeError(f"{name} must be one of {members}, got {type(value).__name__} {value!r}")
+    return value
+
+
+def check_generator(name: str, value: object) -> torch.Generator | None:
+    """Return ``value`` if it is a ``torch.Generator`` or None.
+
+    >>> check_generator("generator", 0)
+    Traceback (most recent call last):
+    ...
+    TypeError: generator must be a torch.Generator or None, got int
+    """
+    if value is not None and not isinstance(value, torch.Generator):
+        raise TypeError(f"{name} must be a torch.Generator or None, got {type(value).__name__}")
+    return value
+
+
+def check_dtype(
+    name: str, value: object, *, allow_signed_int: bool = False, allow_bool: bool = False
+) -> torch.dtype:
+    """Return ``value`` if it is a floating-point ``torch.dtype`` (or another allowed kind).
+
+    ``allow_signed_int`` also accepts int8 to int64, ``allow_bool`` accepts ``torch.bool``.
+
+    >>> check_dtype("dtype", torch.float64)
+    torch.float64
+    >>> check_dtype("dtype", torch.int32)
+    Traceback (most recent call last):
+    ...
+    TypeError: dtype must be a floating-point torch.dtype, got torch.int32
+    """
+    if not isinstance(value, torch.dtype):
+        raise TypeError(f"{name} must be a torch.dtype, got {type(value).__name__} {value!r}")
+    if (
+        value.is_floating_point
+        or (allow_signed_int and value in _SIGNED_INTEGERS)
+        or (allow_bool and value == torch.bool)
+    ):
+        return value
+    kinds = ["floating-point"]
+    if allow_signed_int:
+        kinds.append("signed integer")
+    if allow_bool:
+        kinds.append("bool")
+    raise TypeError(f"{name} must be a {' or '.join(kinds)} torch.dtype, got {value}")
 
 
 def check_in_range(
