@@ -48,8 +48,10 @@ from typing import Any
 
 import torch
 from safetensors.torch import load_file, save_file
+from torch import nn
 
 from hebbian import __version__
+from hebbian._checks import check_finite_weights
 from hebbian._files import (
     CHECKPOINT_FILE,
     CONFIG_FILE,
@@ -64,6 +66,7 @@ __all__ = [
     "MAX_SEED",
     "Run",
     "RunFolderError",
+    "Trainer",
     "atomic_write_text",
     "check_seed",
     "read_json",
@@ -555,3 +558,99 @@ class Run:
         }
         atomic_write_text(self.directory / SUMMARY_FILE, json.dumps(summary, indent=2) + "\n")
         return summary
+
+
+def _pack(models: Mapping[str, nn.Module], optimisers: Mapping[str, torch.optim.Optimizer]) -> dict:
+    """Weights and optimiser state of every model, as a flat dict of tensors.
+
+    Keys are ``{name}.model.{state_dict key}`` and ``{name}.optim.{param index}.{slot}``.
+    """
+    tensors: dict[str, torch.Tensor] = {}
+    for name, model in models.items():
+        for key, value in model.state_dict().items():
+            tensors[f"{name}.model.{key}"] = value
+        for index, slots in optimisers[name].state_dict()["state"].items():
+            for slot, value in slots.items():
+                tensors[f"{name}.optim.{index}.{slot}"] = torch.as_tensor(value)
+    return tensors
+
+
+def _unpack(
+    tensors: Mapping[str, torch.Tensor],
+    models: Mapping[str, nn.Module],
+    optimisers: Mapping[str, torch.optim.Optimizer],
+) -> None:
+    """Load what :func:`_pack` saved back into the models and optimisers."""
+    for name, model in models.items():
+        prefix = f"{name}.model."
+        model.load_state_dict(
+            {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
+        )
+        saved = optimisers[name].state_dict()
+        state: dict[int, dict[str, torch.Tensor]] = {}
+        prefix = f"{name}.optim."
+        for key, value in tensors.items():
+            if key.startswith(prefix):
+                index, slot = key[len(prefix) :].split(".", 1)
+                state.setdefault(int(index), {})[slot] = value.cpu() if slot == "step" else value
+        saved["state"] = state
+        optimisers[name].load_state_dict(saved)
+
+
+class Trainer:
+    """Train models with optimisers through :meth:`Run.run_epochs`, checkpointing both.
+
+    Every epoch's checkpoint holds each model's ``state_dict`` and its optimiser's
+    state, so a resumed run continues exactly where it stopped. After each epoch every
+    weight is checked to be finite (:class:`~hebbian._checks.NonFiniteWeightsError`).
+
+    Parameters
+    ----------
+    run : Run
+        The open run folder.
+    models : mapping of str to nn.Module
+        The models, by name (the name prefixes their checkpoint keys).
+    optimisers : mapping of str to torch.optim.Optimizer
+        One optimiser per model name.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> run = Run.start(folder, recipe="demo", config={})
+    >>> model = nn.Linear(2, 1)
+    >>> trainer = Trainer(run, {"net": model}, {"net": torch.optim.SGD(model.parameters(), 0.1)})
+    >>> trainer.train(2, lambda epoch: {"loss": 0.0})
+    >>> [r["step"] for r in run.metrics()]
+    [1, 2]
+    """
+
+    def __init__(
+        self,
+        run: Run,
+        models: Mapping[str, nn.Module],
+        optimisers: Mapping[str, torch.optim.Optimizer],
+    ) -> None:
+        missing = sorted(set(models) - set(optimisers))
+        if missing:
+            raise ValueError(f"optimisers must hold one optimiser per model, missing {missing}")
+        self.run, self.models, self.optimisers = run, models, optimisers
+        self._current: dict[str, torch.Tensor] | None = None
+
+    def train(self, epochs: int, epoch_fn: Callable[[int], Mapping[str, Any]]) -> None:
+        """Run ``epoch_fn(epoch)`` (which returns the epoch's metrics) for each epoch left."""
+
+        def train_epoch(epoch: int, state: dict[str, torch.Tensor]) -> EpochResult:
+            if state is not self._current:  # resumed from a checkpoint
+                _unpack(state, self.models, self.optimisers)
+            metrics = dict(epoch_fn(epoch))
+            for name, model in self.models.items():
+                for key, value in model.state_dict().items():
+                    check_finite_weights(value, rule=f"{name} ({key})", step=epoch)
+            self._current = _pack(self.models, self.optimisers)
+            return self._current, metrics
+
+        self._current = _pack(self.models, self.optimisers)
+        final = self.run.run_epochs(epochs, self._current, train_epoch, desc=self.run.recipe)
+        if final is not self._current:  # a finished run, resumed: no epoch was left to run
+            _unpack(final, self.models, self.optimisers)

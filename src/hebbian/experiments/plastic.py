@@ -18,7 +18,6 @@ state after every logged epoch, so a resumed run ends exactly as an uninterrupte
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -27,12 +26,12 @@ import torch
 from torch import nn
 
 from hebbian._checks import (
-    check_finite_weights,
     check_in_range,
     check_memory,
     check_positive,
     check_positive_int,
 )
+from hebbian._random import reset_like_pytorch
 from hebbian.data import load_dataset
 from hebbian.experiments.base import Expectation, Recipe
 from hebbian.plastic import (
@@ -50,7 +49,7 @@ from hebbian.plastic import (
     bit_error,
 )
 from hebbian.report.figures import image_rows, plt
-from hebbian.runs import EpochResult, Run
+from hebbian.runs import Run, Trainer
 
 __all__ = [
     "NEUROMOD_CUE_REWARD",
@@ -132,88 +131,6 @@ def _check_schedule(config: Any) -> None:
         "episodes_per_epoch", config.episodes_per_epoch, "batch_size", config.batch_size
     )
     _check_multiple("episodes", config.episodes, "episodes_per_epoch", config.episodes_per_epoch)
-
-
-# --------------------------------------------------------------------- checkpoint helpers
-def _pack(models: dict[str, nn.Module], optimisers: dict[str, torch.optim.Optimizer]) -> dict:
-    """Weights and optimiser state of every model, as a flat dict of tensors."""
-    tensors: dict[str, torch.Tensor] = {}
-    for name, model in models.items():
-        for key, value in model.state_dict().items():
-            tensors[f"{name}.model.{key}"] = value
-        for index, slots in optimisers[name].state_dict()["state"].items():
-            for slot, value in slots.items():
-                tensors[f"{name}.optim.{index}.{slot}"] = torch.as_tensor(value)
-    return tensors
-
-
-def _unpack(
-    tensors: dict[str, torch.Tensor],
-    models: dict[str, nn.Module],
-    optimisers: dict[str, torch.optim.Optimizer],
-) -> None:
-    """Load what :func:`_pack` saved back into the models and optimisers."""
-    for name, model in models.items():
-        prefix = f"{name}.model."
-        model.load_state_dict(
-            {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
-        )
-        saved = optimisers[name].state_dict()
-        state: dict[int, dict[str, torch.Tensor]] = {}
-        prefix = f"{name}.optim."
-        for key, value in tensors.items():
-            if key.startswith(prefix):
-                index, slot = key[len(prefix) :].split(".", 1)
-                state.setdefault(int(index), {})[slot] = value.cpu() if slot == "step" else value
-        saved["state"] = state
-        optimisers[name].load_state_dict(saved)
-
-
-class _Trainer:
-    """Runs ``train_epoch`` through ``run.run_epochs`` with packed models and optimisers."""
-
-    def __init__(
-        self,
-        run: Run,
-        models: dict[str, nn.Module],
-        optimisers: dict[str, torch.optim.Optimizer],
-    ) -> None:
-        self.run, self.models, self.optimisers = run, models, optimisers
-        self._current: dict[str, torch.Tensor] | None = None
-
-    def train(self, epochs: int, epoch_fn: Callable[[int], dict[str, Any]]) -> None:
-        def train_epoch(epoch: int, state: dict[str, torch.Tensor]) -> EpochResult:
-            if state is not self._current:  # resumed from a checkpoint
-                _unpack(state, self.models, self.optimisers)
-            metrics = epoch_fn(epoch)
-            for name, model in self.models.items():
-                for key, value in model.state_dict().items():
-                    check_finite_weights(value, rule=f"{name} ({key})", step=epoch)
-            self._current = _pack(self.models, self.optimisers)
-            return self._current, metrics
-
-        self._current = _pack(self.models, self.optimisers)
-        final = self.run.run_epochs(epochs, self._current, train_epoch, desc=self.run.recipe)
-        if final is not self._current:  # a finished run, resumed: no epoch was left to run
-            _unpack(final, self.models, self.optimisers)
-
-
-def _seeded_like_pytorch(module: nn.Module, generator: torch.Generator) -> nn.Module:
-    """Redraw the weights and biases of every convolution and linear layer of ``module``
-    uniformly in +-1/sqrt(fan_in), PyTorch's default bounds, from ``generator``.
-
-    PyTorch's own initialisers draw from the global generator; recipes may not.
-    """
-    with torch.no_grad():
-        for layer in module.modules():
-            if not isinstance(layer, (nn.Conv2d, nn.Linear)):
-                continue
-            bound = 1.0 / math.sqrt(layer.weight[0].numel())  # fan_in
-            for param in (layer.weight, layer.bias):
-                if param is not None:
-                    fresh = torch.rand(param.shape, generator=generator, dtype=torch.float64)
-                    param.copy_(((fresh * 2 - 1) * bound).to(param.dtype))
-    return module
 
 
 def _curves(run: Run, keys: list[tuple[str, str]], x_key: str, ylabel: str, title: str):  # type: ignore[no-untyped-def]
@@ -391,7 +308,7 @@ def run_plastic_patterns(config: PatternsConfig, run: Run) -> dict[str, Any]:
             metrics["plastic_mean_alpha"] = plastic.alpha.mean().item()
         return metrics
 
-    _Trainer(run, models, optimisers).train(config.episodes // config.episodes_per_epoch, epoch_fn)
+    Trainer(run, models, optimisers).train(config.episodes // config.episodes_per_epoch, epoch_fn)
 
     results: dict[str, Any] = {"neurons": task.neurons, "steps_per_episode": task.steps}
     # The bit error counts wrong signs of tanh outputs. A different summation order
@@ -656,7 +573,7 @@ def run_plastic_images(config: ImagesConfig, run: Run) -> dict[str, Any]:
             "eta": model.eta.item(),
         }
 
-    _Trainer(run, {"plastic": model}, {"plastic": optimiser}).train(
+    Trainer(run, {"plastic": model}, {"plastic": optimiser}).train(
         config.episodes // config.episodes_per_epoch, epoch_fn
     )
     test = task.sample(test_pool, config.test_episodes, generator=run.generator, device=run.device)
@@ -865,7 +782,7 @@ class _OneShotLearner(nn.Module):
     def __init__(self, config: OneShotConfig, size: int, generator: torch.Generator) -> None:
         super().__init__()
         encoder = _Encoder(config.channels, size).to_empty(device="cpu")
-        self.encoder = _seeded_like_pytorch(encoder, generator)
+        self.encoder = reset_like_pytorch(encoder, generator)
         # the labels are shuffled in every episode, so the fixed weights start at zero:
         # at first only the plastic part, written by the support examples, carries labels
         self.output = PlasticLinear(
@@ -952,7 +869,7 @@ def run_plastic_oneshot(config: OneShotConfig, run: Run) -> dict[str, Any]:
             "eta": learner.output.eta.item(),
         }
 
-    _Trainer(run, {"learner": learner}, {"learner": optimiser}).train(
+    Trainer(run, {"learner": learner}, {"learner": optimiser}).train(
         config.steps // config.steps_per_epoch, epoch_fn
     )
 
@@ -1243,7 +1160,7 @@ def run_cue_reward(config: CueRewardConfig, run: Run) -> dict[str, Any]:
             metrics[f"{name}_late_reward"] = reward_sum / config.steps_per_epoch
         return metrics
 
-    _Trainer(run, models, optimisers).train(config.steps // config.steps_per_epoch, epoch_fn)
+    Trainer(run, models, optimisers).train(config.steps // config.steps_per_epoch, epoch_fn)
 
     test = task.sample(config.test_episodes, generator=run.generator, device=run.device)
     truth = _correct_answers(task, test)
