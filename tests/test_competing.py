@@ -160,17 +160,15 @@ def test_epoch_with_tied_units_follows_the_stable_ranking() -> None:
         torch.testing.assert_close(got, expected, rtol=0, atol=1e-12)
 
 
-def test_discrete_outcomes_do_not_depend_on_the_thread_count() -> None:
+def test_discrete_outcomes_do_not_depend_on_the_thread_count(threads) -> None:
     """Winners, k-th units and the trained weights are the same with 1 and with 2 threads."""
     gen = torch.Generator().manual_seed(6)
     data = torch.rand(300, 64, generator=gen)
     params = CompetingParams(hidden_units=40, p=3.0, k=2, batch_size=20, epochs=3)
     start = initial_weights(40, 64, params, gen)
-    threads = torch.get_num_threads()
     outcomes = []
-    try:
-        for n in (1, 2):
-            torch.set_num_threads(n)
+    for n in (1, 2):
+        with threads(n):
             weight = start
             for epoch in range(3):
                 weight = competing_epoch(
@@ -178,8 +176,6 @@ def test_discrete_outcomes_do_not_depend_on_the_thread_count() -> None:
                 )
             g = competition(hidden_currents(data, weight, 3.0), 2, 0.4)
             outcomes.append((g.argmax(dim=1), g.argmin(dim=1), weight))
-    finally:
-        torch.set_num_threads(threads)
     (w1, k1, weight1), (w2, k2, weight2) = outcomes
     assert torch.equal(w1, w2) and torch.equal(k1, k2)
     torch.testing.assert_close(weight1, weight2, rtol=1e-5, atol=1e-6)
@@ -496,7 +492,7 @@ def test_a_cuda_device_without_cuda_is_refused_in_one_line(
             getattr(model, method)(X)
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+@pytest.mark.cuda
 def test_tied_currents_rank_the_same_on_cuda() -> None:
     """CUDA's top-k picks other tied entries than the CPU's; the ranking must not."""
     currents = torch.randint(0, 4, (500, 40), generator=torch.Generator().manual_seed(3))
@@ -505,7 +501,7 @@ def test_tied_currents_rank_the_same_on_cuda() -> None:
         torch.testing.assert_close(competition(currents.float().cuda(), k, 0.4).cpu(), on_cpu)
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+@pytest.mark.cuda
 def test_training_on_cuda_matches_cpu() -> None:
     g = torch.Generator().manual_seed(0)
     data = torch.randn(200, 12, generator=g, dtype=F64)

@@ -229,7 +229,7 @@ def test_a_cuda_device_without_cuda_is_refused_in_one_line(
                 method(x)
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+@pytest.mark.cuda
 def test_learning_on_cuda_matches_cpu() -> None:
     x, _ = correlated_gaussian(300, seed=7)
     on_cpu = SangerPCA(n_components=2, n_epochs=3, random_state=0).fit(x)

@@ -213,7 +213,7 @@ def test_bad_arguments_are_refused_with_their_names() -> None:
     assert int(layer.steps) == 0
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+@pytest.mark.cuda
 def test_layer_and_rules_run_on_cuda() -> None:
     layer = HebbianLinear(4, 3, BCM(), 0.05, generator=seeded(11), device="cuda")
     cpu = HebbianLinear(4, 3, BCM(), 0.05, generator=seeded(11))

@@ -235,7 +235,7 @@ def test_explicit_cpu_device_gives_the_same_numbers() -> None:
     )
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+@pytest.mark.cuda
 def test_same_seed_gives_the_same_numbers_on_cuda() -> None:
     cpu_x, cpu_cov = correlated_gaussian(100, 4, generator=seeded(), dtype=torch.float64)
     gpu_x, gpu_cov = correlated_gaussian(

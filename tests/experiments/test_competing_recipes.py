@@ -124,19 +124,15 @@ def test_opposite_mean_image_fraction_counts_units_pointing_against_the_mean() -
 
 
 def test_accuracies_do_not_depend_on_the_thread_count(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, threads
 ) -> None:
     """Rankings, argmax predictions and so accuracies are the same with 1 and 2 threads."""
     monkeypatch.setattr(competing_recipes, "_figures", lambda *args: None)  # numbers only
-    before = torch.get_num_threads()
     results = []
-    try:
-        for threads in (1, 2):
-            torch.set_num_threads(threads)
-            summary = execute(KROTOV_DIGITS, TINY, tmp_path / str(threads))
-            results.append({k: v for k, v in summary["results"].items() if "accuracy" in k})
-    finally:
-        torch.set_num_threads(before)
+    for count in (1, 2):
+        with threads(count):
+            summary = execute(KROTOV_DIGITS, TINY, tmp_path / str(count))
+        results.append({k: v for k, v in summary["results"].items() if "accuracy" in k})
     assert results[0] == results[1]
 
 

@@ -31,16 +31,6 @@ from hebbian.experiments.hopfield import (
 )
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """The tour's problems are small (N <= 200): one thread avoids the thread pool's
-    synchronisation, which dominates these runs on a busy two-core machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def run_tour(recipe, folder: Path) -> dict:
     summary = execute(recipe, build_config(recipe.config_type, recipe.tour), folder)
     for figure in summary["figures"]:

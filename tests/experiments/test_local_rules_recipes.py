@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import torch
 
 from hebbian.experiments import build_config, execute, get_recipe
 
@@ -79,22 +78,15 @@ def test_descriptions_and_expectations_follow_the_config_run() -> None:
     assert "batches of 4" in oja.describe(build_config(oja.config_type, ["batch_size=4"]))
 
 
-def _with_threads(threads: int, fn: Any) -> Any:
-    before = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
-        return fn()
-    finally:
-        torch.set_num_threads(before)
-
-
 def test_bcm_discrete_outcomes_are_far_from_their_thresholds_and_thread_independent(
-    tmp_path: Path,
+    tmp_path: Path, threads
 ) -> None:
     """selective_neurons and preferred_pattern are the same with 1 and 2 threads, and
     each neuron's selectivity is far from the 0.9 (1 - 1/K) threshold that counts it."""
-    one = _with_threads(1, lambda: run_recipe("bcm-selectivity", tmp_path / "1"))
-    two = _with_threads(2, lambda: run_recipe("bcm-selectivity", tmp_path / "2"))
+    with threads(1):
+        one = run_recipe("bcm-selectivity", tmp_path / "1")
+    with threads(2):
+        two = run_recipe("bcm-selectivity", tmp_path / "2")
     for key in ("selective_neurons", "preferred_pattern"):
         assert one["results"][key] == two["results"][key]
     last = json.loads((tmp_path / "1" / "metrics.jsonl").read_text().splitlines()[-1])
@@ -103,15 +95,13 @@ def test_bcm_discrete_outcomes_are_far_from_their_thresholds_and_thread_independ
         assert value > top - 1e-5 or value < 0.8 * top, "a selectivity near the threshold"
 
 
-def test_hebb_stop_step_survives_rounding_and_thread_count(tmp_path: Path) -> None:
+def test_hebb_stop_step_survives_rounding_and_thread_count(tmp_path: Path, threads) -> None:
     """The overflow step is unchanged when every quantity is scaled by 1 +- 1e-4 (the rule
     is linear in the initial weights), far more than float32 rounding moves them."""
     steps = set()
-    for i, (scale, threads) in enumerate(((1.0, 1), (1.0, 2), (1 + 1e-4, 1), (1 - 1e-4, 1))):
-        summary = _with_threads(
-            threads,
-            lambda s=scale, i=i: run_recipe("hebb-runaway", tmp_path / str(i), init_scale=0.1 * s),
-        )
+    for i, (scale, count) in enumerate(((1.0, 1), (1.0, 2), (1 + 1e-4, 1), (1 - 1e-4, 1))):
+        with threads(count):
+            summary = run_recipe("hebb-runaway", tmp_path / str(i), init_scale=0.1 * scale)
         steps.add(summary["results"]["hebb_stopped_at_step"])
     assert len(steps) == 1 and steps.pop() > 0
 

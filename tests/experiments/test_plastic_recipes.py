@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import torch
 
 from hebbian.experiments.base import build_config, execute
 from hebbian.experiments.plastic import (
@@ -20,17 +18,6 @@ from hebbian.experiments.plastic import (
     PatternsConfig,
 )
 from hebbian.runs import Run
-
-
-@pytest.fixture(autouse=True)
-def one_thread() -> Iterator[None]:
-    """Thousands of tiny operations: one thread avoids OpenMP waits on a busy machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def tour(recipe, folder: Path, **overrides: Any) -> dict[str, Any]:  # type: ignore[no-untyped-def]
@@ -182,13 +169,13 @@ def test_descriptions_and_expectations_follow_the_config_run() -> None:
     assert "2 empty steps" in PLASTIC_IMAGES.describe(images)
 
 
-def test_bit_errors_do_not_depend_on_the_thread_count(tmp_path: Path) -> None:
+def test_bit_errors_do_not_depend_on_the_thread_count(tmp_path: Path, threads) -> None:
     """The bit errors are counts of signs: rounding differences between 1 and 2 threads
     must not flip any of them."""
     results = []
-    for threads in (1, 2):
-        torch.set_num_threads(threads)
-        summary = tour(PLASTIC_PATTERNS, tmp_path / str(threads), episodes=480)
+    for count in (1, 2):
+        with threads(count):
+            summary = tour(PLASTIC_PATTERNS, tmp_path / str(count), episodes=480)
         results.append({k: v for k, v in summary["results"].items() if "bit_error" in k})
     assert results[0] == results[1]
 

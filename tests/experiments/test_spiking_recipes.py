@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import torch
 
 from hebbian.experiments.base import Recipe, build_config, execute
 from hebbian.experiments.spiking import (
@@ -17,15 +15,6 @@ from hebbian.experiments.spiking import (
     STDP_WINDOW,
     TRIPLET_FREQUENCY,
 )
-
-
-@pytest.fixture(autouse=True)
-def one_intra_op_thread() -> Iterator[None]:
-    """One intra-op thread per test (small tensors, many steps), restored afterwards."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def run_recipe(recipe: Recipe, folder: Path, **overrides: Any) -> dict[str, Any]:

@@ -15,16 +15,6 @@ import torch
 from hebbian.hopfield import HopfieldNetwork, StorageRule, classical, hebb_weights
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Small problems: one thread avoids the thread pool's synchronisation, which
-    dominates tiny index operations on a busy two-core machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def literal_sweep(states, weights, bias, orders, temperature=0.0, draws=None):
     """N single-neuron updates per cue, in order, each from the current state."""
     states = states.clone()

@@ -362,7 +362,7 @@ def test_plastic_network_learns_the_small_pattern_task_and_the_rnn_does_not() ->
     assert math.isfinite(errors["plastic"][1])
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+@pytest.mark.cuda
 @pytest.mark.parametrize("alpha_mode", list(AlphaMode))
 def test_cuda_gives_the_cpu_numbers(alpha_mode: AlphaMode) -> None:
     cpu = small_cell(TraceRule.DECAYING, alpha_mode, seed=13)

@@ -177,7 +177,7 @@ def test_song_abbott_arguments_are_checked() -> None:
         song_abbott_run(state, params, [10.0], 10, DT)
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+@pytest.mark.cuda
 def test_song_abbott_on_cuda_equals_cpu() -> None:
     params = small_song_abbott()
     weight = torch.rand(2, 100, generator=torch.Generator().manual_seed(0), dtype=torch.float64)

@@ -249,7 +249,7 @@ def test_hh_arguments_are_checked() -> None:
         hh_step(state, HHParameters(), 1e-5, current=torch.zeros(3, dtype=torch.float64))
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+@pytest.mark.cuda
 def test_neurons_run_unchanged_on_cuda() -> None:
     params = LIFParameters()
     state = lif_state(2, 3, params, device="cuda")

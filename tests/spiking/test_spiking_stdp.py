@@ -193,7 +193,7 @@ def test_stdp_arguments_are_checked() -> None:
         pair_stdp_step(weight, PairTraces(traces.pre, traces.post), YES, NO, params, -1.0)
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+@pytest.mark.cuda
 def test_stdp_runs_unchanged_on_cuda() -> None:
     params = PairSTDPParameters()
     weight = torch.full((1, 1, 1), 0.5, device="cuda", dtype=torch.float64)
