@@ -204,6 +204,15 @@ def test_spike_trains_are_reproducible_and_may_be_numeric() -> None:
     assert torch.equal(a.float(), b)
 
 
+def test_spike_trains_are_the_spiking_generator_in_seconds() -> None:
+    # one Poisson generator: the data wrapper draws exactly what poisson_spikes draws
+    from hebbian.spiking.inputs import poisson_spikes
+
+    rates = torch.tensor([5.0, 40.0, 200.0], dtype=torch.float64)
+    wrapped = poisson_spike_trains(rates, 0.25, 1e-3, generator=seeded(4))
+    assert torch.equal(wrapped, poisson_spikes(rates, 250, 1e-3, generator=seeded(4)))
+
+
 def test_rate_times_dt_above_one_is_refused_with_the_limit() -> None:
     with pytest.raises(ValueError, match=r"rates\[1\].*> 1.*1/dt = 100 Hz"):
         poisson_spike_trains([10.0, 150.0], duration=1.0, dt=0.01)

@@ -12,7 +12,10 @@ from collections.abc import Sequence
 
 import torch
 
-from hebbian._checks import check_in_range, check_positive, check_positive_int
+from hebbian._checks import check_dtype, check_in_range, check_positive, check_positive_int
+from hebbian._random import draw_device, normal, uniform
+from hebbian.spiking._common import check_dt
+from hebbian.spiking.inputs import poisson_spikes
 
 __all__ = [
     "correlated_gaussian",
@@ -21,28 +24,6 @@ __all__ = [
     "poisson_spike_trains",
     "random_binary_patterns",
 ]
-
-_SIGNED_INTEGERS = (torch.int8, torch.int16, torch.int32, torch.int64)
-
-
-def _draw_device(generator: torch.Generator | None) -> torch.device:
-    """Device on which random numbers are drawn: the generator's, else the CPU."""
-    if generator is None:
-        return torch.device("cpu")
-    if not isinstance(generator, torch.Generator):
-        raise TypeError(
-            f"generator must be a torch.Generator or None, got {type(generator).__name__}"
-        )
-    return generator.device
-
-
-def _check_dtype(dtype: object, *, allow_signed_int: bool = False) -> torch.dtype:
-    if not isinstance(dtype, torch.dtype):
-        raise TypeError(f"dtype must be a torch.dtype, got {type(dtype).__name__} {dtype!r}")
-    if dtype.is_floating_point or (allow_signed_int and dtype in _SIGNED_INTEGERS):
-        return dtype
-    expected = "a floating-point or signed integer" if allow_signed_int else "a floating-point"
-    raise TypeError(f"dtype must be {expected} dtype, got {dtype}")
 
 
 def _as_vector(
@@ -109,10 +90,10 @@ def random_binary_patterns(
     check_positive_int("count", count)
     check_positive_int("size", size)
     bias = check_in_range("bias", bias, 0.0, 1.0)
-    dtype = _check_dtype(dtype, allow_signed_int=True)
-    draw = _draw_device(generator)
-    uniform = torch.rand((count, size), generator=generator, device=draw, dtype=torch.float64)
-    patterns = torch.where(uniform < bias, 1.0, -1.0)  # (P, N)
+    dtype = check_dtype("dtype", dtype, allow_signed_int=True)
+    draw = draw_device(generator)
+    draws = uniform((count, size), generator, device=draw)  # float64
+    patterns = torch.where(draws < bias, 1.0, -1.0)  # (P, N)
     return patterns.to(device=device, dtype=dtype)
 
 
@@ -179,8 +160,8 @@ def correlated_gaussian(
     """
     check_positive_int("n_samples", n_samples)
     check_positive_int("dim", dim)
-    dtype = _check_dtype(dtype)
-    draw = _draw_device(generator)
+    dtype = check_dtype("dtype", dtype)
+    draw = draw_device(generator)
     if eigenvalues is None:
         spectrum = default_spectrum(dim).to(draw)
     else:
@@ -189,11 +170,11 @@ def correlated_gaussian(
             raise ValueError(f"eigenvalues must hold dim={dim} values, got {spectrum.shape[0]}")
         if bool((spectrum < 0).any()):
             raise ValueError(f"eigenvalues must be >= 0, got {spectrum.tolist()}")
-    gaussian = torch.randn((dim, dim), generator=generator, device=draw, dtype=torch.float64)
+    gaussian = normal((dim, dim), generator, device=draw)  # float64
     q, r = torch.linalg.qr(gaussian)  # (dim, dim) each
     q = q * torch.where(torch.diagonal(r) < 0, -1.0, 1.0)  # Haar-distributed rotation
     covariance = (q * spectrum) @ q.T  # (dim, dim)
-    z = torch.randn((n_samples, dim), generator=generator, device=draw, dtype=torch.float64)
+    z = normal((n_samples, dim), generator, device=draw)
     samples = (z * spectrum.sqrt()) @ q.T  # (n_samples, dim)
     return samples.to(device=device, dtype=dtype), covariance.to(device=device, dtype=dtype)
 
@@ -246,7 +227,7 @@ def gaussian_clusters(
     """
     check_positive_int("n_per_cluster", n_per_cluster)
     std = check_positive("std", std, allow_zero=True)
-    draw = _draw_device(generator)
+    draw = draw_device(generator)
     if isinstance(centers, torch.Tensor):
         if not centers.is_floating_point():
             raise TypeError(f"centers must have a floating-point dtype, got {centers.dtype}")
@@ -260,7 +241,7 @@ def gaussian_clusters(
             raise TypeError(
                 f"centers must be a (K, dim) tensor or nested sequence, got {centers!r}"
             ) from error
-    dtype = _check_dtype(torch.float32 if dtype is None else dtype)
+    dtype = check_dtype("dtype", torch.float32 if dtype is None else dtype)
     if points.ndim != 2 or points.shape[0] == 0 or points.shape[1] == 0:
         raise ValueError(
             f"centers must have shape (K, dim) with K, dim >= 1, got {tuple(points.shape)}"
@@ -268,9 +249,7 @@ def gaussian_clusters(
     if not bool(torch.isfinite(points).all()):
         raise ValueError("centers must be finite")
     n_clusters, dim = points.shape
-    noise = torch.randn(
-        (n_clusters * n_per_cluster, dim), generator=generator, device=draw, dtype=torch.float64
-    )
+    noise = normal((n_clusters * n_per_cluster, dim), generator, device=draw)
     samples = points.repeat_interleave(n_per_cluster, dim=0) + std * noise  # (K*n, dim)
     labels = torch.arange(n_clusters, device=draw).repeat_interleave(n_per_cluster)  # (K*n,)
     return samples.to(device=device, dtype=dtype), labels.to(device=device)
@@ -285,11 +264,14 @@ def poisson_spike_trains(
     device: torch.device | str | None = None,
     dtype: torch.dtype = torch.bool,
 ) -> torch.Tensor:
-    """Draw independent Poisson spike trains in time bins of width ``dt``.
+    r"""Draw independent Poisson spike trains of ``N`` neurons for ``duration`` seconds.
 
-    Neuron :math:`j` spikes in each bin independently with probability
-    :math:`r_j \\, dt` (the Bernoulli approximation of a Poisson process, exact in the
-    limit :math:`r_j dt \\ll 1`). The number of bins is ``round(duration / dt)``.
+    A wrapper of :func:`hebbian.spiking.inputs.poisson_spikes`, the library's one dense
+    Poisson generator, in this module's conventions (a duration instead of a number of
+    steps, a 1-D list of rates, a ``dtype``); it draws the same numbers. Neuron
+    :math:`j` spikes in each bin independently with probability :math:`r_j \, dt` (the
+    Bernoulli approximation of a Poisson process, exact in the limit
+    :math:`r_j dt \ll 1`). The number of bins is ``round(duration / dt)``.
 
     Parameters
     ----------
@@ -304,7 +286,7 @@ def poisson_spike_trains(
     device : torch.device or str, optional
         Device of the result (default: the draw device).
     dtype : torch.dtype, default torch.bool
-        ``torch.bool``, or a numeric dtype for 0/1 values.
+        ``torch.bool``, or a floating-point or signed integer dtype for 0/1 values.
 
     Returns
     -------
@@ -325,28 +307,14 @@ def poisson_spike_trains(
     (torch.Size([1000, 2]), torch.bool)
     """
     duration = check_positive("duration", duration)
-    dt = check_positive("dt", dt)
-    if not isinstance(dtype, torch.dtype):
-        raise TypeError(f"dtype must be a torch.dtype, got {type(dtype).__name__} {dtype!r}")
-    draw = _draw_device(generator)
-    rate = _as_vector("rates", rates, draw)
+    dt = check_dt(dt)
+    dtype = check_dtype("dtype", dtype, allow_signed_int=True, allow_bool=True)
+    draw = draw_device(generator)
+    rate = _as_vector("rates", rates, draw)  # (N,) float64
     if rate.shape[0] == 0:
         raise ValueError("rates must hold at least one rate, got an empty sequence")
-    if bool((rate < 0).any()):
-        raise ValueError(f"rates must be >= 0 Hz, got minimum {rate.min().item()!r}")
-    probability = rate * dt  # (N,) spike probability per bin
-    worst = int(probability.argmax())
-    if probability[worst].item() > 1.0:
-        raise ValueError(
-            f"rates[{worst}] * dt = {rate[worst].item():g} Hz * {dt:g} s = "
-            f"{probability[worst].item():g} > 1: a bin of width dt holds at most one spike, "
-            f"so rates must be <= 1/dt = {1.0 / dt:g} Hz; use a smaller dt or lower rates"
-        )
     steps = round(duration / dt)
     if steps < 1:
         raise ValueError(f"duration must be at least dt, got duration={duration!r} s, dt={dt!r} s")
-    uniform = torch.rand(
-        (steps, rate.shape[0]), generator=generator, device=draw, dtype=torch.float64
-    )
-    spikes = uniform < probability  # (steps, N)
+    spikes = poisson_spikes(rate, steps, dt, generator=generator, device=draw)  # (steps, N)
     return spikes.to(device=device, dtype=dtype)

@@ -24,21 +24,12 @@ import math
 import torch
 
 from hebbian._checks import check_positive, check_positive_int
+from hebbian._random import draw_device, uniform
 from hebbian.spiking._common import check_dt
 
 __all__ = ["poisson_events", "poisson_spikes"]
 
 _PIECE = 2**14  # geometric gaps drawn at once
-
-
-def _draw_device(generator: torch.Generator | None) -> torch.device:
-    if generator is None:
-        return torch.device("cpu")
-    if not isinstance(generator, torch.Generator):
-        raise TypeError(
-            f"generator must be a torch.Generator or None, got {type(generator).__name__}"
-        )
-    return generator.device
 
 
 def _probability(rate: float, dt: float, name: str = "rate") -> float:
@@ -59,7 +50,12 @@ def poisson_spikes(
     generator: torch.Generator | None = None,
     device: torch.device | str | None = None,
 ) -> torch.Tensor:
-    """Draw dense Poisson spike trains: one bool per input per time step.
+    r"""Draw dense Poisson spike trains: one bool per input per time step.
+
+    Input :math:`i` spikes at step :math:`t` when :math:`u_{t,i} < r_i\,dt`, with
+    :math:`u_{t,i}` uniform on :math:`[0, 1)`, drawn in float64 on the generator's device
+    (the CPU without one), one number per bin in time-major order. This is the library's
+    one dense Poisson generator; :func:`hebbian.data.poisson_spike_trains` calls it.
 
     Parameters
     ----------
@@ -79,6 +75,12 @@ def poisson_spikes(
     -------
     Tensor of bool, shape (steps, *S)
 
+    Raises
+    ------
+    ValueError
+        If a rate is negative or not finite, or ``rate * dt > 1`` (the message names the
+        first such rate's index).
+
     Examples
     --------
     >>> spikes = poisson_spikes(torch.full((2, 3), 20.0), 1000, 1e-3,
@@ -88,7 +90,7 @@ def poisson_spikes(
     """
     steps = check_positive_int("steps", steps)
     dt = check_dt(dt)
-    draw = _draw_device(generator)
+    draw = draw_device(generator)  # the CPU without a generator, whatever ``device`` is
     if isinstance(rates, torch.Tensor):
         if not rates.is_floating_point():
             raise TypeError(f"rates must be a floating-point tensor, got {rates.dtype}")
@@ -99,11 +101,12 @@ def poisson_spikes(
         rate = rate.to(draw)
     if not bool(torch.isfinite(rate).all()) or bool((rate < 0).any()):
         raise ValueError("rates must be finite and >= 0 Hz")
-    _probability(float(rate.max()), dt, "rates")
-    uniform = torch.rand(
-        (steps, *rate.shape), generator=generator, device=draw, dtype=torch.float64
-    )
-    return (uniform < rate * dt).to(device)  # (steps, *S)
+    if rate.numel():
+        worst = int(rate.argmax())
+        index = ", ".join(str(int(i)) for i in torch.unravel_index(torch.tensor(worst), rate.shape))
+        _probability(float(rate.flatten()[worst]), dt, f"rates[{index}]" if index else "rates")
+    draws = uniform((steps, *rate.shape), generator, device=draw)  # float64, on the draw device
+    return (draws < rate * dt).to(device)  # (steps, *S)
 
 
 def poisson_events(
@@ -157,7 +160,7 @@ def poisson_events(
     steps = check_positive_int("steps", steps)
     dt = check_dt(dt)
     probability = _probability(rate, dt)
-    draw = _draw_device(generator)
+    draw = draw_device(generator)
     cells = n_inputs * steps
     if probability == 0.0:
         empty = torch.zeros(0, dtype=torch.int64, device=device or draw)
