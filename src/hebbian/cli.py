@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import enum
 import json
 import os
 import shlex
@@ -28,6 +29,7 @@ from typing import Any
 from hebbian import __version__
 from hebbian._files import CONFIG_FILE, SUMMARY_FILE
 from hebbian.experiments import REGISTRY, recipe_entry, setting_meanings
+from hebbian.experiments.settings import config_defaults, config_fields, config_values
 
 __all__ = ["TOUR_MANIFEST", "main", "run_tour", "settings_text"]
 
@@ -162,36 +164,37 @@ def _add_common(parser: argparse.ArgumentParser, *, default_threads: int | None 
 
 
 # ------------------------------------------------------------------ settings
-def _default(field: dataclasses.Field) -> Any:
-    if field.default is not dataclasses.MISSING:
-        return field.default
-    if field.default_factory is not dataclasses.MISSING:
-        return field.default_factory()
-    return None
-
-
 def settings_text(config_type: type, config: Any | None = None) -> str:
     """Every setting of a config dataclass: value, type, default and one-line meaning.
 
     ``config`` (an instance) shows values that differ from the defaults; each
-    meaning comes from the class docstring (:func:`hebbian.experiments.setting_meanings`).
+    meaning comes from the class docstrings (:func:`hebbian.experiments.setting_meanings`).
+    The settings of a parameter object have dotted names (``rule.p``).
     """
-    import typing
-
-    hints = typing.get_type_hints(config_type)
+    kinds = config_fields(config_type)
+    defaults = config_defaults(config_type)
+    values = defaults if config is None else config_values(config)
     meanings = setting_meanings(config_type)
     lines = []
-    for field in dataclasses.fields(config_type):
-        default = _default(field)
-        value = default if config is None else getattr(config, field.name)
-        kind = hints[field.name]
+    for name, kind in kinds.items():
+        default = None if defaults[name] is dataclasses.MISSING else defaults[name]
+        value = values[name]
         kind_text = getattr(kind, "__name__", None) or str(kind).replace("typing.", "")
         if value != default:
-            kind_text += f", default {default!r}"
-        lines.append(f"  {field.name} = {value!r}  ({kind_text})")
-        if meanings[field.name]:
-            lines.append(f"      {meanings[field.name]}")
+            kind_text += f", default {_shown(default)}"
+        lines.append(f"  {name} = {_shown(value)}  ({kind_text})")
+        if meanings[name]:
+            lines.append(f"      {meanings[name]}")
     return "\n".join(lines)
+
+
+def _shown(value: Any) -> str:
+    """A setting's value as ``--set`` takes it, in repr style for text."""
+    if isinstance(value, enum.Enum):
+        return repr(value.value)
+    if isinstance(value, tuple) and any(isinstance(v, enum.Enum) for v in value):
+        return repr(tuple(v.value if isinstance(v, enum.Enum) else v for v in value))
+    return repr(value)
 
 
 def _recipe_help_text(name: str) -> str:

@@ -12,9 +12,10 @@ only when the recipe itself is asked for, by :func:`get_recipe` or through
 from __future__ import annotations
 
 import importlib
-import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
+
+from hebbian.experiments.settings import setting_meanings
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only
     from hebbian.experiments.base import Recipe
@@ -183,92 +184,6 @@ def get_recipe(name: str) -> Recipe:
     'Hebbian learning'
     """
     return recipe_entry(name).load()
-
-
-_ENTRY = re.compile(r"^(?P<names>[A-Za-z_][\w, ]*?)\s*(?::\s*(?P<type>.*))?$")
-
-
-def _attributes_section(doc: str) -> dict[str, str]:
-    """``{name: first line of its description}`` from a numpydoc ``Attributes`` section."""
-    lines = doc.expandtabs().splitlines()
-    meanings: dict[str, str] = {}
-    inside, names, indent, continued = False, [], None, False
-    for number, line in enumerate(lines):
-        stripped = line.strip()
-        following = lines[number + 1].strip() if number + 1 < len(lines) else ""
-        if stripped in ("Attributes", "Parameters") and set(following) == {"-"}:
-            inside, names, indent = stripped == "Attributes", [], len(line) - len(line.lstrip())
-            continue
-        if not inside or set(stripped) == {"-"}:
-            continue
-        level = len(line) - len(line.lstrip())
-        if stripped and level <= indent and following and set(following) == {"-"}:
-            inside = False  # the next section starts
-            continue
-        if not stripped:
-            continue
-        if level <= indent:
-            match = _ENTRY.match(stripped)
-            found = [n.strip() for n in match["names"].split(",")] if match else []
-            found = [n for n in found if n]
-            # a list of names may wrap: "a, b,\n    c : float" documents a, b and c
-            names = [*names, *found] if continued else found
-            continued = stripped.endswith(",")
-            for name in names:
-                meanings.setdefault(name, "")
-        else:
-            continued = False
-            for name in names:
-                meanings[name] = f"{meanings[name]} {stripped}".strip()
-    return {name: _first_sentence(text) for name, text in meanings.items()}
-
-
-_ROLE = re.compile(r":\w+:`~?([^`]+)`")
-
-
-def _first_sentence(text: str, width: int = 110) -> str:
-    """The first sentence of a description, without reST markup, at most ``width`` long."""
-    text = _ROLE.sub(r"\1", text).replace("``", "")
-    end = re.search(r"(?<!\.)\.(?!\.)(\s|$)", text)  # not the dots of "0 .. n"
-    sentence = text[: end.start() + 1] if end else text
-    if len(sentence) > width:
-        sentence = sentence[: width - 1].rsplit(" ", 1)[0] + "…"
-    return sentence.rstrip()
-
-
-def setting_meanings(config_type: type) -> dict[str, str]:
-    """``{setting: one-line meaning}`` for every field of a config dataclass.
-
-    The meanings come from the numpydoc ``Attributes`` sections of the class and its
-    bases (the first documentation of a name along the MRO wins); an entry such as
-    ``learning_rate, final_learning_rate : float`` documents each name it lists. A
-    field documented nowhere maps to ``""``.
-
-    >>> from dataclasses import dataclass
-    >>> @dataclass
-    ... class Demo:
-    ...     '''Settings.
-    ...
-    ...     Attributes
-    ...     ----------
-    ...     rate, final_rate : float
-    ...         Learning rates at the start and the end.
-    ...     '''
-    ...     rate: float = 0.1
-    ...     final_rate: float = 0.0
-    ...     steps: int = 3
-    >>> setting_meanings(Demo)
-    {'rate': 'Learning rates at the start and the end.', \
-'final_rate': 'Learning rates at the start and the end.', 'steps': ''}
-    """
-    import dataclasses
-
-    documented: dict[str, str] = {}
-    for klass in config_type.__mro__:
-        for name, meaning in _attributes_section(klass.__doc__ or "").items():
-            if meaning and not documented.get(name):
-                documented[name] = meaning
-    return {f.name: documented.get(f.name, "") for f in dataclasses.fields(config_type)}
 
 
 def __getattr__(name: str) -> Any:

@@ -2,15 +2,14 @@
 
 A recipe is a plain function ``run(config, run) -> summary`` taking a frozen config
 dataclass and an open :class:`~hebbian.runs.Run`; library code never parses argv
-(DESIGN habit 8). The CLI turns flags into a config with :func:`build_config`.
+(docs/ARCHITECTURE.md). The CLI turns flags into a config with :func:`build_config`
+(:mod:`hebbian.experiments.settings`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-import types
-import typing
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 import torch
 
 from hebbian._checks import usable_device
+from hebbian.experiments.settings import build_config, config_fields, config_record
 from hebbian.report.html import write_run_report
 from hebbian.runs import Run
 
@@ -194,77 +194,6 @@ class Recipe:
         return self.description(config) if callable(self.description) else self.description
 
 
-def config_fields(config_type: type) -> dict[str, type]:
-    """Return ``{field name: field type}`` of a config dataclass, types resolved."""
-    hints = typing.get_type_hints(config_type)
-    return {f.name: hints[f.name] for f in dataclasses.fields(config_type)}
-
-
-def _parse_value(key: str, text: str, kind: Any) -> Any:
-    """Convert ``text`` to ``kind`` (bool, int, float, str, or a union with None)."""
-    if isinstance(kind, types.UnionType) or typing.get_origin(kind) is typing.Union:
-        options = [k for k in typing.get_args(kind) if k is not type(None)]
-        if text.lower() in ("none", "null"):
-            return None
-        kind = options[0]
-    if kind is bool:
-        lowered = text.lower()
-        if lowered in ("1", "true", "yes", "on"):
-            return True
-        if lowered in ("0", "false", "no", "off"):
-            return False
-        raise ValueError(f"--set {key}: expected true or false, got {text!r}")
-    if kind in (int, float, str):
-        try:
-            return kind(text)
-        except ValueError:
-            raise ValueError(f"--set {key}: expected {kind.__name__}, got {text!r}") from None
-    if typing.get_origin(kind) is tuple:
-        (item,) = {k for k in typing.get_args(kind) if k is not Ellipsis}
-        return tuple(_parse_value(key, part, item) for part in text.split(",") if part)
-    raise TypeError(f"--set {key}: fields of type {kind} cannot be set from the command line")
-
-
-def build_config(
-    config_type: type,
-    overrides: Sequence[str] | Mapping[str, Any] = (),
-    base: Mapping[str, Any] | None = None,
-) -> Any:
-    """Build a config: defaults, then ``base`` values, then ``overrides``.
-
-    ``overrides`` are ``"key=value"`` strings (from ``--set``) or a mapping of
-    already-typed values. An unknown key is refused with the list of valid ones;
-    the config's own ``__post_init__`` checks the values.
-
-    >>> @dataclass(frozen=True)
-    ... class Demo:
-    ...     epochs: int = 3
-    ...     rate: float = 0.1
-    >>> build_config(Demo, ["epochs=5"])
-    Demo(epochs=5, rate=0.1)
-    >>> build_config(Demo, ["epoch=5"])
-    Traceback (most recent call last):
-    ...
-    ValueError: unknown setting 'epoch'; valid settings: epochs, rate
-    """
-    fields = config_fields(config_type)
-    values: dict[str, Any] = dict(base or {})
-    if isinstance(overrides, Mapping):
-        pairs = list(overrides.items())
-    else:
-        pairs = []
-        for item in overrides:
-            key, sep, text = item.partition("=")
-            if not sep:
-                raise ValueError(f"--set expects key=value, got {item!r}")
-            pairs.append((key.strip(), text.strip()))
-    for key, value in pairs:
-        if key not in fields:
-            raise ValueError(f"unknown setting {key!r}; valid settings: {', '.join(fields)}")
-        values[key] = _parse_value(key, value, fields[key]) if isinstance(value, str) else value
-    return config_type(**values)
-
-
 def resolve_device(device: str | torch.device) -> torch.device:
     """Return ``device`` as a :class:`torch.device`, refusing one this machine lacks.
 
@@ -301,7 +230,7 @@ def execute(
     run = Run.start(
         out,
         recipe=recipe.name,
-        config=dataclasses.asdict(config),
+        config=config_record(config),
         seed=seed,
         device=resolve_device(device),
         resume=resume,
