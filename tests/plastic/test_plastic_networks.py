@@ -272,7 +272,7 @@ def test_initial_parameters_follow_the_documented_scales() -> None:
 PLASTIC_3 = PlasticRecurrentCell(3)
 BAD = [
     (lambda: PlasticRecurrentCell(0), ValueError, "size must be"),
-    (lambda: PlasticRecurrentCell(3, rule="oja"), TypeError, "rule must be a TraceRule"),
+    (lambda: PlasticRecurrentCell(3, rule="oja"), TypeError, "rule must be one of TraceRule"),
     (lambda: PlasticRecurrentCell(3, alpha_mode="shared"), TypeError, "alpha_mode must be"),
     (lambda: PlasticRecurrentCell(3, eta=-1.0), ValueError, "eta must be"),
     (lambda: PlasticRecurrentCell(3)(torch.zeros(2, 4)), ValueError, r"drive must have shape"),

@@ -26,11 +26,9 @@ methods take an explicit state (``None`` starts new episodes with zero traces) a
 return the new one; ``run`` processes a whole ``(T, B, ...)`` sequence.
 
 Fast path: with the ``DECAYING`` rule and new episodes, :meth:`PlasticRecurrentCell.run`
-keeps the trace in factored form (the activities of the episode, see
-:func:`~hebbian.plastic.traces.history_drive`) and backpropagates through time with a
-hand-written backward pass. Memory is then :math:`O(T B N)` instead of :math:`O(T B N^2)`,
-and with a shared :math:`\alpha` the cost per step is :math:`O(t B N)` instead of
-:math:`O(B N^2)`. It computes the same function as the step-by-step form.
+keeps the trace in factored form and backpropagates through time with a hand-written
+backward pass (:mod:`hebbian.plastic.factored`): memory :math:`O(T B N)` instead of
+:math:`O(T B N^2)`, the same function as the step-by-step form.
 """
 
 from __future__ import annotations
@@ -42,12 +40,18 @@ from typing import Any, NamedTuple
 import torch
 from torch import nn
 
+from hebbian import _random
 from hebbian._checks import (
+    check_bool,
+    check_dtype,
+    check_enum,
     check_floating_tensor,
+    check_generator,
     check_memory,
     check_positive,
     check_positive_int,
 )
+from hebbian.plastic.factored import factored_decaying_run
 from hebbian.plastic.traces import (
     TraceRule,
     TraceState,
@@ -121,42 +125,9 @@ class LSTMState(NamedTuple):
 
 
 # --------------------------------------------------------------------------------- helpers
-def _check_generator(generator: object) -> torch.Generator | None:
-    if generator is not None and not isinstance(generator, torch.Generator):
-        raise TypeError(
-            f"generator must be a torch.Generator or None, got {type(generator).__name__}"
-        )
-    return generator
-
-
-def _check_dtype(dtype: object) -> torch.dtype:
-    if dtype is None:
-        return torch.get_default_dtype()
-    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
-        raise TypeError(f"dtype must be a floating-point torch.dtype, got {dtype!r}")
-    return dtype
-
-
-def _draw(
-    shape: tuple[int, ...],
-    generator: torch.Generator | None,
-    device: torch.device | str | None,
-    dtype: torch.dtype,
-    *,
-    uniform: bool = False,
-) -> torch.Tensor:
-    """Standard normal (or uniform [0, 1)) numbers drawn in float64 on the generator's
-    device, then moved: one seed gives the same initial weights on every device."""
-    draw_device = generator.device if generator is not None else torch.device("cpu")
-    sample = torch.rand if uniform else torch.randn
-    values = sample(shape, generator=generator, device=draw_device, dtype=torch.float64)
-    return values.to(device=device, dtype=dtype)
-
-
-def _check_enum(name: str, value: object, kind: type[Enum]) -> Any:
-    if not isinstance(value, kind):
-        raise TypeError(f"{name} must be a {kind.__name__}, got {type(value).__name__} {value!r}")
-    return value
+def _dtype_or_default(dtype: object) -> torch.dtype:
+    """``dtype`` checked to be floating point; None gives PyTorch's default dtype."""
+    return torch.get_default_dtype() if dtype is None else check_dtype("dtype", dtype)
 
 
 def _check_state_tensor(
@@ -185,171 +156,6 @@ class _InputChecks:
                 f"{name} must be on the module's device {ref.device}, got {tensor.device}"
             )
         return tensor
-
-
-# ------------------------------------------------------------------- the factored fast path
-def _decay_powers(eta: torch.Tensor, count: int, like: torch.Tensor) -> torch.Tensor:
-    """``eta (1 - eta)^a`` for ages ``a = 0 .. count-1``, shape (count,)."""
-    ages = torch.arange(count, device=like.device, dtype=like.dtype)
-    return eta * (1 - eta) ** ages
-
-
-_DEFER_BLOCK = 16  # steps whose deferred gradient terms reach earlier blocks in one product
-
-
-def _deferred(
-    post_coef: torch.Tensor,
-    pre_coef: torch.Tensor,
-    grad_total: torch.Tensor,
-    history: torch.Tensor,
-    rows: slice,
-    first: int,
-    last: int,
-) -> torch.Tensor:
-    r"""What steps ``first..last`` owe the gradients of the activities ``x_s``, s in ``rows``.
-
-    With a shared alpha, step :math:`t` owes :math:`x_s` the term
-    ``post_coef[:, s, t] g_t + pre_coef[:, s, t] x_{t-1}``; this sums them over
-    :math:`t` in one batched product, shape ``(B, len(rows), N)``.
-    """
-    steps = slice(first, last + 1)
-    g = grad_total[:, first - 1 : last]  # g_first .. g_last, (B, k, N)
-    x = history[:, first - 1 : last]  # x_{first-1} .. x_{last-1}, (B, k, N)
-    return torch.baddbmm(torch.bmm(post_coef[:, rows, steps], g), pre_coef[:, rows, steps], x)
-
-
-class _FactoredDecayingRecurrence(torch.autograd.Function):
-    r"""The plastic recurrence with a decaying trace, from zero activity and zero traces.
-
-    Forward: ``x_0 = 0`` and for ``t = 1..T``
-
-    .. math::
-
-        x_t = \tanh\Big(u_t + W x_{t-1}
-              + \sum_{s=1}^{t-1} c_{t-1-s}\; x_s \odot \big(A (x_{s-1} \odot x_{t-1})\big)\Big),
-        \qquad c_a = \eta (1-\eta)^a,
-
-    the last term being :math:`(A \odot \mathrm{Hebb}(t-1))\, x_{t-1}` (a shared ``A``
-    multiplies the dot products :math:`x_{s-1} \cdot x_{t-1}` instead). Backward is
-    backpropagation through time written out, accumulating the gradient of every
-    activity in one ``(B, T+1, N)`` buffer; only the activities are stored.
-
-    With a shared ``A``, step :math:`t` adds multiples of :math:`g_t` and of
-    :math:`x_{t-1}` to the gradient of every earlier activity. Those multiples are only
-    recorded (``(B, T+1, T+1)`` coefficients) and applied in blocks of
-    ``_DEFER_BLOCK`` steps: within a block when the gradient of :math:`x_s` is needed,
-    and to all earlier activities in one product when the block is done. Adding them at
-    every step instead would sweep the whole gradient buffer twice a step, the cost
-    that bounds large batches.
-    """
-
-    @staticmethod
-    def forward(  # type: ignore[override]
-        ctx: Any,
-        drives: torch.Tensor,
-        weight: torch.Tensor,
-        alpha: torch.Tensor,
-        eta: torch.Tensor,
-    ) -> torch.Tensor:
-        steps, batch, size = drives.shape
-        history = drives.new_zeros(batch, steps + 1, size)  # x_0 .. x_T, (B, T+1, N)
-        powers = _decay_powers(eta, steps, drives)  # c_a, (T,)
-        shared = alpha.ndim == 0
-        # shared alpha: the dot products x_{s-1}.x_{t-1} of every step, kept for backward
-        scores_all = drives.new_zeros(batch, steps + 1, steps) if shared else drives.new_zeros(0)
-        for t in range(1, steps + 1):
-            query = history[:, t - 1]  # x_{t-1}, (B, N)
-            total = torch.addmm(drives[t - 1], query, weight.T)  # (B, N)
-            count = t - 1  # coincidences (x_{s-1}, x_s), s = 1 .. t-1
-            if count:
-                coeff = powers[:count].flip(0)  # oldest first, (count,)
-                pre = history[:, :count]  # (B, count, N)
-                post = history[:, 1:t]  # (B, count, N)
-                if shared:
-                    scores = torch.bmm(pre, query[:, :, None])[:, :, 0]  # (B, count)
-                    scores_all[:, t, :count] = scores
-                    mix = (alpha * coeff) * scores  # (B, count)
-                    total = total + torch.bmm(mix[:, None, :], post)[:, 0]
-                else:
-                    mixed = (pre * query[:, None, :]) @ alpha.T  # (B, count, N)
-                    total = total + torch.einsum("k,bkj->bj", coeff, post * mixed)
-            history[:, t] = torch.tanh(total)
-        ctx.save_for_backward(weight, alpha, eta, history, scores_all)
-        return history[:, 1:].transpose(0, 1).contiguous()  # (T, B, N)
-
-    @staticmethod
-    def backward(ctx: Any, grad_out: torch.Tensor) -> tuple[torch.Tensor | None, ...]:  # type: ignore[override]
-        weight, alpha, eta, history, scores_all = ctx.saved_tensors
-        batch, steps_1, size = history.shape
-        steps = steps_1 - 1
-        shared = alpha.ndim == 0
-        powers = _decay_powers(eta, steps, history)  # (T,)
-        grads = torch.zeros_like(history)  # dL/dx_0 .. dL/dx_T, filled from the end
-        grads[:, 1:] = grad_out.transpose(0, 1)
-        grad_total = history.new_zeros(batch, steps, size)  # dL/d(pre-activation), (B, T, N)
-        grad_alpha = torch.zeros_like(alpha)
-        grad_coeff = history.new_zeros(steps)  # dL/dc_a for each age a
-        if shared:  # deferred terms: dL/dx_s += sum_t post_coef[s, t] g_t + pre_coef[s, t] x_{t-1}
-            post_coef = history.new_zeros(batch, steps + 1, steps + 1)
-            pre_coef = history.new_zeros(batch, steps + 1, steps + 1)
-        for t in range(steps, 0, -1):
-            last = min((t - 1) // _DEFER_BLOCK * _DEFER_BLOCK + _DEFER_BLOCK, steps)
-            if shared and t < last:  # what the later steps of x_t's block owe it, now needed
-                owed = _deferred(
-                    post_coef, pre_coef, grad_total, history, slice(t, t + 1), t + 1, last
-                )
-                grads[:, t] += owed[:, 0]
-            x_t = history[:, t]
-            g = grads[:, t] * (1 - x_t * x_t)  # through tanh, (B, N)
-            grad_total[:, t - 1] = g
-            query = history[:, t - 1]
-            grads[:, t - 1] += g @ weight
-            count = t - 1
-            if not count:
-                continue
-            coeff = powers[:count].flip(0)  # (count,)
-            pre = history[:, :count]  # (B, count, N)
-            post = history[:, 1:t]  # (B, count, N)
-            if shared:
-                scores = scores_all[:, t, :count]  # x_{s-1}.q, (B, count)
-                echoes = torch.bmm(post, g[:, :, None])[:, :, 0]  # x_s.g, (B, count)
-                g_scores = (alpha * coeff) * echoes  # (B, count)
-                grads[:, t - 1] += torch.bmm(g_scores[:, None, :], pre)[:, 0]  # via the query
-                # x_s as a post-synaptic activity (s >= 1), then as a pre-synaptic one
-                post_coef[:, 1:t, t] = (alpha * coeff) * scores  # times g_t
-                pre_coef[:, :count, t] = g_scores  # times x_{t-1}
-                if (t - 1) % _DEFER_BLOCK == 0:  # first step of a block: pay its earlier debts
-                    grads[:, :t] += _deferred(
-                        post_coef, pre_coef, grad_total, history, slice(0, t), t, last
-                    )
-                grad_alpha = grad_alpha + (coeff * echoes * scores).sum()
-                g_coeff = alpha * (echoes * scores).sum(0)  # (count,)
-            else:
-                gated = pre * query[:, None, :]  # (B, count, N)
-                mixed = gated @ alpha.T  # recomputed, (B, count, N)
-                g_post = g[:, None, :] * post  # (B, count, N)
-                g_coeff = (g_post * mixed).sum((0, 2))  # (count,)
-                grads[:, 1:t].addcmul_(coeff[None, :, None] * g[:, None, :], mixed)
-                g_mixed = g_post.mul_(coeff[None, :, None])  # (B, count, N)
-                g_gated = g_mixed @ alpha  # (B, count, N)
-                grad_alpha = grad_alpha + g_mixed.reshape(-1, size).T @ gated.reshape(-1, size)
-                grads[:, :count].addcmul_(g_gated, query[:, None, :])
-                grads[:, t - 1] += (g_gated * pre).sum(1)
-            grad_coeff[:count] += g_coeff.flip(0)  # index i of g_coeff has age count-1-i
-        grad_weight = grad_total.reshape(-1, size).T @ history[:, :steps].reshape(-1, size)
-        ages = torch.arange(steps, device=history.device, dtype=history.dtype)
-        # d/d eta of eta (1-eta)^a = (1-eta)^a - a eta (1-eta)^(a-1)
-        d_coeff = (1 - eta) ** ages - torch.where(
-            ages > 0, ages * eta * (1 - eta) ** (ages - 1).clamp_min(0), torch.zeros_like(ages)
-        )
-        grad_eta = (grad_coeff * d_coeff).sum()
-        needs = ctx.needs_input_grad
-        return (
-            grad_total.transpose(0, 1) if needs[0] else None,
-            grad_weight if needs[1] else None,
-            grad_alpha if needs[2] else None,
-            grad_eta.reshape(eta.shape) if needs[3] else None,
-        )
 
 
 # ---------------------------------------------------------------------- recurrent plastic
@@ -426,28 +232,34 @@ class PlasticRecurrentCell(_InputChecks, nn.Module):
     ) -> None:
         super().__init__()
         self.size = check_positive_int("size", size)
-        self.rule: TraceRule = _check_enum("rule", rule, TraceRule)
-        self.alpha_mode: AlphaMode = _check_enum("alpha_mode", alpha_mode, AlphaMode)
+        self.rule: TraceRule = check_enum("rule", rule, TraceRule)
+        self.alpha_mode: AlphaMode = check_enum("alpha_mode", alpha_mode, AlphaMode)
         eta = check_positive("eta", eta, allow_zero=True)
         weight_std = check_positive("weight_std", weight_std, allow_zero=True)
         alpha_init = check_positive("alpha_init", alpha_init, allow_zero=True)
         self.bound = check_positive("bound", bound)
         scale = 1.0 / math.sqrt(size) if modulator_std is None else modulator_std
         scale = check_positive("modulator_std", scale, allow_zero=True)
-        generator = _check_generator(generator)
-        dtype = _check_dtype(dtype)
+        generator = check_generator("generator", generator)
+        dtype = _dtype_or_default(dtype)
         check_memory(  # float64 draws of weight and alpha, before allocating either
             f"size={size} (the {size}x{size} weight and alpha matrices)", 16 * size * size
         )
-        self.weight = nn.Parameter(_draw((size, size), generator, device, dtype) * weight_std)
+        self.weight = nn.Parameter(
+            _random.normal((size, size), generator, dtype=dtype, device=device) * weight_std
+        )
         if alpha_mode is AlphaMode.PER_CONNECTION:
-            alpha = _draw((size, size), generator, device, dtype, uniform=True) * alpha_init
+            alpha = (
+                _random.uniform((size, size), generator, dtype=dtype, device=device) * alpha_init
+            )
         else:
             alpha = torch.tensor(alpha_init, device=device, dtype=dtype)
         self.alpha = nn.Parameter(alpha)
         self.eta = nn.Parameter(torch.tensor(eta, device=device, dtype=dtype))
         if self.rule.modulated:
-            self.modulator_weight = nn.Parameter(_draw((1, size), generator, device, dtype) * scale)
+            self.modulator_weight = nn.Parameter(
+                _random.normal((1, size), generator, dtype=dtype, device=device) * scale
+            )
             self.modulator_bias = nn.Parameter(torch.zeros(1, device=device, dtype=dtype))
 
     def _reference(self) -> torch.Tensor:
@@ -509,7 +321,7 @@ class PlasticRecurrentCell(_InputChecks, nn.Module):
 
     def _use_factored(self, drives: object, state: object, method: object) -> bool:
         drives = self._check_input("drives", drives, (None, None, self.size))
-        method = _check_enum("method", method, RunMethod)
+        method = check_enum("method", method, RunMethod)
         if drives.shape[0] == 0:
             raise ValueError("drives must hold at least one step, got T = 0")
         factored_ok = self.rule is TraceRule.DECAYING and state is None
@@ -548,7 +360,7 @@ class PlasticRecurrentCell(_InputChecks, nn.Module):
         """
         if not self._use_factored(drives, state, method):
             return self._run_dense(drives, state)
-        activity = _FactoredDecayingRecurrence.apply(drives, self.weight, self.alpha, self.eta)
+        activity = factored_decaying_run(drives, self.weight, self.alpha, self.eta)
         post = activity.transpose(0, 1)  # x_1 .. x_T, (B, T, N)
         pre = torch.cat([torch.zeros_like(post[:, :1]), post[:, :-1]], dim=1)  # x_0 .. x_{T-1}
         hebb = hebb_from_history(self.eta, pre, post)  # (B, N, N)
@@ -567,7 +379,7 @@ class PlasticRecurrentCell(_InputChecks, nn.Module):
         """
         if not self._use_factored(drives, state, method):
             return self._run_dense(drives, state)[0]
-        return _FactoredDecayingRecurrence.apply(drives, self.weight, self.alpha, self.eta)
+        return factored_decaying_run(drives, self.weight, self.alpha, self.eta)
 
 
 # ------------------------------------------------------------------------------ baselines
@@ -605,9 +417,11 @@ class RecurrentCell(_InputChecks, nn.Module):
         self.size = check_positive_int("size", size)
         std = 1.0 / math.sqrt(size) if weight_std is None else weight_std
         std = check_positive("weight_std", std, allow_zero=True)
-        dtype = _check_dtype(dtype)
-        generator = _check_generator(generator)
-        self.weight = nn.Parameter(_draw((size, size), generator, device, dtype) * std)
+        dtype = _dtype_or_default(dtype)
+        generator = check_generator("generator", generator)
+        self.weight = nn.Parameter(
+            _random.normal((size, size), generator, dtype=dtype, device=device) * std
+        )
 
     def _reference(self) -> torch.Tensor:
         return self.weight
@@ -661,9 +475,9 @@ def _linear_parameters(
     """PyTorch's default ``nn.Linear`` initialisation, drawn from ``generator``."""
     bound = 1.0 / math.sqrt(in_features)
     weight = (
-        _draw((out_features, in_features), generator, device, dtype, uniform=True) * 2 - 1
+        _random.uniform((out_features, in_features), generator, dtype=dtype, device=device) * 2 - 1
     ) * bound
-    bias = (_draw((out_features,), generator, device, dtype, uniform=True) * 2 - 1) * bound
+    bias = (_random.uniform((out_features,), generator, dtype=dtype, device=device) * 2 - 1) * bound
     return nn.Parameter(weight), nn.Parameter(bias)
 
 
@@ -699,8 +513,8 @@ class LSTMNetwork(_InputChecks, nn.Module):
         self.input_size = check_positive_int("input_size", input_size)
         self.hidden_size = check_positive_int("hidden_size", hidden_size)
         self.output_size = check_positive_int("output_size", output_size)
-        generator = _check_generator(generator)
-        dtype = _check_dtype(dtype)
+        generator = check_generator("generator", generator)
+        dtype = _dtype_or_default(dtype)
         # built on the meta device, so that PyTorch's initialiser never draws from the
         # global generator, then filled from ``generator``
         self.lstm = nn.LSTM(input_size, hidden_size, device="meta", dtype=dtype)
@@ -708,7 +522,9 @@ class LSTMNetwork(_InputChecks, nn.Module):
         bound = 1.0 / math.sqrt(hidden_size)
         with torch.no_grad():
             for param in self.lstm.parameters():
-                fresh = _draw(tuple(param.shape), generator, param.device, dtype, uniform=True)
+                fresh = _random.uniform(
+                    tuple(param.shape), generator, dtype=dtype, device=param.device
+                )
                 param.copy_((fresh * 2 - 1) * bound)
         self.readout_weight, self.readout_bias = _linear_parameters(
             hidden_size, output_size, generator, device, dtype
@@ -788,7 +604,7 @@ class RecurrentNetwork(_InputChecks, nn.Module):
         self.cell = cell
         self.input_size = check_positive_int("input_size", input_size)
         self.output_size = check_positive_int("output_size", output_size)
-        generator = _check_generator(generator)
+        generator = check_generator("generator", generator)
         device, dtype = cell.weight.device, cell.weight.dtype
         self.input_weight, self.input_bias = _linear_parameters(
             input_size, cell.size, generator, device, dtype
@@ -874,26 +690,27 @@ class PlasticLinear(_InputChecks, nn.Module):
         super().__init__()
         self.in_features = check_positive_int("in_features", in_features)
         self.out_features = check_positive_int("out_features", out_features)
-        self.rule: TraceRule = _check_enum("rule", rule, TraceRule)
-        self.alpha_mode: AlphaMode = _check_enum("alpha_mode", alpha_mode, AlphaMode)
-        if not isinstance(bias, bool):
-            raise TypeError(f"bias must be a bool, got {type(bias).__name__} {bias!r}")
+        self.rule: TraceRule = check_enum("rule", rule, TraceRule)
+        self.alpha_mode: AlphaMode = check_enum("alpha_mode", alpha_mode, AlphaMode)
+        check_bool("bias", bias)
         eta = check_positive("eta", eta, allow_zero=True)
         std = 1.0 / math.sqrt(in_features) if weight_std is None else weight_std
         std = check_positive("weight_std", std, allow_zero=True)
         alpha_init = check_positive("alpha_init", alpha_init, allow_zero=True)
         self.bound = check_positive("bound", bound)
-        generator = _check_generator(generator)
-        dtype = _check_dtype(dtype)
+        generator = check_generator("generator", generator)
+        dtype = _dtype_or_default(dtype)
         shape = (out_features, in_features)
         check_memory(  # float64 draws of weight and alpha, before allocating either
             f"in_features={in_features}, out_features={out_features} (the weight and alpha "
             "matrices)",
             16 * in_features * out_features,
         )
-        self.weight = nn.Parameter(_draw(shape, generator, device, dtype) * std)
+        self.weight = nn.Parameter(
+            _random.normal(shape, generator, dtype=dtype, device=device) * std
+        )
         if alpha_mode is AlphaMode.PER_CONNECTION:
-            alpha = _draw(shape, generator, device, dtype, uniform=True) * alpha_init
+            alpha = _random.uniform(shape, generator, dtype=dtype, device=device) * alpha_init
         else:
             alpha = torch.tensor(alpha_init, device=device, dtype=dtype)
         self.alpha = nn.Parameter(alpha)

@@ -21,7 +21,9 @@ from typing import NamedTuple
 
 import torch
 
+from hebbian import _random
 from hebbian._checks import (
+    check_dtype,
     check_floating_tensor,
     check_in_range,
     check_positive,
@@ -40,22 +42,13 @@ __all__ = [
 ]
 
 
-def _generator_device(generator: object) -> torch.device:
-    if not isinstance(generator, torch.Generator):
-        raise TypeError(f"generator must be a torch.Generator, got {type(generator).__name__}")
-    return generator.device
-
-
-def _check_dtype(dtype: object) -> torch.dtype:
-    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
-        raise TypeError(f"dtype must be a floating-point torch.dtype, got {dtype!r}")
-    return dtype
-
-
 def _random_subsets(batch: int, size: int, count: int, generator: torch.Generator) -> torch.Tensor:
     """``(batch, size)`` bool masks with exactly ``count`` True entries, uniformly placed."""
-    draw = _generator_device(generator)
-    ranks = torch.rand(batch, size, generator=generator, device=draw).argsort(dim=1).argsort(dim=1)
+    ranks = (
+        _random.uniform((batch, size), generator, draw_dtype=torch.float32)
+        .argsort(dim=1)
+        .argsort(dim=1)
+    )
     return ranks < count
 
 
@@ -86,13 +79,6 @@ class _Schedule:
     test_steps: int
     input_scale: float
 
-    def __post_init__(self) -> None:
-        check_positive_int("presentation_steps", self.presentation_steps)
-        check_positive_int("gap_steps", self.gap_steps, minimum=0)
-        check_positive_int("cycles", self.cycles)
-        check_positive_int("test_steps", self.test_steps)
-        check_positive("input_scale", self.input_scale)
-
     def steps(self, items: int) -> int:
         return self.cycles * items * (self.presentation_steps + self.gap_steps) + self.test_steps
 
@@ -105,6 +91,14 @@ class _ScheduledTask:
     cycles: int
     test_steps: int
     input_scale: float
+
+    def _check_schedule(self) -> None:
+        """Check the schedule's fields, for the task's ``__post_init__``."""
+        check_positive_int("presentation_steps", self.presentation_steps)
+        check_positive_int("gap_steps", self.gap_steps, minimum=0)
+        check_positive_int("cycles", self.cycles)
+        check_positive_int("test_steps", self.test_steps)
+        check_positive("input_scale", self.input_scale)
 
     @property
     def _schedule(self) -> _Schedule:
@@ -129,7 +123,7 @@ def _memorisation_inputs(
     rows = torch.arange(batch, device=draw)
     t = 0
     for _ in range(schedule.cycles):
-        order = torch.rand(batch, count, generator=generator, device=draw).argsort(dim=1)
+        order = _random.uniform((batch, count), generator, draw_dtype=torch.float32).argsort(dim=1)
         for k in range(count):
             shown = items[rows, order[:, k]]  # (B, N)
             inputs[t : t + schedule.presentation_steps, :, :size] = shown
@@ -176,7 +170,7 @@ class PatternTask(_ScheduledTask):
     def __post_init__(self) -> None:
         check_positive_int("pattern_size", self.pattern_size, minimum=2)
         check_positive_int("patterns", self.patterns)
-        self._schedule  # noqa: B018 - the schedule checks its own fields
+        self._check_schedule()
         check_in_range("erased_fraction", self.erased_fraction, 0.0, 1.0)
 
     @property
@@ -199,12 +193,12 @@ class PatternTask(_ScheduledTask):
     ) -> MemorisationEpisode:
         """Draw ``batch`` episodes (see :class:`MemorisationEpisode`)."""
         check_positive_int("batch", batch)
-        dtype = _check_dtype(dtype)
-        draw = _generator_device(generator)
+        dtype = check_dtype("dtype", dtype)
+        draw = _random.draw_device(generator)
         n, p = self.pattern_size, self.patterns
         positive = _random_subsets(batch * p, n, n // 2, generator)  # balanced patterns
         items = torch.where(positive, 1.0, -1.0).reshape(batch, p, n)  # (B, P, N)
-        tested = torch.randint(p, (batch,), generator=generator, device=draw)
+        tested = _random.integers(p, (batch,), generator)
         target = items[torch.arange(batch, device=draw), tested]  # (B, N)
         erased = _random_subsets(batch, n, round(self.erased_fraction * n), generator)
         cue = target.masked_fill(erased, 0.0)
@@ -264,7 +258,7 @@ class ImageTask(_ScheduledTask):
 
     def __post_init__(self) -> None:
         check_positive_int("images", self.images)
-        self._schedule  # noqa: B018 - the schedule checks its own fields
+        self._check_schedule()
 
     @property
     def steps(self) -> int:
@@ -287,21 +281,23 @@ class ImageTask(_ScheduledTask):
         """
         pool = check_floating_tensor("pool", pool, ndim=3)
         check_positive_int("batch", batch)
-        dtype = _check_dtype(dtype)
+        dtype = check_dtype("dtype", dtype)
         count, height, width = pool.shape
         if count < self.images:
             raise ValueError(f"pool must hold at least images={self.images} images, got {count}")
         if height < 2:
             raise ValueError(f"pool images must be at least 2 pixels high, got {height}")
-        draw = _generator_device(generator)
+        draw = _random.draw_device(generator)
         chosen = (
-            torch.rand(batch, count, generator=generator, device=draw).topk(self.images).indices
+            _random.uniform((batch, count), generator, draw_dtype=torch.float32)
+            .topk(self.images)
+            .indices
         )
         flat = pool.to(draw).reshape(count, height * width) * 2 - 1  # [-1, 1]
         items = flat[chosen]  # (B, P, H*W)
-        tested = torch.randint(self.images, (batch,), generator=generator, device=draw)
+        tested = _random.integers(self.images, (batch,), generator)
         target = items[torch.arange(batch, device=draw), tested]  # (B, H*W)
-        upper = torch.rand(batch, generator=generator, device=draw) < 0.5
+        upper = _random.uniform((batch,), generator, draw_dtype=torch.float32) < 0.5
         in_upper = (torch.arange(height, device=draw) < height // 2)[:, None]  # (H, 1)
         rows = torch.where(upper[:, None, None], in_upper, ~in_upper)  # (B, H, 1)
         erased = rows.expand(batch, height, width).reshape(batch, height * width)
@@ -387,7 +383,7 @@ class OneShotTask:
                 f"labels must have shape ({images.shape[0]},), got {tuple(labels.shape)}"
             )
         check_positive_int("batch", batch)
-        draw = _generator_device(generator)
+        draw = _random.draw_device(generator)
         cpu_labels = labels.to(draw)
         allowed = cpu_labels.unique() if classes is None else classes.to(draw, torch.int64).unique()
         if allowed.numel() < self.ways:
@@ -400,21 +396,24 @@ class OneShotTask:
         if bool((counts[allowed] < self.shots + 1).any()):
             raise ValueError(f"every class used needs at least shots + 1 = {self.shots + 1} images")
         # the episode's classes, in the order of their labels 0 .. ways-1
-        picks = torch.rand(batch, allowed.numel(), generator=generator, device=draw)
+        picks = _random.uniform((batch, allowed.numel()), generator, draw_dtype=torch.float32)
         episode_classes = allowed[picks.topk(self.ways, dim=1).indices]  # (B, ways)
-        query_label = torch.randint(self.ways, (batch,), generator=generator, device=draw)
+        query_label = _random.integers(self.ways, (batch,), generator)
         # shots + 1 distinct images of each class (the extra one is the query's, if needed)
         per_class = self.shots + 1
         class_counts = counts[episode_classes][:, :, None]  # (B, ways, 1)
         offsets = torch.floor(
-            torch.rand(batch, self.ways, per_class, generator=generator, device=draw) * class_counts
+            _random.uniform((batch, self.ways, per_class), generator, draw_dtype=torch.float32)
+            * class_counts
         ).long()
         for _ in range(100):  # resample the rare repeats
             ordered = offsets.sort(dim=2).values
             repeats = (ordered[:, :, 1:] == ordered[:, :, :-1]).any(dim=2)  # (B, ways)
             if not bool(repeats.any()):
                 break
-            fresh = torch.rand(batch, self.ways, per_class, generator=generator, device=draw)
+            fresh = _random.uniform(
+                (batch, self.ways, per_class), generator, draw_dtype=torch.float32
+            )
             fresh = torch.floor(fresh * class_counts).long()
             offsets = torch.where(repeats[:, :, None], fresh, offsets)
         chosen = order[starts[episode_classes][:, :, None] + offsets]  # (B, ways, shots + 1)
@@ -422,7 +421,9 @@ class OneShotTask:
         support_index = chosen[:, :, : self.shots].reshape(batch, -1)  # (B, ways * shots)
         support_labels = torch.arange(self.ways, device=draw).repeat_interleave(self.shots)
         support_labels = support_labels.expand(batch, -1)
-        shuffle = torch.rand(batch, self.ways * self.shots, generator=generator, device=draw)
+        shuffle = _random.uniform(
+            (batch, self.ways * self.shots), generator, draw_dtype=torch.float32
+        )
         shuffle = shuffle.argsort(dim=1)
         support_index = support_index.gather(1, shuffle)
         support_labels = support_labels.gather(1, shuffle)
@@ -514,12 +515,15 @@ class CueRewardTask:
     ) -> CueRewardEpisodes:
         """Draw ``batch`` episodes: cues, targets and the pairs of every trial."""
         check_positive_int("batch", batch)
-        dtype = _check_dtype(dtype)
-        draw = _generator_device(generator)
-        bits = torch.rand(batch, self.cues, self.cue_size, generator=generator, device=draw)
+        dtype = check_dtype("dtype", dtype)
+        bits = _random.uniform(
+            (batch, self.cues, self.cue_size), generator, draw_dtype=torch.float32
+        )
         cues = torch.where(bits < 0.5, 1.0, -1.0)
-        target = torch.randint(self.cues, (batch,), generator=generator, device=draw)
-        picks = torch.rand(batch, self.trials, self.cues, generator=generator, device=draw)
+        target = _random.integers(self.cues, (batch,), generator)
+        picks = _random.uniform(
+            (batch, self.trials, self.cues), generator, draw_dtype=torch.float32
+        )
         pairs = picks.topk(2, dim=2).indices  # two distinct cues in a random order
         return CueRewardEpisodes(
             cues.to(device=device, dtype=dtype), target.to(device), pairs.to(device)

@@ -50,7 +50,7 @@ from typing import NamedTuple
 
 import torch
 
-from hebbian._checks import check_floating_tensor, check_positive, check_same_device
+from hebbian._checks import check_enum, check_floating_tensor, check_positive, check_same_device
 
 __all__ = [
     "TraceRule",
@@ -114,12 +114,6 @@ class TraceState(NamedTuple):
 
 
 # --------------------------------------------------------------------------------- checks
-def _check_rule(rule: object) -> TraceRule:
-    if not isinstance(rule, TraceRule):
-        raise TypeError(f"rule must be a TraceRule, got {type(rule).__name__} {rule!r}")
-    return rule
-
-
 def _check_pre_post(pre: object, post: object) -> tuple[torch.Tensor, torch.Tensor]:
     pre_t = check_floating_tensor("pre", pre, ndim=2)
     post_t = check_floating_tensor("post", post, ndim=2)
@@ -394,7 +388,7 @@ def initial_trace_state(
     >>> initial_trace_state(TraceRule.OJA, 2, 3, 4).eligibility is None
     True
     """
-    rule = _check_rule(rule)
+    rule = check_enum("rule", rule, TraceRule)
     for name, value in (("batch", batch), ("n_post", n_post), ("n_pre", n_pre)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be an int >= 1, got {value!r}")
@@ -424,7 +418,7 @@ def update_trace(
     >>> update_trace(TraceRule.DECAYING, state, torch.ones(1, 1), torch.ones(1, 1), eta=0.1)
     TraceState(hebb=tensor([[[0.1000]]]), eligibility=None)
     """
-    rule = _check_rule(rule)
+    rule = check_enum("rule", rule, TraceRule)
     if not isinstance(state, TraceState):
         raise TypeError(f"state must be a TraceState, got {type(state).__name__}")
     pre, post = _check_pre_post(pre, post)
