@@ -41,6 +41,7 @@ import json
 import math
 import os
 import shlex
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -533,9 +534,9 @@ class Run:
         path = self.directory / f"{name}.png"
         with atomic_path(path) as tmp:
             figure.savefig(tmp, format="png", dpi=110, bbox_inches="tight")
-        import matplotlib.pyplot as plt
-
-        plt.close(figure)
+        pyplot = sys.modules.get("matplotlib.pyplot")
+        if pyplot is not None:  # a figure made through pyplot stays in its list until closed
+            pyplot.close(figure)
         self.figures = [f for f in self.figures if f["file"] != path.name]
         self.figures.append({"file": path.name, "caption": caption})
         return path

@@ -1,19 +1,42 @@
-"""Small matplotlib helpers shared by the recipes (off-screen Agg backend)."""
+"""Small matplotlib helpers shared by the recipes.
+
+Figures are made with :class:`matplotlib.figure.Figure` directly, not through pyplot:
+no backend is chosen and no global figure list grows, so importing a recipe leaves a
+user's own matplotlib setup (a notebook's inline backend, say) as it was, and saving a
+figure (:meth:`hebbian.runs.Run.save_figure`) renders it off-screen with Agg.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from matplotlib import rc_context
 from matplotlib.figure import Figure
 
-__all__ = ["image_rows", "plt"]
+__all__ = ["image_rows", "rc_context", "subplots"]
+
+_FIGURE_KEYWORDS = ("figsize", "dpi", "layout", "constrained_layout", "facecolor")
+
+
+def subplots(nrows: int = 1, ncols: int = 1, **kwargs: Any) -> tuple[Figure, Any]:
+    """A new figure and its grid of axes, like ``matplotlib.pyplot.subplots``.
+
+    Keywords of the figure (``figsize``, ``dpi``, ``layout``, ``constrained_layout``,
+    ``facecolor``) go to :class:`~matplotlib.figure.Figure`, the others (``sharex``,
+    ``squeeze``, ``gridspec_kw``, ``width_ratios``...) to :meth:`Figure.subplots`.
+
+    Examples
+    --------
+    >>> fig, axes = subplots(1, 2, figsize=(4, 2))
+    >>> len(axes), fig.get_size_inches().tolist()
+    (2, [4.0, 2.0])
+    """
+    figure_kwargs = {k: kwargs.pop(k) for k in _FIGURE_KEYWORDS if k in kwargs}
+    fig = Figure(**figure_kwargs)
+    return fig, fig.subplots(nrows, ncols, **kwargs)
 
 
 def image_rows(
@@ -48,7 +71,7 @@ def image_rows(
         r.detach().cpu().numpy() if isinstance(r, torch.Tensor) else np.asarray(r) for r in rows
     ]
     n_rows, n_cols = len(arrays), arrays[0].shape[0]
-    fig, axes = plt.subplots(
+    fig, axes = subplots(
         n_rows, n_cols, figsize=(scale * n_cols + 0.8, scale * n_rows + 0.3), squeeze=False
     )
     for r, images in enumerate(arrays):
@@ -68,3 +91,12 @@ def image_rows(
                 ax.set_title(titles[c], fontsize=9)
     fig.tight_layout()
     return fig
+
+
+def __getattr__(name: str) -> Any:
+    """``plt`` (pyplot) for recipes not yet moved to :func:`subplots` (imported lazily)."""
+    if name == "plt":
+        import matplotlib.pyplot
+
+        return matplotlib.pyplot
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
