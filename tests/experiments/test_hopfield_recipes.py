@@ -11,7 +11,6 @@ import math
 from pathlib import Path
 
 import pytest
-import torch
 
 from hebbian.experiments.base import build_config, execute, judge
 from hebbian.experiments.hopfield import (
@@ -21,14 +20,8 @@ from hebbian.experiments.hopfield import (
     DenseCapacityConfig,
     HopfieldCapacityConfig,
     HopfieldImagesConfig,
-    angle_decode,
-    angle_encode,
-    crossing,
-    dense_capacity_theory,
-    flip_bits,
-    hebb_stable_fraction,
-    retrieval_overlap,
 )
+from hebbian.hopfield.theory import crossing, hebb_stable_fraction
 
 
 def run_tour(recipe, folder: Path) -> dict:
@@ -53,53 +46,7 @@ def images(tmp_path_factory) -> dict:
     return run_tour(HOPFIELD_IMAGES, tmp_path_factory.mktemp("images"))
 
 
-# --------------------------------------------------------------------------- theory helpers
-
-
-def test_retrieval_overlap_matches_the_replica_solution_and_vanishes_at_alpha_c():
-    assert retrieval_overlap(0.01) == pytest.approx(1.0, abs=1e-9)
-    assert retrieval_overlap(0.1) == pytest.approx(0.998, abs=1e-3)
-    # Amit, Gutfreund & Sompolinsky: the retrieval state jumps from m ~ 0.97 to 0 at 0.138
-    assert 0.96 < retrieval_overlap(0.137) < 0.99
-    assert retrieval_overlap(0.139) == 0.0
-
-
-def test_stable_fraction_and_dense_capacity_formulas():
-    # P = 1: no crosstalk; large P: nothing is stable
-    assert hebb_stable_fraction(1, 100) == 1.0
-    assert hebb_stable_fraction(500, 1000) < 1e-6
-    # the one-step error is 1/2 erfc(1 / sqrt(2 alpha)) at (P - 1) / (N - 1) = alpha
-    error = 1 - hebb_stable_fraction(1381, 10_001) ** (1 / 10_001)
-    assert error == pytest.approx(0.5 * math.erfc(1 / math.sqrt(2 * 0.138)), rel=1e-6)
-    # n = 2 is McEliece's N / (2 ln N); each order multiplies by N / (2n - 1)
-    assert dense_capacity_theory(1000, 2) == pytest.approx(1000 / (2 * math.log(1000)))
-    assert dense_capacity_theory(50, 4) / dense_capacity_theory(50, 3) == pytest.approx(50 / 5)
-
-
-def test_flip_bits_flips_exactly_the_asked_number_of_bits():
-    patterns = torch.ones(50, 40)
-    cues = flip_bits(patterns, 0.3, torch.Generator().manual_seed(0))
-    assert torch.equal((cues == -1).sum(dim=1), torch.full((50,), 12))
-    assert not torch.equal(cues[0], cues[1])  # positions differ between rows
-    assert torch.equal(flip_bits(patterns, 0.0, torch.Generator()), patterns)
-
-
-def test_crossing_interpolates_the_first_fall_below_the_level():
-    assert crossing([0.1, 0.2, 0.3], [1.0, 0.6, 0.2], 0.5) == pytest.approx(0.225)
-    assert crossing([1.0, 4.0], [1.0, 0.0], 0.5, log_x=True) == pytest.approx(2.0)
-    assert crossing([0.1, 0.2], [1.0, 0.9], 0.5) is None
-
-
-def test_angle_code_gives_equal_norms_and_decodes_grey_levels():
-    grey = torch.rand(5, 30, generator=torch.Generator().manual_seed(1))
-    codes = angle_encode(grey)
-    torch.testing.assert_close(codes.norm(dim=1), torch.full((5,), math.sqrt(30)))
-    torch.testing.assert_close(angle_decode(codes), grey, atol=1e-6, rtol=0)
-    # per pixel the dot product is cos(pi (v - v')): inverting a pixel negates its cosine
-    inverted = angle_encode(1 - grey)
-    torch.testing.assert_close(inverted[:, :30], -codes[:, :30], atol=1e-6, rtol=0)
-    expected = torch.cos(math.pi * (grey[0] - grey[1])).sum()
-    torch.testing.assert_close(codes[0] @ codes[1], expected, atol=1e-4, rtol=0)
+# --------------------------------------------------------------------------- configs
 
 
 @pytest.mark.parametrize(

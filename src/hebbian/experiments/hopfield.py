@@ -30,6 +30,7 @@ import torch
 from matplotlib.lines import Line2D
 
 from hebbian._checks import check_in_range, check_memory, check_positive, check_positive_int
+from hebbian._random import permutation
 from hebbian.data import load_dataset, random_binary_patterns
 from hebbian.experiments.base import Expectation, Recipe
 from hebbian.hopfield import (
@@ -39,7 +40,28 @@ from hebbian.hopfield import (
     StorageRule,
     modern,
 )
-from hebbian.report.figures import image_rows, plt
+from hebbian.hopfield.cues import (
+    angle_decode,
+    angle_encode,
+    binarise_cue,
+    flip_bits,
+    invert_pixels,
+    mask_bottom_half,
+)
+from hebbian.hopfield.theory import (
+    crossing,
+    dense_capacity_at_level,
+    dense_capacity_theory,
+    dense_fixed_fraction_at_capacity,
+    hebb_all_fixed_alpha,
+    hebb_alpha_at_level,
+    hebb_most_fixed_alpha,
+    hebb_stable_fraction,
+    interpolate_log,
+    retrieval_overlap,
+    storkey_alpha,
+)
+from hebbian.report.figures import image_rows, rc_context, subplots
 from hebbian.runs import EpochResult, Run
 
 __all__ = [
@@ -79,167 +101,6 @@ RULE_COLOURS = {
 
 
 # --------------------------------------------------------------------------- helpers
-def flip_bits(patterns: torch.Tensor, fraction: float, generator: torch.Generator) -> torch.Tensor:
-    """Copies of ``patterns`` (B, N) with exactly ``round(fraction * N)`` bits flipped per row.
-
-    The flipped positions are uniformly random, drawn on the generator's device (the CPU
-    for a run) and moved to the patterns' device.
-
-    >>> xi = torch.ones(3, 10)
-    >>> cues = flip_bits(xi, 0.2, torch.Generator().manual_seed(0))
-    >>> (cues == -1).sum(dim=1).tolist()
-    [2, 2, 2]
-    """
-    check_in_range("fraction", fraction, 0.0, 1.0)
-    count = round(fraction * patterns.shape[1])
-    if count == 0:
-        return patterns.clone()
-    keys = torch.rand(patterns.shape, generator=generator, device=generator.device)
-    ranks = keys.argsort(dim=1).argsort(dim=1).to(patterns.device)  # (B, N) rank of each key
-    return torch.where(ranks < count, -patterns, patterns)
-
-
-def retrieval_overlap(alpha: float, iterations: int = 5000) -> float:
-    r"""Overlap of the retrieval state of a Hebbian network at load ``alpha``, T = 0.
-
-    Replica-symmetric theory of Amit, Gutfreund & Sompolinsky (1987): the solution of
-
-    .. math::
-
-        m = \operatorname{erf}\!\Big(\frac{m}{\sqrt{2 \alpha r}}\Big), \quad
-        C = \sqrt{\frac{2}{\pi \alpha r}} \, e^{-m^2 / (2 \alpha r)}, \quad
-        r = \frac{1}{(1 - C)^2}
-
-    reached by iterating from ``m = 1``; it is 0 above :math:`\alpha_c \approx 0.138`, where
-    the retrieval state disappears (there it jumps from about 0.97).
-
-    >>> round(retrieval_overlap(0.1), 4), retrieval_overlap(0.2)
-    (0.998, 0.0)
-    """
-    check_positive("alpha", alpha)
-    m, c = 1.0, 0.0
-    for _ in range(iterations):
-        r = 1.0 / (1.0 - c) ** 2
-        new_m = math.erf(m / math.sqrt(2.0 * alpha * r))
-        c = math.sqrt(2.0 / (math.pi * alpha * r)) * math.exp(-(m * m) / (2.0 * alpha * r))
-        if c >= 1.0 or new_m < 1e-6:
-            return 0.0
-        if abs(new_m - m) < 1e-13:
-            return new_m
-        m = new_m
-    return m
-
-
-def hebb_stable_fraction(count: float, n: int) -> float:
-    r"""Fraction of ``count`` Hebbian patterns of ``n`` bits that are fixed points (Gaussian).
-
-    Bit i of pattern :math:`\nu` sees the signal :math:`(N - 1) / N` and a crosstalk that is
-    a sum of :math:`(P - 1)(N - 1)` random ±1 terms over N; it flips with probability
-    :math:`P_e = \tfrac12 \operatorname{erfc}\big(\sqrt{(N - 1) / (2 (P - 1))}\big)`, which
-    tends to :math:`\tfrac12 \operatorname{erfc}(1 / \sqrt{2 \alpha})`. Treating the N bits
-    as independent, a pattern is a fixed point with probability :math:`(1 - P_e)^N`; a pattern
-    is recalled exactly from itself exactly when it is a fixed point.
-
-    >>> round(hebb_stable_fraction(50, 1000), 3), round(hebb_stable_fraction(140, 1000), 3)
-    (0.997, 0.025)
-    """
-    if count <= 1:
-        return 1.0
-    error = 0.5 * math.erfc(math.sqrt((n - 1) / (2.0 * (count - 1))))
-    return (1.0 - error) ** n
-
-
-def _erfc_inverse(y: float) -> float:
-    """``x`` with ``erfc(x) = y`` for ``y`` in (0, 1], by bisection on [0, 30]."""
-    low, high = 0.0, 30.0
-    for _ in range(200):
-        middle = 0.5 * (low + high)
-        low, high = (middle, high) if math.erfc(middle) > y else (low, middle)
-    return 0.5 * (low + high)
-
-
-def _margin_at_level(n_neurons: int, level: float) -> float:
-    r"""Signal-to-noise ``x`` at which a pattern of N bits is stable with probability ``level``.
-
-    Each bit flips with probability :math:`P_e = \tfrac12 \operatorname{erfc}(x)`;
-    treating the bits as independent, :math:`(1 - P_e)^N = \text{level}`.
-    """
-    return _erfc_inverse(2.0 * (1.0 - level ** (1.0 / n_neurons)))
-
-
-def hebb_alpha_at_level(n_neurons: int, level: float = 0.5) -> float:
-    r"""Load :math:`\alpha = P / N` at which :func:`hebb_stable_fraction` equals ``level``.
-
-    Solves :math:`\sqrt{(N - 1) / (2 (P - 1))} = x` for P, with ``x`` from
-    :math:`(1 - \tfrac12\operatorname{erfc}(x))^N = \text{level}`.
-
-    >>> round(hebb_alpha_at_level(200), 3)
-    0.141
-    >>> round(hebb_stable_fraction(hebb_alpha_at_level(200) * 200, 200), 6)
-    0.5
-    """
-    x = _margin_at_level(n_neurons, level)
-    return (1.0 + (n_neurons - 1) / (2.0 * x * x)) / n_neurons
-
-
-def dense_capacity_at_level(n_neurons: int, degree: int, level: float = 0.5) -> float:
-    r"""Number of patterns of :math:`F(x) = x^n` of which a fraction ``level`` are fixed points.
-
-    Krotov & Hopfield's (2016) signal-to-noise argument: a bit flips with probability
-    :math:`P_e = \tfrac12 \operatorname{erfc}\big(\sqrt{N^{n-1} / (2 (2n-3)!! K)}\big)`
-    (Gaussian crosstalk), so with :math:`(1 - P_e)^N = \text{level}`,
-
-    .. math:: K_{\text{level}} = \frac{N^{n-1}}{2 (2n-3)!! \, x^2}, \qquad
-              \tfrac12 \operatorname{erfc}(x) = 1 - \text{level}^{1/N} .
-
-    :func:`dense_capacity_theory` puts :math:`x^2 = \ln N` instead (no errors allowed),
-    so the ratio of the two is :math:`\ln N / x^2`, about 1.69 at N = 32, level 1/2.
-
-    >>> round(dense_capacity_at_level(32, 2) / dense_capacity_theory(32, 2), 2)
-    1.69
-    """
-    x = _margin_at_level(n_neurons, level)
-    return dense_capacity_theory(n_neurons, degree) * math.log(n_neurons) / (x * x)
-
-
-def dense_capacity_theory(n_neurons: int, degree: int) -> float:
-    r"""Krotov & Hopfield's (2016) capacity of :math:`F(x) = x^n`, no errors allowed.
-
-    .. math:: K_n = \frac{N^{n-1}}{2 (2n - 3)!! \ln N}
-
-    (signal-to-noise argument: crosstalk variance :math:`K (2n-3)!! N^{n-1}` against a
-    signal :math:`N^{n-1}`, with :math:`2 \ln N` standard deviations of margin). For
-    n = 2 it is the classical :math:`N / (2 \ln N)`.
-
-    >>> round(dense_capacity_theory(100, 2), 2), round(dense_capacity_theory(100, 3), 1)
-    (10.86, 361.9)
-    """
-    double_factorial = math.prod(range(2 * degree - 3, 0, -2))
-    return n_neurons ** (degree - 1) / (2.0 * double_factorial * math.log(n_neurons))
-
-
-def crossing(
-    xs: list[float], ys: list[float], level: float, *, log_x: bool = False
-) -> float | None:
-    """First ``x`` where ``ys`` falls below ``level`` (linear interpolation), else None.
-
-    ``log_x`` interpolates in ``log x``. Returns ``xs[0]`` if ``ys[0]`` is already below.
-
-    >>> crossing([1.0, 2.0, 3.0], [1.0, 0.8, 0.2], 0.5)
-    2.5
-    """
-    for i, y in enumerate(ys):
-        if y < level:
-            if i == 0:
-                return xs[0]
-            x0, x1, y0 = xs[i - 1], xs[i], ys[i - 1]
-            t = (y0 - level) / (y0 - y)
-            if log_x:
-                return math.exp(math.log(x0) + t * (math.log(x1) - math.log(x0)))
-            return x0 + t * (x1 - x0)
-    return None
-
-
 def _check_increasing(name: str, values: tuple, low: float, high: float) -> None:
     if not isinstance(values, tuple) or not values:
         raise TypeError(f"{name} must be a non-empty tuple, got {values!r}")
@@ -369,9 +230,9 @@ def run_hopfield_capacity(config: HopfieldCapacityConfig, run: Run) -> dict[str,
                 results["alpha_overlap_below_0.9"][key] = crossing(alphas, overlaps, 0.9)
     results["theory"] = {
         "alpha_c": 0.138,
-        "hebb_all_exact_alpha": {str(n): 1 / (4 * math.log(n)) for n in config.sizes},
-        "hebb_most_exact_alpha": {str(n): 1 / (2 * math.log(n)) for n in config.sizes},
-        "storkey_alpha": {str(n): 1 / math.sqrt(2 * math.log(n)) for n in config.sizes},
+        "hebb_all_exact_alpha": {str(n): hebb_all_fixed_alpha(n) for n in config.sizes},
+        "hebb_most_exact_alpha": {str(n): hebb_most_fixed_alpha(n) for n in config.sizes},
+        "storkey_alpha": {str(n): storkey_alpha(n) for n in config.sizes},
         "hebb_half_stable_alpha": {str(n): hebb_alpha_at_level(n) for n in config.sizes},
         "hebb_stable_fraction": {
             str(n): [hebb_stable_fraction(c, n) for c in _pattern_counts(config.alphas, n)]
@@ -402,15 +263,15 @@ def _capacity_figure(
     styles = ["-", "--", ":", "-."]
     fine = [config.alphas[-1] * k / 300 for k in range(1, 301)]
     main = config.sizes[0]
-    log_main = math.log(main)
     hebb, storkey = RULE_COLOURS[StorageRule.HEBB], RULE_COLOURS[StorageRule.STORKEY]
+    at = f"N = {main}"
     marks = (  # theory loads of the main N: (alpha, colour, line style, legend label)
-        (1 / (4 * log_main), hebb, ":", f"N/(4 ln N): all Hebb patterns fixed (N = {main})"),
-        (1 / (2 * log_main), hebb, "-.", f"N/(2 ln N): most Hebb patterns fixed (N = {main})"),
-        (1 / math.sqrt(2 * log_main), storkey, ":", f"N/sqrt(2 ln N): Storkey (N = {main})"),
+        (hebb_all_fixed_alpha(main), hebb, ":", f"N/(4 ln N): all Hebb patterns fixed ({at})"),
+        (hebb_most_fixed_alpha(main), hebb, "-.", f"N/(2 ln N): most Hebb patterns fixed ({at})"),
+        (storkey_alpha(main), storkey, ":", f"N/sqrt(2 ln N): Storkey (N = {main})"),
     )
-    with plt.rc_context(FIGURE_FONTS):
-        fig, axes = plt.subplots(rows, 2, figsize=(10, 3.8 * rows + 1.5), squeeze=False)
+    with rc_context(FIGURE_FONTS):
+        fig, axes = subplots(rows, 2, figsize=(10, 3.8 * rows + 1.5), squeeze=False)
         for fi, fraction in enumerate(config.cue_flip_fractions):
             left, right = axes[fi]
             for ri, rule in enumerate(RULES):
@@ -464,7 +325,6 @@ def _capacity_figure(
 
 def _describe_capacity(config: HopfieldCapacityConfig) -> str:
     n = config.sizes[0]
-    log_n = math.log(n)
     flips = " or ".join(f"{f:.0%}" for f in config.cue_flip_fractions)
     return (
         f"Classical binary Hopfield networks (Hopfield 1982) of N = "
@@ -473,14 +333,15 @@ def _describe_capacity(config: HopfieldCapacityConfig) -> str:
         "(1997) and pseudo-inverse (Personnaz et al. 1985) rules; each stored pattern, with "
         f"{flips} of its bits flipped, is recalled with asynchronous updates "
         f"({config.trials} sets of patterns per N). Theory, for N = {n}: all Hebbian "
-        f"patterns are fixed points below alpha = 1/(4 ln N) = {1 / (4 * log_n):.3f} and most "
-        f"below 1/(2 ln N) = {1 / (2 * log_n):.3f} (McEliece et al. 1987); with Gaussian "
-        "crosstalk half of them are fixed points at alpha = "
+        "patterns are fixed points below alpha = 1/(4 ln N) = "
+        f"{hebb_all_fixed_alpha(n):.3f} and most below 1/(2 ln N) = "
+        f"{hebb_most_fixed_alpha(n):.3f} (McEliece et al. 1987); with Gaussian crosstalk"
+        " half of them are fixed points at alpha = "
         f"{hebb_alpha_at_level(n):.3f} (judged within 0.03: the load grid step plus two "
         "standard errors of the fraction); the retrieval state disappears at alpha_c = 0.138 "
         "(Amit, Gutfreund & Sompolinsky 1985), judged within 0.04 because a finite network "
         "keeps large overlaps somewhat beyond it; Storkey's rule stores N/sqrt(2 ln N) = "
-        f"{1 / math.sqrt(2 * log_n):.3f} N; the pseudo-inverse rule stores any linearly "
+        f"{storkey_alpha(n):.3f} N; the pseudo-inverse rule stores any linearly "
         "independent set."
     )
 
@@ -492,7 +353,6 @@ def _last_index_at_most(values: tuple[float, ...], limit: float) -> int | None:
 
 def _capacity_expectations(config: HopfieldCapacityConfig) -> list[Expectation]:
     n = config.sizes[0]
-    log_n = math.log(n)
     rules: list[Expectation] = []
     if 0.0 in config.cue_flip_fractions:
         clean = f"N={n} flip=0"
@@ -505,7 +365,7 @@ def _capacity_expectations(config: HopfieldCapacityConfig) -> list[Expectation]:
                     "Gaussian crosstalk (McEliece et al. 1987)", tolerance=0.03,
                 )
             )  # fmt: skip
-        index = _last_index_at_most(config.alphas, 1 / (4 * log_n))
+        index = _last_index_at_most(config.alphas, hebb_all_fixed_alpha(n))
         if index is not None:
             rules.append(
                 Expectation(
@@ -514,7 +374,7 @@ def _capacity_expectations(config: HopfieldCapacityConfig) -> list[Expectation]:
                     tolerance=0.05, relation="at_least", index=index,
                 )
             )  # fmt: skip
-        index = _last_index_at_most(config.alphas, 1 / math.sqrt(2 * log_n))
+        index = _last_index_at_most(config.alphas, storkey_alpha(n))
         if index is not None:
             rules.append(
                 Expectation(
@@ -674,7 +534,7 @@ def run_dense_capacity(config: DenseCapacityConfig, run: Run) -> dict[str, Any]:
         k_theory = dense_capacity_theory(n, degree)
         k_level = dense_capacity_at_level(n, degree, config.level)
         capacity = crossing([float(c) for c in counts], row, config.level, log_x=True)
-        at_theory = _interpolate_log(counts, row, k_theory)
+        at_theory = interpolate_log(counts, row, k_theory)
         results["per_degree"][str(degree)] = {
             "patterns": counts,
             "exact_fraction": row,
@@ -684,7 +544,7 @@ def run_dense_capacity(config: DenseCapacityConfig, run: Run) -> dict[str, Any]:
             "exact_fraction_at_theory_capacity": at_theory,
             "theory_capacity_at_level": k_level,
             "theory_level_over_theory": k_level / k_theory,
-            "theory_exact_fraction_at_theory_capacity": _dense_fraction_at_k_n(n),
+            "theory_exact_fraction_at_theory_capacity": dense_fixed_fraction_at_capacity(n),
         }
         measured.append(capacity)
         theory.append(k_theory)
@@ -696,27 +556,6 @@ def run_dense_capacity(config: DenseCapacityConfig, run: Run) -> dict[str, Any]:
     return results
 
 
-def _dense_fraction_at_k_n(n_neurons: int) -> float:
-    r"""Fraction of patterns that are fixed points at P = K_n (Gaussian crosstalk).
-
-    At :math:`K_n` each bit flips with probability
-    :math:`P_e = \tfrac12 \operatorname{erfc}(\sqrt{\ln N})`, so :math:`(1 - P_e)^N`.
-    """
-    error = 0.5 * math.erfc(math.sqrt(math.log(n_neurons)))
-    return (1.0 - error) ** n_neurons
-
-
-def _interpolate_log(counts: list[int], values: list[float], at: float) -> float | None:
-    """``values`` interpolated at ``at`` in log P, or None outside the measured range."""
-    logs = [math.log(c) for c in counts]
-    x = math.log(at)
-    for i in range(1, len(logs)):
-        if logs[i - 1] <= x <= logs[i]:
-            t = (x - logs[i - 1]) / (logs[i] - logs[i - 1])
-            return values[i - 1] + t * (values[i] - values[i - 1])
-    return None
-
-
 def _dense_figure(
     run: Run,
     config: DenseCapacityConfig,
@@ -725,8 +564,8 @@ def _dense_figure(
     theory: list[float],
     levels: list[float],
 ) -> None:
-    with plt.rc_context(FIGURE_FONTS):
-        fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4.4))
+    with rc_context(FIGURE_FONTS):
+        fig, (left, right) = subplots(1, 2, figsize=(10, 4.4))
         for di, degree in enumerate(config.degrees):
             counts = _dense_counts(config, degree)
             scaled = [c / theory[di] for c in counts]
@@ -791,8 +630,8 @@ def _describe_dense(config: DenseCapacityConfig) -> str:
         f"{config.level:g}^(1/N)): a measured/K_n ratio near {ratio:.2f}, not 1, is the "
         "theory's prediction. It is judged within 25% (the Gaussian approximation of the "
         "crosstalk at this small N, and the sampling of the fractions), and the fraction "
-        f"exact at P = K_n, predicted {_dense_fraction_at_k_n(n):.2f}, within 0.1; at small "
-        "N the crosstalk of high orders has heavier tails than a Gaussian, so the highest "
+        f"exact at P = K_n, predicted {dense_fixed_fraction_at_capacity(n):.2f}, within 0.1; "
+        "at small N the crosstalk of high orders has heavier tails than a Gaussian, so the highest "
         "orders may fall short."
     )
 
@@ -836,36 +675,6 @@ DENSE_CAPACITY = Recipe(
 
 
 # --------------------------------------------------------------------------- images
-def angle_encode(images: torch.Tensor) -> torch.Tensor:
-    r"""Encode grey levels ``v`` in [0, 1] (B, D) as unit vectors, (B, 2D).
-
-    Pixel ``v`` becomes :math:`(\cos \pi v, \sin \pi v)`, so every image has the same norm
-    :math:`\sqrt{D}`, two pixels contribute :math:`\cos \pi (v - v')` to a dot product (1
-    when equal, -1 for black against white), a masked pixel is (0, 0) and contributes
-    nothing, and an inverted pixel :math:`1 - v` has :math:`\cos` negated. For black and
-    white images this is the ±1 code of the classical network (plus a zero half).
-
-    >>> (angle_encode(torch.tensor([[0.0, 1.0, 0.5]])).round(decimals=4) + 0.0).tolist()
-    [[1.0, -1.0, 0.0, 0.0, 0.0, 1.0]]
-    """
-    angles = math.pi * images
-    return torch.cat([torch.cos(angles), torch.sin(angles)], dim=1)
-
-
-def angle_decode(codes: torch.Tensor) -> torch.Tensor:
-    """Inverse of :func:`angle_encode`: grey levels in [0, 1] (B, D) from (B, 2D).
-
-    A mixture of codes decodes to the grey level of its mean direction.
-
-    >>> angle_decode(angle_encode(torch.tensor([[0.0, 0.25, 1.0]])))
-    tensor([[0.0000, 0.2500, 1.0000]])
-    """
-    half = codes.shape[1] // 2
-    # the code's sine is >= 0; clamping keeps sin(pi) = -1e-8 from wrapping to angle -pi
-    return torch.atan2(codes[:, half:].clamp(min=0), codes[:, :half]) / math.pi
-
-
-@dataclass(frozen=True)
 class HopfieldImagesConfig:
     """Settings of ``hopfield-images``.
 
@@ -936,31 +745,10 @@ CUE_TYPES = ("masked", "noisy")
 def _image_cues(
     images: torch.Tensor, shape: tuple[int, int], noise_fraction: float, generator: torch.Generator
 ) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
-    """For each cue type: grey-level cues (B, D) and the mask of unknown pixels (B, D).
-
-    ``masked``: the bottom half unknown (shown as grey 0.5); ``noisy``: a random
-    ``noise_fraction`` of the pixels inverted, none unknown.
-    """
-    batch, dim = images.shape
-    height, width = shape
-    unknown = torch.zeros(height, width, dtype=torch.bool, device=images.device)
-    unknown[height // 2 :] = True
-    unknown = unknown.reshape(1, dim).expand(batch, dim)
-    masked = torch.where(unknown, 0.5, images)
-    ones = torch.ones(batch, dim, device=images.device)
-    inverted = flip_bits(ones, noise_fraction, generator) < 0  # (B, D)
-    noisy = torch.where(inverted, 1.0 - images, images)
-    return {
-        "masked": (masked, unknown),
-        "noisy": (noisy, torch.zeros_like(unknown)),
-    }
-
-
-def _binary_cue(cue: torch.Tensor, unknown: torch.Tensor, generator: torch.Generator):
-    """±1 cue for the classical network: unknown pixels get random bits."""
-    bits = torch.where(cue > 0.5, 1.0, -1.0)
-    random_bits = random_binary_patterns(*cue.shape, generator=generator).to(cue.device)
-    return torch.where(unknown, random_bits, bits)
+    """For each cue type: grey-level cues (B, D) and the mask of unknown pixels (B, D)."""
+    masked, unknown = mask_bottom_half(images, shape)
+    noisy = invert_pixels(images, noise_fraction, generator)
+    return {"masked": (masked, unknown), "noisy": (noisy, torch.zeros_like(unknown))}
 
 
 def images_memory(config: HopfieldImagesConfig, pixels: int = 28 * 28) -> int:
@@ -982,7 +770,7 @@ def run_hopfield_images(config: HopfieldImagesConfig, run: Run) -> dict[str, Any
             f"modern_stored = {config.modern_stored} exceeds the {len(data)} training images "
             f"of {config.dataset}"
         )
-    order = torch.randperm(len(data), generator=run.generator)[: config.modern_stored]
+    order = permutation(len(data), run.generator)[: config.modern_stored]
     grey = data.flat[order].to(run.device)  # (M, D) grey levels in [0, 1]
     binary = torch.where(grey > 0.5, 1.0, -1.0)  # (M, D)
     codes = angle_encode(grey)  # (M, 2D)
@@ -1007,7 +795,7 @@ def run_hopfield_images(config: HopfieldImagesConfig, run: Run) -> dict[str, Any
             cue, unknown = cues[cue_type]
             results = {}
             if count in config.classical_stored:
-                bits = _binary_cue(cue, unknown, run.generator)
+                bits = binarise_cue(cue, unknown, run.generator)
                 for name, rule, stored in (
                     ("hebb", StorageRule.HEBB, binary[:count]),
                     ("pseudo_inverse", StorageRule.PSEUDO_INVERSE, binary[:count]),
@@ -1116,7 +904,7 @@ def _images_grid(
     stored = binary[: config.grid_stored]
     for cue_type in CUE_TYPES:
         cue, unknown = cues[cue_type]
-        bits = _binary_cue(cue, unknown, run.generator)
+        bits = binarise_cue(cue, unknown, run.generator)
         rows.append(cue)
         labels.append(f"{cue_type} cue")
         for rule, label in (
@@ -1162,8 +950,8 @@ def _images_curves(
         "modern_plain_dot": ("modern, images (plain [-1, 1])", "tab:red", ":"),
     }
     names = list(styles)
-    with plt.rc_context(FIGURE_FONTS):
-        fig, axes = plt.subplots(1, 2, figsize=(10, 5.2), sharey=True)
+    with rc_context(FIGURE_FONTS):
+        fig, axes = subplots(1, 2, figsize=(10, 5.2), sharey=True)
         for ci, cue_type in enumerate(CUE_TYPES):
             ax = axes[ci]
             for ni, name in enumerate(names):

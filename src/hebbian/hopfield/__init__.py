@@ -6,7 +6,10 @@
   with polynomial, rectified polynomial and exponential ``F`` (Krotov & Hopfield 2016,
   Demircigil et al. 2017);
 * :mod:`hebbian.hopfield.modern`: continuous modern Hopfield retrieval
-  ``xi <- X^T softmax(beta X xi)`` (Ramsauer et al. 2020).
+  ``xi <- X^T softmax(beta X xi)`` (Ramsauer et al. 2020);
+* :mod:`hebbian.hopfield.theory`: capacity theory (McEliece et al. 1987, Amit et al.
+  1987, Storkey 1997, Krotov & Hopfield 2016) and the reading of measured curves;
+* :mod:`hebbian.hopfield.cues`: corrupted cues and the angle code of grey levels.
 
 Names that exist in several submodules (``energy``, ``synchronous_step``,
 ``asynchronous_sweep``) are reached through their submodule, e.g.
@@ -17,7 +20,7 @@ Names that exist in several submodules (``energy``, ``synchronous_step``,
 <StorageRule.STORKEY: 'storkey'>
 """
 
-from hebbian.hopfield import classical, dense, modern
+from hebbian.hopfield import classical, cues, dense, modern, theory
 from hebbian.hopfield._common import RecallResult, UpdateRule
 from hebbian.hopfield.classical import (
     FieldState,
@@ -29,6 +32,14 @@ from hebbian.hopfield.classical import (
     pseudo_inverse_weights,
     storkey_weights,
     update_neuron,
+)
+from hebbian.hopfield.cues import (
+    angle_decode,
+    angle_encode,
+    binarise_cue,
+    flip_bits,
+    invert_pixels,
+    mask_bottom_half,
 )
 from hebbian.hopfield.dense import (
     DenseAssociativeMemory,
@@ -46,6 +57,19 @@ from hebbian.hopfield.modern import (
     retrieve,
     separation_probabilities,
 )
+from hebbian.hopfield.theory import (
+    crossing,
+    dense_capacity_at_level,
+    dense_capacity_theory,
+    dense_fixed_fraction_at_capacity,
+    hebb_all_fixed_alpha,
+    hebb_alpha_at_level,
+    hebb_most_fixed_alpha,
+    hebb_stable_fraction,
+    interpolate_log,
+    retrieval_overlap,
+    storkey_alpha,
+)
 
 __all__ = [
     "DenseAssociativeMemory",
@@ -60,18 +84,37 @@ __all__ = [
     "RectifiedPolynomial",
     "StorageRule",
     "UpdateRule",
+    "angle_decode",
+    "angle_encode",
+    "binarise_cue",
     "classical",
+    "crossing",
+    "cues",
     "dense",
+    "dense_capacity_at_level",
+    "dense_capacity_theory",
     "dense_energy",
+    "dense_fixed_fraction_at_capacity",
     "field_state",
+    "flip_bits",
     "flip_gain",
+    "hebb_all_fixed_alpha",
+    "hebb_alpha_at_level",
+    "hebb_most_fixed_alpha",
+    "hebb_stable_fraction",
     "hebb_weights",
+    "interpolate_log",
+    "invert_pixels",
     "iterate",
     "local_field",
+    "mask_bottom_half",
     "modern",
     "pseudo_inverse_weights",
+    "retrieval_overlap",
     "retrieve",
     "separation_probabilities",
+    "storkey_alpha",
     "storkey_weights",
+    "theory",
     "update_neuron",
 ]
