@@ -326,7 +326,7 @@ def usable_device(device: object) -> torch.device:
     ValueError: device must name a torch device such as 'cpu' or 'cuda', got 'gpu'
     """
     try:
-        resolved = torch.device("cpu" if device is None else device)
+        resolved = torch.device("cpu" if device is None else device)  # type: ignore[call-overload]  # any value: torch refuses what it cannot read
     except (RuntimeError, TypeError):
         raise ValueError(
             f"device must name a torch device such as 'cpu' or 'cuda', got {device!r}"

@@ -42,8 +42,11 @@ def _umask() -> int:
 
 @contextmanager
 def atomic_path(path: Path | str, suffix: str = ".tmp") -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; when the block ends without an error it
-    replaces ``path``, and otherwise it is removed and ``path`` is left as it was."""
+    """Yield a temporary path beside ``path`` that replaces it when the block succeeds.
+
+    When the block ends without an error the temporary file replaces ``path``;
+    otherwise it is removed and ``path`` is left as it was.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)

@@ -165,9 +165,9 @@ def seeds(count: int, generator: torch.Generator | None = None) -> torch.Tensor:
 
 
 def reset_like_pytorch(module: nn.Module, generator: torch.Generator | None) -> nn.Module:
-    """Redraw every linear and convolution layer's weight and bias from ``generator``.
+    r"""Redraw every linear and convolution layer's weight and bias from ``generator``.
 
-    Each parameter becomes uniform in :math:`\\pm 1/\\sqrt{\\text{fan\\_in}}`, the bounds
+    Each parameter becomes uniform in :math:`\pm 1/\sqrt{\text{fan\_in}}`, the bounds
     of PyTorch's default initialisation, drawn with :func:`symmetric_uniform`
     (PyTorch's own initialisers use the global generator). Returns ``module``.
 

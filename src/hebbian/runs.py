@@ -226,8 +226,10 @@ def _differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
 
 
 def summary_figures(folder: Path | str) -> list[str]:
-    """The figure files ``folder/summary.json`` lists: plain names inside the folder only
-    (an empty list where there is no readable summary)."""
+    """The figure files ``folder/summary.json`` lists, as plain names inside the folder.
+
+    An empty list where there is no readable summary.
+    """
     try:
         summary = json.loads((Path(folder) / SUMMARY_FILE).read_text(encoding="utf-8"))
         figures = [str(f["file"]) for f in summary.get("figures", [])]
@@ -547,9 +549,11 @@ class Run:
         description: str = "",
         verdicts: Sequence[Mapping[str, Any]] = (),
     ) -> dict[str, Any]:
-        """Write ``summary.json``: the final numbers, a description, the figures and the
-        verdicts (each result against its expectation, see
-        :func:`hebbian.experiments.base.judge`)."""
+        """Write ``summary.json``: final numbers, description, figures and verdicts.
+
+        The verdicts compare each result with its expectation
+        (:func:`hebbian.experiments.base.judge`).
+        """
         summary = {
             "recipe": self.recipe,
             "description": description,

@@ -18,7 +18,11 @@ from typing import Any
 import torch
 
 from hebbian._checks import usable_device
-from hebbian.experiments.settings import build_config, config_fields, config_record
+from hebbian.experiments.settings import (  # def config_record, build_config: in settings.py
+    build_config,
+    config_fields,
+    config_record,
+)
 from hebbian.report.html import write_run_report
 from hebbian.runs import Run
 

@@ -228,7 +228,9 @@ def _attributes_section(doc: str, sections: tuple[str, ...] = ("Attributes",)) -
     """``{name: first sentence of its description}`` from numpydoc ``sections``."""
     lines = doc.expandtabs().splitlines()
     meanings: dict[str, str] = {}
-    inside, names, indent, continued = False, [], None, False
+    inside, continued = False, False
+    names: list[str] = []
+    indent = 0
     for number, line in enumerate(lines):
         stripped = line.strip()
         following = lines[number + 1].strip() if number + 1 < len(lines) else ""

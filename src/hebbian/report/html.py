@@ -259,8 +259,10 @@ def _markdown_cell(text: str) -> str:
 
 
 def tour_results_markdown(sections: Mapping[str, Sequence[Path]], command: str) -> str:
-    """Markdown tables for ``docs/RESULTS.md``: every number the tour reported, then
-    each verdict (measured, expected, met or short, source) where recipes declared any.
+    """Markdown tables for ``docs/RESULTS.md``: the tour's numbers, then its verdicts.
+
+    The first table holds every number the tour reported, the second each verdict
+    (measured, expected, met or short, source) where recipes declared any.
 
     Wall times (results named ``*_wall_seconds``) are left out: they change from run to run,
     and the table must be reproducible.
@@ -271,7 +273,7 @@ def tour_results_markdown(sections: Mapping[str, Sequence[Path]], command: str) 
         "| topic | recipe | result | value |",
         "|---|---|---|---|",
     ]
-    verdict_rows = []
+    verdict_rows: list[str] = []
     for topic, folders in sections.items():
         for folder in folders:
             summary = read_json(Path(folder) / SUMMARY_FILE)
