@@ -6,8 +6,12 @@
 * :mod:`hebbian.spiking.inputs`: Poisson spike trains, dense or as events;
 * :mod:`hebbian.spiking.stdp`: pair STDP with traces (additive / multiplicative,
   all-to-all / nearest) and the triplet rule of Pfister & Gerstner (2006);
-* :mod:`hebbian.spiking.networks`: the time loop :func:`simulate`, a feed-forward
-  plastic layer, and the Song-Abbott network with an exact event-driven simulator.
+* :mod:`hebbian.spiking.networks`: the time loop :func:`simulate` and a feed-forward
+  plastic layer;
+* :mod:`hebbian.spiking.song_abbott`: the Song-Abbott network with an exact
+  event-driven simulator, and the weight distribution it learns;
+* :mod:`hebbian.spiking.protocols`: pairing protocols driven event to event, fits of
+  the STDP window, and the steady rate of a current step (f-I curves).
 
 Every model has a frozen parameter dataclass, a NamedTuple state and a pure step
 function ``step(state, params, dt, ...) -> (state, spikes)``. Time is in seconds and
@@ -19,17 +23,7 @@ potentials in mV throughout.
 """
 
 from hebbian.spiking.inputs import poisson_events, poisson_spikes
-from hebbian.spiking.networks import (
-    FeedforwardState,
-    Recording,
-    SongAbbottParameters,
-    SongAbbottRecord,
-    SongAbbottState,
-    feedforward_stdp_step,
-    simulate,
-    song_abbott_run,
-    song_abbott_state,
-)
+from hebbian.spiking.networks import FeedforwardState, Recording, feedforward_stdp_step, simulate
 from hebbian.spiking.neurons import (
     HHParameters,
     HHState,
@@ -42,6 +36,28 @@ from hebbian.spiking.neurons import (
     lif_rate,
     lif_state,
     lif_step,
+)
+from hebbian.spiking.protocols import (
+    WindowFit,
+    fit_stdp_window,
+    isolated_pairs_change,
+    log_linear_fit,
+    pairing_protocol_bytes,
+    pairing_spike_ticks,
+    pairing_weight_changes,
+    run_pairing_protocols,
+    steady_rate,
+)
+from hebbian.spiking.song_abbott import (
+    WEIGHT_BINS,
+    SongAbbottParameters,
+    SongAbbottRecord,
+    SongAbbottState,
+    WeightDistribution,
+    song_abbott_memory_bytes,
+    song_abbott_run,
+    song_abbott_state,
+    weight_distribution,
 )
 from hebbian.spiking.stdp import (
     Bounds,
@@ -64,6 +80,7 @@ from hebbian.spiking.stdp import (
 )
 
 __all__ = [
+    "WEIGHT_BINS",
     "Bounds",
     "FeedforwardState",
     "HHParameters",
@@ -80,27 +97,39 @@ __all__ = [
     "Synapses",
     "TripletSTDPParameters",
     "TripletTraces",
+    "WeightDistribution",
+    "WindowFit",
     "bump_trace",
     "clip_weights",
     "feedforward_stdp_step",
+    "fit_stdp_window",
     "hh_gate_rates",
     "hh_state",
     "hh_step",
+    "isolated_pairs_change",
     "lif_rate",
     "lif_state",
     "lif_step",
+    "log_linear_fit",
     "pair_depression",
     "pair_potentiation",
     "pair_stdp_step",
     "pair_traces",
     "pair_window",
+    "pairing_protocol_bytes",
+    "pairing_spike_ticks",
+    "pairing_weight_changes",
     "poisson_events",
     "poisson_spikes",
+    "run_pairing_protocols",
     "simulate",
+    "song_abbott_memory_bytes",
     "song_abbott_run",
     "song_abbott_state",
+    "steady_rate",
     "triplet_depression",
     "triplet_potentiation",
     "triplet_stdp_step",
     "triplet_traces",
+    "weight_distribution",
 ]

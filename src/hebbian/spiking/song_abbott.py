@@ -1,0 +1,727 @@
+r"""The network of Song, Miller & Abbott (2000), with an exact event-driven simulator.
+
+Many Poisson inputs project onto one conductance-based LIF neuron through synapses with
+additive, all-to-all pair STDP; :func:`song_abbott_run` simulates many independent
+networks at once. Instead of stepping, it computes whole windows of steps between
+output spikes in closed form, and gives the same trajectory as stepping
+:func:`~hebbian.spiking.networks.feedforward_stdp_step` (up to rounding), fast enough
+for 10^6 steps of 1000 synapses.
+
+Units: time in seconds, potentials in mV, rates in Hz, conductances relative to the
+leak conductance.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from functools import partial
+from typing import NamedTuple
+
+import torch
+
+from hebbian._checks import check_floating_tensor, check_positive, check_positive_int
+from hebbian.spiking._common import check_dt, fast_exp
+from hebbian.spiking.inputs import poisson_events
+from hebbian.spiking.neurons import LIFParameters, Synapses
+from hebbian.spiking.stdp import Bounds, Pairing, PairSTDPParameters
+
+__all__ = [
+    "WEIGHT_BINS",
+    "SongAbbottParameters",
+    "SongAbbottRecord",
+    "SongAbbottState",
+    "WeightDistribution",
+    "song_abbott_memory_bytes",
+    "song_abbott_run",
+    "song_abbott_state",
+    "weight_distribution",
+]
+
+
+def _brian2_neuron() -> LIFParameters:
+    return LIFParameters(
+        tau_m=10e-3,
+        v_rest=-74.0,
+        v_threshold=-54.0,
+        v_reset=-60.0,
+        refractory=0.0,
+        synapses=Synapses.CONDUCTANCE,
+        tau_exc=5e-3,
+        e_exc=0.0,
+    )
+
+
+def _brian2_stdp() -> PairSTDPParameters:
+    g_max = 0.01
+    return PairSTDPParameters(
+        a_plus=0.01 * g_max,
+        a_minus=0.01 * g_max * 1.05,
+        tau_plus=20e-3,
+        tau_minus=20e-3,
+        w_min=0.0,
+        w_max=g_max,
+        bounds=Bounds.HARD,
+        pairing=Pairing.ALL_TO_ALL,
+    )
+
+
+@dataclass(frozen=True)
+class SongAbbottParameters:
+    r"""The Song-Abbott network: Poisson inputs onto one conductance-based LIF neuron.
+
+    .. math::
+
+        \tau_m \frac{dV}{dt} = -(V - E_L) - g (V - E_e), \qquad
+        \tau_e \frac{dg}{dt} = -g, \qquad g \leftarrow g + w_j \text{ at a spike of input } j,
+
+    with additive, all-to-all pair STDP on every :math:`w_j \in [0, g_\max]` (Song,
+    Miller & Abbott 2000, Nat. Neurosci. 3:919). The defaults are those of Brian2's
+    example ``examples/synapses/STDP.py``: 1000 inputs, :math:`\tau_m` = 10 ms,
+    :math:`E_L` = -74, :math:`V_{th}` = -54, :math:`V_{reset}` = -60, :math:`E_e` = 0 mV,
+    :math:`\tau_e` = 5 ms, :math:`g_\max` = 0.01, :math:`A_+ = 0.01 g_\max`,
+    :math:`A_- = 1.05 A_+`, :math:`\tau_\pm` = 20 ms.
+
+    Attributes
+    ----------
+    n_inputs : int
+        Number of excitatory Poisson inputs.
+    neuron : LIFParameters
+        Must be conductance-based without a refractory period (the event-driven
+        algorithm of :func:`song_abbott_run` relies on both).
+    stdp : PairSTDPParameters
+        Must be additive (``Bounds.HARD``) with all-to-all pairing and ``w_min = 0``.
+
+    Examples
+    --------
+    >>> SongAbbottParameters().stdp.w_max
+    0.01
+    """
+
+    n_inputs: int = 1000
+    neuron: LIFParameters = field(default_factory=_brian2_neuron)
+    stdp: PairSTDPParameters = field(default_factory=_brian2_stdp)
+
+    def __post_init__(self) -> None:
+        check_positive_int("n_inputs", self.n_inputs)
+        if not isinstance(self.neuron, LIFParameters):
+            raise TypeError(f"neuron must be LIFParameters, got {type(self.neuron).__name__}")
+        if not isinstance(self.stdp, PairSTDPParameters):
+            raise TypeError(f"stdp must be PairSTDPParameters, got {type(self.stdp).__name__}")
+        if self.neuron.synapses is not Synapses.CONDUCTANCE or self.neuron.refractory != 0:
+            raise ValueError(
+                "neuron must be conductance-based with refractory=0 for the event-driven "
+                f"algorithm, got synapses={self.neuron.synapses}, "
+                f"refractory={self.neuron.refractory}"
+            )
+        if (
+            self.stdp.bounds is not Bounds.HARD
+            or self.stdp.pairing is not Pairing.ALL_TO_ALL
+            or self.stdp.w_min != 0.0
+            or not math.isfinite(self.stdp.w_max)
+        ):
+            raise ValueError(
+                "stdp must be additive (Bounds.HARD) with all-to-all pairing, w_min=0 and a "
+                f"finite w_max, got {self.stdp}"
+            )
+
+    def without_plasticity(self) -> SongAbbottParameters:
+        """The same network with :math:`A_+ = A_- = 0`: frozen weights, for a rate probe.
+
+        Examples
+        --------
+        >>> SongAbbottParameters().without_plasticity().stdp.a_plus
+        0.0
+        """
+        return replace(self, stdp=replace(self.stdp, a_plus=0.0, a_minus=0.0))
+
+
+def song_abbott_memory_bytes(
+    params: SongAbbottParameters, rates: Sequence[float], dt: float, *, window: int = 400
+) -> int:
+    r"""Bytes that :func:`song_abbott_run` holds at once for one network per rate, roughly.
+
+    Per network, with :math:`e = N r_\max dt` input events per step: about a dozen
+    float64 copies of the weights and traces (:math:`12 \cdot 8 N`), twenty tensors per
+    input event of a window (:math:`20 \cdot 8 e \cdot \mathrm{window}`), four per event of
+    a block of 5000 steps of drawn input (:math:`4 \cdot 8 e \cdot 5000`) and ten per
+    step of a window (:math:`10 \cdot 8 \cdot \mathrm{window}`). Check it with
+    :func:`hebbian._checks.check_memory` before a run whose size comes from a setting.
+
+    Examples
+    --------
+    >>> song_abbott_memory_bytes(SongAbbottParameters(), [15.0, 30.0], 1e-4)
+    1600000
+    """
+    if not isinstance(params, SongAbbottParameters):
+        raise TypeError(f"params must be SongAbbottParameters, got {type(params).__name__}")
+    window = check_positive_int("window", window)
+    per_step = params.n_inputs * max(rates) * dt  # input events per step
+    per_network = (
+        12 * 8 * params.n_inputs
+        + 20 * 8 * per_step * window
+        + 4 * 8 * per_step * 5000
+        + 10 * 8 * window
+    )
+    return int(len(rates) * per_network)
+
+
+WEIGHT_BINS = 20
+"""Bins of :func:`weight_distribution`'s histogram on ``[0, w_max]``."""
+
+
+class WeightDistribution(NamedTuple):
+    """How B networks' weights spread over ``[0, w_max]`` (CPU tensors, float64).
+
+    Attributes
+    ----------
+    histogram : Tensor, shape (B, WEIGHT_BINS)
+        Fraction of the synapses in each of 20 equal bins of ``w / w_max``.
+    fraction_near_zero, fraction_near_max : Tensor, shape (B,)
+        Fraction with ``w / w_max < 0.1`` and ``> 0.9``.
+    end_to_middle_ratio : Tensor, shape (B,)
+        Mean mass per tenth of the range at the two ends over that in ``[0.1, 0.9]``:
+        1 for uniform weights, above 1 for bimodal ones.
+    mean_weight : Tensor, shape (B,)
+        Mean of ``w / w_max``.
+    """
+
+    histogram: torch.Tensor
+    fraction_near_zero: torch.Tensor
+    fraction_near_max: torch.Tensor
+    end_to_middle_ratio: torch.Tensor
+    mean_weight: torch.Tensor
+
+
+def weight_distribution(weight: torch.Tensor, w_max: float) -> WeightDistribution:
+    r"""Histogram and bimodality of each network's weights (Song et al. 2000, Fig. 1).
+
+    With :math:`u = \mathrm{clip}(w / w_\max, 0, 1)`, the histogram has 20 bins of
+    width 0.05 (``u = 1`` in the last); the end-to-middle ratio is
+    :math:`\tfrac12 (P(u < 0.1) + P(u > 0.9)) / (2 \bar h_{[0.1, 0.9]})` with
+    :math:`\bar h` the mean bin mass over the middle sixteen bins.
+
+    Parameters
+    ----------
+    weight : Tensor, shape (B, N)
+    w_max : float
+        The upper bound of the weights.
+
+    Examples
+    --------
+    >>> summary = weight_distribution(torch.tensor([[0.0, 0.01, 0.005, 0.01]]), 0.01)
+    >>> summary.fraction_near_zero.tolist(), summary.fraction_near_max.tolist()
+    ([0.25], [0.5])
+    """
+    weight = check_floating_tensor("weight", weight, ndim=2)
+    w_max = check_positive("w_max", w_max)
+    scaled = (weight / w_max).clamp(0, 1)  # (B, N)
+    index = (scaled * WEIGHT_BINS).long().clamp_max(WEIGHT_BINS - 1)
+    hist = torch.zeros(weight.shape[0], WEIGHT_BINS, dtype=torch.float64)
+    hist.scatter_add_(1, index.cpu(), torch.ones_like(scaled, dtype=torch.float64).cpu())
+    hist = hist / weight.shape[1]
+    low = (scaled < 0.1).double().mean(1).cpu()
+    high = (scaled > 0.9).double().mean(1).cpu()
+    middle = hist[:, 2:-2].mean(1) * 2  # mean mass per tenth of the range, 0.1 .. 0.9
+    ratio = ((low + high) / 2) / middle.clamp_min(1e-12)
+    return WeightDistribution(hist, low, high, ratio, (weight.mean(1) / w_max).cpu())
+
+
+class SongAbbottState(NamedTuple):
+    """State of B independent Song-Abbott networks (float64).
+
+    Attributes
+    ----------
+    v : Tensor, shape (B,)
+        Membrane potential (mV).
+    g : Tensor, shape (B,)
+        Excitatory conductance (relative to the leak).
+    weight : Tensor, shape (B, N)
+        Synaptic weights, in ``[0, w_max]``.
+    pre_trace : Tensor, shape (B, N)
+        Presynaptic STDP traces (jump 1 per spike, decay with ``tau_plus``).
+    post_trace : Tensor, shape (B,)
+        Postsynaptic STDP trace (jump 1 per spike, decay with ``tau_minus``).
+    rng : Tensor of uint8, shape (B, K), on the CPU
+        The state of each network's own input generator (``torch.Generator.get_state``),
+        so that a network's inputs do not depend on the other networks in the batch.
+        Inputs are drawn on the CPU and moved to the weights' device.
+    step : Tensor of int64, shape (B,)
+        Steps simulated so far.
+    """
+
+    v: torch.Tensor
+    g: torch.Tensor
+    weight: torch.Tensor
+    pre_trace: torch.Tensor
+    post_trace: torch.Tensor
+    rng: torch.Tensor
+    step: torch.Tensor
+
+
+class SongAbbottRecord(NamedTuple):
+    """Spikes produced during one :func:`song_abbott_run` call.
+
+    Attributes
+    ----------
+    post_network, post_step : Tensor of int64, shape (K,)
+        Network index and global step of every output spike, in time order per network.
+    input_network, input_step, input_index : Tensor of int64, shape (M,)
+        The input spikes of the inputs ``0 .. record_inputs - 1`` (empty when
+        ``record_inputs = 0``).
+    """
+
+    post_network: torch.Tensor
+    post_step: torch.Tensor
+    input_network: torch.Tensor
+    input_step: torch.Tensor
+    input_index: torch.Tensor
+
+
+def song_abbott_state(
+    params: SongAbbottParameters,
+    weight: torch.Tensor,
+    seeds: Sequence[int] | torch.Tensor,
+    *,
+    v: float | None = None,
+) -> SongAbbottState:
+    """Initial state: given weights, ``v = E_L`` (or ``v``), empty traces, seeded inputs.
+
+    Parameters
+    ----------
+    params : SongAbbottParameters
+    weight : Tensor, shape (B, N)
+        Initial weights in ``[0, w_max]``; their device is the simulation's.
+    seeds : sequence of int or int64 Tensor, shape (B,)
+        One seed per network for its own input generator. Simulating a network alone
+        with the same seed reproduces it exactly.
+    v : float, optional
+        Initial membrane potential (mV), default ``params.neuron.v_rest``.
+
+    Examples
+    --------
+    >>> params = SongAbbottParameters(n_inputs=10)
+    >>> state = song_abbott_state(params, torch.full((2, 10), 0.005), [1, 2])
+    >>> state.v.tolist(), state.rng.shape[0]
+    ([-74.0, -74.0], 2)
+    """
+    if not isinstance(params, SongAbbottParameters):
+        raise TypeError(f"params must be SongAbbottParameters, got {type(params).__name__}")
+    weight = check_floating_tensor("weight", weight, shape=(None, params.n_inputs))
+    if bool((weight < 0).any()) or bool((weight > params.stdp.w_max).any()):
+        raise ValueError(f"weight must lie in [0, w_max={params.stdp.w_max}]")
+    batch = weight.shape[0]
+    seed_list = [int(s) for s in (seeds.tolist() if isinstance(seeds, torch.Tensor) else seeds)]
+    if len(seed_list) != batch:
+        raise ValueError(f"seeds must hold one seed per network ({batch}), got {len(seed_list)}")
+    rng = torch.stack([torch.Generator().manual_seed(s).get_state() for s in seed_list])
+    device, dtype = weight.device, torch.float64
+    start = params.neuron.v_rest if v is None else float(v)
+    zeros = torch.zeros(batch, device=device, dtype=dtype)
+    return SongAbbottState(
+        v=zeros + start,
+        g=zeros.clone(),
+        weight=weight.to(dtype),
+        pre_trace=torch.zeros(batch, params.n_inputs, device=device, dtype=dtype),
+        post_trace=zeros.clone(),
+        rng=rng,
+        step=torch.zeros(batch, dtype=torch.int64, device=device),
+    )
+
+
+def _exclusive_cumsum(values: torch.Tensor) -> torch.Tensor:
+    """``out[:, n] = sum(values[:, :n])``, shape (B, T + 1) for ``values`` (B, T)."""
+    out = torch.zeros(
+        values.shape[0], values.shape[1] + 1, dtype=values.dtype, device=values.device
+    )
+    torch.cumsum(values, dim=1, out=out[:, 1:])
+    return out
+
+
+class _Window(NamedTuple):
+    """The input events of one window, padded to E per network and sorted by synapse."""
+
+    step: torch.Tensor  # (B, E) local step of each event, T for padding
+    synapse: torch.Tensor  # (B, E) input index, 0 for padding
+    valid: torch.Tensor  # (B, E) bool
+    segment_start: torch.Tensor  # (B, E) position of the first event of the same synapse
+
+
+def _window_events(
+    steps: torch.Tensor,
+    synapses: torch.Tensor,
+    starts: torch.Tensor,
+    ends: torch.Tensor,
+    t0: int,
+    length: int,
+    n_inputs: int,
+) -> _Window:
+    """Gather the events of ``[t0, t0 + length)`` from padded block arrays, sort by synapse."""
+    batch = steps.shape[0]
+    count = int((ends - starts).max()) if batch else 0
+    offsets = torch.arange(count, device=steps.device)
+    index = starts.unsqueeze(1) + offsets  # (B, E)
+    valid = index < ends.unsqueeze(1)
+    index = index.clamp_max(steps.shape[1] - 1)
+    local = torch.where(valid, steps.gather(1, index) - t0, length)
+    synapse = torch.where(valid, synapses.gather(1, index), 0)
+    key = torch.where(valid, synapse * (length + 1) + local, n_inputs * (length + 1) + length)
+    order = torch.argsort(key, dim=1)
+    local, synapse, valid = local.gather(1, order), synapse.gather(1, order), valid.gather(1, order)
+    positions = offsets.expand(batch, count)
+    first = torch.ones_like(valid)
+    first[:, 1:] = synapse[:, 1:] != synapse[:, :-1]
+    segment_start = torch.cummax(torch.where(first, positions, 0), dim=1).values
+    return _Window(local, synapse, valid, segment_start)
+
+
+def song_abbott_run(
+    state: SongAbbottState,
+    params: SongAbbottParameters,
+    rates: torch.Tensor | Sequence[float] | float,
+    steps: int,
+    dt: float,
+    *,
+    window: int = 400,
+    block: int = 5000,
+    record_inputs: int = 0,
+) -> tuple[SongAbbottState, SongAbbottRecord]:
+    r"""Simulate B Song-Abbott networks for ``steps`` steps of ``dt``, event by event.
+
+    The model, per step and in Brian2's order, is exactly that of
+    :func:`~hebbian.spiking.networks.feedforward_stdp_step` with conductance-based
+    synapses held constant over a step (exponential Euler):
+    :math:`V \leftarrow V_\infty + (V - V_\infty) e^{-dt(1+g)/\tau_m}`,
+    :math:`g \leftarrow g e^{-dt/\tau_e}`, threshold, then for every input spike
+    :math:`g \mathrel{+}= w_j`, :math:`w_j \leftarrow \max(0, w_j - A_- y)`, then on an
+    output spike :math:`w \leftarrow \min(w_\max, w + A_+ x)`, reset.
+
+    Instead of stepping, the time axis is cut into windows of ``window`` steps. Between
+    two output spikes the weights only fall, by known amounts, at the input spikes, so
+    for a whole window at once: the depressions are cumulative sums per synapse, the
+    conductance is a linear recurrence :math:`g_{n+1} = g_n e^{-dt/\tau_e} + I_n`
+    (solved with a scaled cumulative sum) and so is the membrane,
+    :math:`V_{n+1} = a_n V_n + c_n` with :math:`\ln a_n = -dt (1 + g_n)/\tau_m` (solved in
+    log space). The first threshold crossing of each network ends its segment; the
+    output spike's potentiation and reset are applied and the window is resumed from
+    the next step. Input spikes are drawn per network with
+    :func:`~hebbian.spiking.inputs.poisson_events` in blocks of ``block`` steps from the
+    network's own generator. The result equals stepping
+    :func:`~hebbian.spiking.networks.feedforward_stdp_step` up to floating-point
+    rounding (float64 throughout).
+
+    Parameters
+    ----------
+    state : SongAbbottState
+        From :func:`song_abbott_state` or a previous call.
+    params : SongAbbottParameters
+    rates : Tensor of shape (B,), sequence of float or float
+        Input rate (Hz) of each network (one rate for all its inputs).
+    steps : int
+        Number of steps to simulate.
+    dt : float
+        Time step (s).
+    window : int
+        Steps per window (speed only; 100-1000 works well).
+    block : int
+        Steps of input drawn at once per network (memory: about
+        ``block * n_inputs * rate * dt`` events per network). The input stream depends
+        on how ``steps`` is split into calls and blocks: resuming with the same calls
+        reproduces it.
+    record_inputs : int
+        Also return the spikes of the first ``record_inputs`` inputs (for rasters).
+
+    Returns
+    -------
+    state : SongAbbottState
+    record : SongAbbottRecord
+        Output spikes (and the recorded input spikes).
+
+    Examples
+    --------
+    >>> params = SongAbbottParameters(n_inputs=200)
+    >>> w0 = torch.full((2, 200), 0.01)
+    >>> state = song_abbott_state(params, w0, seeds=[0, 1])
+    >>> state, record = song_abbott_run(state, params, [15.0, 30.0], 10000, 1e-4)
+    >>> state.step.tolist(), record.post_step.shape[0] > 0
+    ([10000, 10000], True)
+    """
+    if not isinstance(state, SongAbbottState):
+        raise TypeError(f"state must be a SongAbbottState, got {type(state).__name__}")
+    if not isinstance(params, SongAbbottParameters):
+        raise TypeError(f"params must be SongAbbottParameters, got {type(params).__name__}")
+    steps = check_positive_int("steps", steps)
+    dt = check_dt(dt)
+    window = check_positive_int("window", window)
+    block = check_positive_int("block", block)
+    record_inputs = check_positive_int("record_inputs", record_inputs, minimum=0)
+    weight = check_floating_tensor("state.weight", state.weight, shape=(None, params.n_inputs))
+    batch, n_inputs = weight.shape
+    device, dtype = weight.device, torch.float64
+    if weight.dtype != dtype:
+        raise TypeError(f"state tensors must be float64, got {weight.dtype}")
+    rate_list = _rates(rates, batch, dt)
+    expected_rng = (batch, torch.Generator().get_state().numel())
+    if state.rng.dtype != torch.uint8 or tuple(state.rng.shape) != expected_rng:
+        raise ValueError(
+            f"state.rng must be uint8 generator states of shape {expected_rng}, got "
+            f"{state.rng.dtype} {tuple(state.rng.shape)}"
+        )
+
+    neuron, rule = params.neuron, params.stdp
+    generators = [torch.Generator() for _ in range(batch)]
+    for generator, rng_state in zip(generators, state.rng, strict=True):
+        generator.set_state(rng_state.detach().cpu().clone())
+
+    v, g = state.v.clone(), state.g.clone()
+    weight, x, y = weight.clone(), state.pre_trace.clone(), state.post_trace.clone()
+    start_step = int(state.step[0])
+    post_records: list[tuple[torch.Tensor, torch.Tensor]] = []
+    input_records: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = []
+    rows = torch.arange(batch, device=device)
+
+    for block_start in range(0, steps, block):
+        length = min(block, steps - block_start)
+        # ---- draw this block's input events, network by network
+        drawn = [
+            poisson_events(rate, n_inputs, length, dt, generator=generator)
+            for rate, generator in zip(rate_list, generators, strict=True)
+        ]
+        width = max(1, max(len(s) for s, _ in drawn))
+        block_steps = torch.full((batch, width), length + window, dtype=torch.int64)
+        block_syn = torch.zeros((batch, width), dtype=torch.int64)
+        for b, (s, j) in enumerate(drawn):
+            block_steps[b, : len(s)] = s
+            block_syn[b, : len(j)] = j
+            if record_inputs:
+                keep = j < record_inputs
+                k = int(keep.sum())
+                input_records.append(
+                    (torch.full((k,), b), s[keep] + start_step + block_start, j[keep])
+                )
+        block_steps, block_syn = block_steps.to(device), block_syn.to(device)
+
+        for t0 in range(0, length, window):
+            span = min(window, length - t0)
+            bounds = torch.tensor([[t0, t0 + span]], device=device).expand(batch, 2)
+            edges = torch.searchsorted(block_steps, bounds.contiguous())  # (B, 2)
+            events = _window_events(
+                block_steps, block_syn, edges[:, 0], edges[:, 1], t0, span, n_inputs
+            )
+            v, g, weight, x, y, spikes = _run_window(
+                v, g, weight, x, y, events, span, dt, neuron, rule, rows
+            )
+            for b, s in spikes:
+                post_records.append((b, s + start_step + block_start + t0))
+
+    rng = torch.stack([generator.get_state() for generator in generators])
+    new_state = SongAbbottState(v, g, weight, x, y, rng, state.step + steps)
+    return new_state, _record(post_records, input_records, device)
+
+
+def _rates(rates: torch.Tensor | Sequence[float] | float, batch: int, dt: float) -> list[float]:
+    if isinstance(rates, bool):
+        raise TypeError("rates must be a number, a sequence of numbers or a tensor, got bool")
+    if isinstance(rates, (int, float)):
+        values = [float(rates)] * batch
+    elif isinstance(rates, torch.Tensor):
+        values = [float(r) for r in rates.flatten().tolist()]
+    else:
+        values = [float(r) for r in rates]
+    if len(values) != batch:
+        raise ValueError(f"rates must hold one rate per network ({batch}), got {len(values)}")
+    for r in values:
+        if not math.isfinite(r) or r < 0 or r * dt > 1:
+            raise ValueError(f"rates must lie in [0, 1/dt = {1 / dt:g}] Hz, got {r!r}")
+    return values
+
+
+def _record(
+    post: list[tuple[torch.Tensor, torch.Tensor]],
+    inputs: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]],
+    device: torch.device,
+) -> SongAbbottRecord:
+    empty = torch.zeros(0, dtype=torch.int64, device=device)
+    post_network = torch.cat([b for b, _ in post]) if post else empty
+    post_step = torch.cat([s for _, s in post]) if post else empty
+    if post:  # windows are visited in time order; sort by network, keeping time order
+        order = torch.sort(post_network, stable=True).indices
+        post_network, post_step = post_network[order], post_step[order]
+    if inputs:
+        input_network, input_step, input_index = (
+            torch.cat([r[i] for r in inputs]).to(device) for i in range(3)
+        )
+        order = torch.sort(input_network, stable=True).indices
+        input_network, input_step = input_network[order], input_step[order]
+        input_index = input_index[order]
+    else:
+        input_network, input_step, input_index = empty, empty.clone(), empty.clone()
+    return SongAbbottRecord(post_network, post_step, input_network, input_step, input_index)
+
+
+def _run_window(
+    v: torch.Tensor,
+    g: torch.Tensor,
+    weight: torch.Tensor,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    events: _Window,
+    length: int,
+    dt: float,
+    neuron: LIFParameters,
+    rule: PairSTDPParameters,
+    rows: torch.Tensor,
+) -> tuple[
+    torch.Tensor,
+    torch.Tensor,
+    torch.Tensor,
+    torch.Tensor,
+    torch.Tensor,
+    list[tuple[torch.Tensor, torch.Tensor]],
+]:
+    """Advance every network through one window of ``length`` steps (see song_abbott_run).
+
+    Returns ``v, g, weight, x, y`` at the end of the window and the output spikes as a
+    list of ``(network indices, local steps)`` pairs. Each pass computes, for the
+    networks still inside the window, their trajectory from where they are up to the
+    window's end, and keeps it up to their first output spike; the networks that fired
+    go round again from the step after it.
+    """
+    batch = weight.shape[0]
+    device, dtype = weight.device, weight.dtype
+    # powers of the per-step decay factors, indexed by a number of steps 0..length+1
+    k = torch.arange(length + 2, device=device, dtype=dtype)
+    decay = _Decays(
+        g=fast_exp(k * (-dt / neuron.tau_exc)),
+        post=fast_exp(k * (-dt / rule.tau_minus)),
+        pre=fast_exp(k * (-dt / rule.tau_plus)),
+        time=torch.arange(length, device=device),
+    )
+    v, g, y, weight = v.clone(), g.clone(), y.clone(), weight.clone()
+    offset = torch.zeros(batch, dtype=torch.int64, device=device)  # first step not yet done
+    spikes: list[tuple[torch.Tensor, torch.Tensor]] = []
+    sub = rows  # the networks still inside the window
+    while sub.numel():
+        whole = sub.numel() == batch
+        pick = partial(_rows, index=None if whole else sub)
+        part = _segment(
+            pick(v),
+            pick(g),
+            pick(y),
+            pick(weight),
+            pick(x),
+            pick(offset),
+            _Window(*(pick(t) for t in events)),
+            length,
+            dt,
+            neuron,
+            rule,
+            decay,
+        )
+        v_new, g_new, y_new, w_new, offset_new, fired, first = part
+        if whole:
+            v, g, y, weight, offset = v_new, g_new, y_new, w_new, offset_new
+        else:
+            v.index_copy_(0, sub, v_new)
+            g.index_copy_(0, sub, g_new)
+            y.index_copy_(0, sub, y_new)
+            weight.index_copy_(0, sub, w_new)
+            offset.index_copy_(0, sub, offset_new)
+        if bool(fired.any()):
+            spikes.append((sub[fired], first[fired]))
+        sub = sub[fired & (offset_new < length)]
+
+    # presynaptic traces at the end of the window
+    ev_step, ev_syn, ev_valid, _ = events
+    since_end = (length - 1 - ev_step).clamp(0, length + 1)
+    x = x * decay.pre[length] + torch.zeros_like(x).scatter_add_(
+        1, ev_syn, torch.where(ev_valid, decay.pre[since_end], 0.0)
+    )
+    return v, g, weight, x, y, spikes
+
+
+def _rows(tensor: torch.Tensor, index: torch.Tensor | None) -> torch.Tensor:
+    """The rows ``index`` of ``tensor`` (all of them when ``index`` is None)."""
+    return tensor if index is None else tensor.index_select(0, index)
+
+
+class _Decays(NamedTuple):
+    g: torch.Tensor  # (T + 2,) e^{-k dt / tau_e}
+    post: torch.Tensor  # (T + 2,) e^{-k dt / tau_-}
+    pre: torch.Tensor  # (T + 2,) e^{-k dt / tau_+}
+    time: torch.Tensor  # (T,) 0 .. T - 1
+
+
+def _segment(
+    v: torch.Tensor,
+    g: torch.Tensor,
+    y: torch.Tensor,
+    weight: torch.Tensor,
+    x_start: torch.Tensor,
+    offset: torch.Tensor,
+    events: _Window,
+    length: int,
+    dt: float,
+    neuron: LIFParameters,
+    rule: PairSTDPParameters,
+    decay: _Decays,
+) -> tuple[torch.Tensor, ...]:
+    """From step ``offset`` of the window to the first output spike (or the window's end).
+
+    All tensors hold the rows of the networks concerned: ``v, g, y, offset`` (R,),
+    ``weight, x_start`` (R, N) (``x_start``: traces at the window's start), events
+    (R, E). Returns the new ``v, g, y, weight, offset`` and, per row, whether it fired
+    and at which local step.
+    """
+    ev_step, ev_syn, ev_valid, seg_start = events
+    rows = weight.shape[0]
+    dtype, device = weight.dtype, weight.device
+    start = offset.unsqueeze(1)  # (R, 1)
+    live = ev_valid & (ev_step >= start)  # (R, E), events of this segment
+    # postsynaptic trace at each event before any new output spike: y e^{-(n - o + 1) dt/tau-}
+    lag = (ev_step - start + 1).clamp(0, length + 1)
+    depression = torch.where(live, rule.a_minus * y.unsqueeze(1) * decay.post[lag], 0.0)
+    # depression of the same synapse by its earlier events in this segment
+    before = torch.cumsum(depression, dim=1) - depression
+    before = before - before.gather(1, seg_start)
+    w_before = (weight.gather(1, ev_syn) - before).clamp_min(0.0)  # (R, E), weight at the event
+    drive = torch.zeros(rows, length, dtype=dtype, device=device)  # (R, T), sum_j w_j s_j(n)
+    drive.scatter_add_(1, ev_step.clamp_max(length - 1), torch.where(live, w_before, 0.0))
+
+    # conductance: g_n = D_n (g_o / D_o + sum_{o <= m < n} I_m / D_{m+1}), D_n = e^{-n dt/tau_e}
+    after = decay.time.unsqueeze(0) >= start  # (R, T), steps of the segment
+    scaled = torch.where(after, drive / decay.g[1 : length + 1], 0.0)
+    g_path = decay.g[: length + 1] * (
+        (g / decay.g[offset]).unsqueeze(1) + _exclusive_cumsum(scaled)
+    )
+
+    # membrane: V_{n+1} = a_n V_n + c_n, solved as V_n = e^{L_n} (V_o + sum_k c_k e^{-L_{k+1}})
+    g_steps = g_path[:, :length]
+    log_a = torch.where(after, (1.0 + g_steps) * (-dt / neuron.tau_m), 0.0)
+    total_log = _exclusive_cumsum(log_a)  # (R, T + 1), L_n
+    v_inf = (neuron.v_rest + g_steps * neuron.e_exc) / (1.0 + g_steps)
+    c = torch.where(after, (1.0 - fast_exp(log_a)) * v_inf * fast_exp(-total_log[:, 1:]), 0.0)
+    v_path = fast_exp(total_log) * (v.unsqueeze(1) + _exclusive_cumsum(c))  # (R, T + 1)
+
+    crossing = (v_path[:, 1:] >= neuron.v_threshold) & after  # (R, T)
+    first = torch.where(crossing, decay.time, length).amin(dim=1)  # first crossing, or T
+    fired = first < length  # (R,)
+    last = first.clamp_max(length - 1)  # last step of this segment: the spike, or T - 1
+    upto = live & (ev_step <= last.unsqueeze(1))  # events applied in this segment
+
+    # weights after the segment's depressions: max(0, w - total depression)
+    lost = torch.zeros_like(weight).scatter_add_(1, ev_syn, torch.where(upto, depression, 0.0))
+    weight = (weight - lost).clamp_min(0.0)
+    g_end = g_path.gather(1, (last + 1).unsqueeze(1)).squeeze(1)
+    v_end = torch.where(fired, neuron.v_reset, v_path[:, length])
+    y_end = y * decay.post[(last - offset + 1).clamp(0, length + 1)] + fired.to(dtype)
+    if bool(fired.any()):
+        # presynaptic traces at the spike s: x_start e^{-(s+1)dt/tau+} + sum_e e^{-(s-n_e)dt/tau+}
+        since = (last.unsqueeze(1) - ev_step).clamp(0, length + 1)
+        seen = ev_valid & (ev_step <= last.unsqueeze(1))
+        x_spike = x_start * decay.pre[last + 1].unsqueeze(1)
+        x_spike = x_spike.scatter_add(1, ev_syn, torch.where(seen, decay.pre[since], 0.0))
+        potentiated = (weight + rule.a_plus * x_spike).clamp_max(rule.w_max)
+        weight = torch.where(fired.unsqueeze(1), potentiated, weight)
+    return v_end, g_end, y_end, weight, last + 1, fired, last
