@@ -14,7 +14,6 @@ import torch
 
 from hebbian._checks import check_dtype, check_in_range, check_positive, check_positive_int
 from hebbian._random import draw_device, normal, uniform
-from hebbian.spiking._common import check_dt
 from hebbian.spiking.inputs import poisson_spikes
 
 __all__ = [
@@ -119,11 +118,11 @@ def correlated_gaussian(
     device: torch.device | str | None = None,
     dtype: torch.dtype = torch.float32,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Draw a zero-mean Gaussian cloud with a known, randomly rotated covariance.
+    r"""Draw a zero-mean Gaussian cloud with a known, randomly rotated covariance.
 
-    The covariance is :math:`C = Q \\Lambda Q^T` with :math:`\\Lambda` the diagonal of
+    The covariance is :math:`C = Q \Lambda Q^T` with :math:`\Lambda` the diagonal of
     ``eigenvalues`` and :math:`Q` a uniformly random rotation (QR of a Gaussian matrix
-    with the signs fixed). Samples are :math:`x = Q \\Lambda^{1/2} z`, :math:`z \\sim
+    with the signs fixed). Samples are :math:`x = Q \Lambda^{1/2} z`, :math:`z \sim
     N(0, I)`. The principal components of the cloud are the columns of :math:`Q`, which
     ``torch.linalg.eigh(covariance)`` recovers; Oja and Sanger tests compare with them.
 
@@ -188,10 +187,10 @@ def gaussian_clusters(
     device: torch.device | str | None = None,
     dtype: torch.dtype | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Draw isotropic Gaussian clusters around given centres.
+    r"""Draw isotropic Gaussian clusters around given centres.
 
-    Sample :math:`i` of cluster :math:`k` is :math:`c_k + \\sigma \\epsilon_i` with
-    :math:`\\epsilon_i \\sim N(0, I)`. Samples come ordered by cluster (all of cluster 0,
+    Sample :math:`i` of cluster :math:`k` is :math:`c_k + \sigma \epsilon_i` with
+    :math:`\epsilon_i \sim N(0, I)`. Samples come ordered by cluster (all of cluster 0,
     then cluster 1, ...); permute them if the order matters.
 
     Parameters
@@ -307,7 +306,7 @@ def poisson_spike_trains(
     (torch.Size([1000, 2]), torch.bool)
     """
     duration = check_positive("duration", duration)
-    dt = check_dt(dt)
+    dt = check_positive("dt", dt)
     dtype = check_dtype("dtype", dtype, allow_signed_int=True, allow_bool=True)
     draw = draw_device(generator)
     rate = _as_vector("rates", rates, draw)  # (N,) float64

@@ -1,4 +1,7 @@
-"""Argument checks shared by the spiking modules.
+"""Argument checks shared by the spiking modules, and a machine-independent ``exp``.
+
+The library-wide checks (``check_finite``, ``check_enum``, ...) live in
+:mod:`hebbian._checks`; these are the spiking-specific ones.
 
 Units used throughout :mod:`hebbian.spiking`: time in **seconds** (time steps ``dt``,
 time constants, refractory periods), membrane potentials in **millivolts**, rates in
@@ -7,7 +10,6 @@ time constants, refractory periods), membrane potentials in **millivolts**, rate
 
 from __future__ import annotations
 
-import enum
 import math
 
 import torch
@@ -22,27 +24,6 @@ def check_dt(dt: object) -> float:
     0.0001
     """
     return check_positive("dt", dt)  # type: ignore[arg-type]
-
-
-def check_finite(name: str, value: object) -> float:
-    """Return ``value`` as a float if it is a finite real number (any sign).
-
-    >>> check_finite("v_rest", -65)
-    -65.0
-    """
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__} {value!r}")
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number, got {value!r}")
-    return float(value)
-
-
-def check_enum(name: str, value: object, kind: type[enum.Enum]) -> enum.Enum:
-    """Return ``value`` if it is a member of the enum ``kind``, else raise ``TypeError``."""
-    if not isinstance(value, kind):
-        members = ", ".join(f"{kind.__name__}.{m.name}" for m in kind)
-        raise TypeError(f"{name} must be one of {members}, got {type(value).__name__} {value!r}")
-    return value
 
 
 def check_state_tensor(name: str, value: object, like: torch.Tensor | None = None) -> torch.Tensor:
@@ -83,7 +64,9 @@ def check_input(name: str, value: object, like: torch.Tensor) -> torch.Tensor | 
     return value
 
 
-def check_spikes(name: str, value: object, shape: tuple[int, ...], like: torch.Tensor):
+def check_spikes(
+    name: str, value: object, shape: tuple[int, ...], like: torch.Tensor
+) -> torch.Tensor:
     """Check a spike tensor of exactly ``shape`` (bool or 0/1 floats) on ``like``'s device.
 
     Returns it cast to ``like``'s dtype.

@@ -31,11 +31,9 @@ from typing import NamedTuple
 
 import torch
 
-from hebbian._checks import check_positive, check_positive_int
+from hebbian._checks import check_enum, check_finite, check_positive, check_positive_int
 from hebbian.spiking._common import (
     check_dt,
-    check_enum,
-    check_finite,
     check_input,
     check_state_tensor,
     fast_exp,

@@ -512,8 +512,8 @@ def song_abbott_run(
             v, g, weight, x, y, spikes = _run_window(
                 v, g, weight, x, y, events, span, dt, neuron, rule, rows
             )
-            for b, s in spikes:
-                post_records.append((b, s + start_step + block_start + t0))
+            for networks, local in spikes:
+                post_records.append((networks, local + start_step + block_start + t0))
 
     rng = torch.stack([generator.get_state() for generator in generators])
     new_state = SongAbbottState(v, g, weight, x, y, rng, state.step + steps)

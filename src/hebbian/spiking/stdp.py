@@ -34,8 +34,8 @@ from typing import NamedTuple
 
 import torch
 
-from hebbian._checks import check_floating_tensor, check_positive, check_positive_int
-from hebbian.spiking._common import check_dt, check_enum, check_spikes
+from hebbian._checks import check_enum, check_floating_tensor, check_positive, check_positive_int
+from hebbian.spiking._common import check_dt, check_spikes
 
 __all__ = [
     "Bounds",
