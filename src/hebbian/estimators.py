@@ -3,9 +3,11 @@ r"""scikit-learn style estimators for the PCA-like Hebbian rules.
 :class:`OjaPCA` learns the first principal component with Oja's rule and
 :class:`SangerPCA` the leading ``n_components`` with Sanger's generalized Hebbian
 algorithm, by mini-batch passes over the data. They follow scikit-learn's manners
-(DESIGN.md, habit 6): the constructor only stores its keyword arguments, ``fit``
-starts afresh and returns ``self``, ``partial_fit`` continues with one more pass, and
-learned attributes end in ``_``. They accept numpy arrays and torch tensors, and work
+(docs/ARCHITECTURE.md): the constructor only stores its keyword arguments, ``fit``
+checks them, starts afresh and returns ``self``, ``partial_fit`` continues with one
+more pass, and learned attributes end in ``_``. The passes are those of
+:meth:`hebbian.layers.HebbianLinear.fit_epoch`, the library's one rule-application
+path. They accept numpy arrays and torch tensors, and work
 inside :class:`sklearn.pipeline.Pipeline`.
 
 The rules are stable only while ``learning_rate * lambda_1 < 1`` (``lambda_1`` the
@@ -17,7 +19,6 @@ step.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, ClassVar
 
 import numpy as np
@@ -26,17 +27,13 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted
 
-from hebbian._checks import (
-    check_finite_weights,
-    check_positive,
-    check_positive_int,
-)
+from hebbian import _random
+from hebbian._checks import check_positive, check_positive_int
 from hebbian._sklearn import TorchInputMixin, generator_from_random_state, to_numpy
-from hebbian.rules import oja, sanger
+from hebbian.layers import HebbianLinear
+from hebbian.rules import LocalRule, Oja, Sanger
 
 __all__ = ["OjaPCA", "SangerPCA"]
-
-_Rule = Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
 
 
 class _HebbianPCA(
@@ -44,11 +41,11 @@ class _HebbianPCA(
 ):
     """Shared fitting loop of :class:`OjaPCA` and :class:`SangerPCA`.
 
-    Subclasses set ``_rule_name`` and ``_rule`` and store the hyperparameters below.
+    Subclasses set ``_rule`` (a rule object of :mod:`hebbian.rules`) and store the
+    hyperparameters below.
     """
 
-    _rule_name: ClassVar[str]
-    _rule: ClassVar[_Rule]
+    _rule: ClassVar[LocalRule]
 
     learning_rate: float
     learning_rate_decay: float
@@ -89,7 +86,7 @@ class _HebbianPCA(
         n_components = self._check_params(n_features)
         self._device()
         generator = generator_from_random_state(self.random_state)
-        initial = torch.randn(n_components, n_features, generator=generator, dtype=torch.float64)
+        initial = _random.normal((n_components, n_features), generator)  # float64
         self.components_ = (initial / np.sqrt(n_features)).numpy().astype(X.dtype)
         self.mean_ = np.zeros(n_features, dtype=X.dtype)
         self.n_components_ = n_components
@@ -108,29 +105,29 @@ class _HebbianPCA(
         self.n_samples_seen_ = total
 
     def _epochs(self, X: np.ndarray, n_epochs: int, generator: torch.Generator) -> None:
-        """Run ``n_epochs`` shuffled mini-batch passes of the rule over ``X``."""
+        """Run ``n_epochs`` shuffled mini-batch passes of the rule over ``X``.
+
+        The rate of epoch ``e`` is ``learning_rate / (1 + learning_rate_decay * e)``.
+        """
         device = self._device()
         dtype = torch.float64 if X.dtype == np.float64 else torch.float32
         data = torch.as_tensor(X - self.mean_, dtype=dtype).to(device)  # (n, N_pre)
-        weight = torch.as_tensor(self.components_, dtype=dtype).to(device)  # (N_post, N_pre)
-        n_samples = data.shape[0]
-        rule = type(self)._rule
-        steps, epochs = self.n_steps_, self.n_iter_
+        layer = HebbianLinear(
+            X.shape[1], self.n_components_, type(self)._rule, self.learning_rate,
+            initial_weight=torch.as_tensor(self.components_, dtype=dtype).to(device),
+        )  # fmt: skip
+        layer.steps.fill_(self.n_steps_)  # so that a failure names the estimator's step
         try:
             for _ in range(n_epochs):
-                rate = self.learning_rate / (1.0 + self.learning_rate_decay * epochs)
-                order = torch.randperm(n_samples, generator=generator).to(device)
-                for start in range(0, n_samples, self.batch_size):
-                    pre = data[order[start : start + self.batch_size]]  # (b, N_pre)
-                    post = pre @ weight.T  # (b, N_pre) @ (N_pre, N_post) -> (b, N_post)
-                    new_weight = weight + rate * rule(pre, post, weight)
-                    check_finite_weights(new_weight, rule=self._rule_name, step=steps + 1)
-                    weight, steps = new_weight, steps + 1
-                epochs += 1
+                rate = self.learning_rate / (1.0 + self.learning_rate_decay * self.n_iter_)
+                layer.fit_epoch(
+                    data, batch_size=self.batch_size, generator=generator, learning_rate=rate
+                )
+                self.n_iter_ += 1
         finally:
-            # Keep the last finite weights, so that a failure leaves a usable estimator.
-            self.components_ = weight.cpu().numpy()
-            self.n_steps_, self.n_iter_ = steps, epochs
+            # The layer keeps the last finite weights, so a failure leaves a usable estimator.
+            self.components_ = layer.weight.detach().cpu().numpy()
+            self.n_steps_ = int(layer.steps)
             self._generator_state = generator.get_state()
 
     def fit(self, X: Any, y: Any = None) -> _HebbianPCA:
@@ -222,7 +219,7 @@ class OjaPCA(_HebbianPCA):
 
     One linear unit :math:`y = w \cdot (x - \bar x)` learns with
     :math:`w \leftarrow w + \eta_e \langle y (x - \bar x - y w) \rangle` over shuffled
-    mini-batches (:func:`hebbian.rules.oja`), with the learning rate
+    mini-batches (:class:`hebbian.rules.Oja`), with the learning rate
     :math:`\eta_e = \eta / (1 + d\, e)` in epoch ``e``. ``w`` converges to the unit
     first principal component, up to its sign.
 
@@ -267,8 +264,7 @@ class OjaPCA(_HebbianPCA):
     (500, 1)
     """
 
-    _rule_name: ClassVar[str] = "oja"
-    _rule: ClassVar[_Rule] = staticmethod(oja)  # type: ignore[assignment]
+    _rule: ClassVar[LocalRule] = Oja()
 
     def __init__(
         self,
@@ -299,7 +295,7 @@ class SangerPCA(_HebbianPCA):
     Linear units :math:`y = W (x - \bar x)` learn with
     :math:`W \leftarrow W + \eta_e (\langle y x^\top \rangle
     - \mathrm{LT}(\langle y y^\top \rangle) W)` over shuffled mini-batches
-    (:func:`hebbian.rules.sanger`; Sanger 1989), with
+    (:class:`hebbian.rules.Sanger`; Sanger 1989), with
     :math:`\eta_e = \eta / (1 + d\, e)` in epoch ``e``. Row ``i`` of ``components_``
     converges to the ``i``-th principal component (unit norm, up to its sign).
 
@@ -326,8 +322,7 @@ class SangerPCA(_HebbianPCA):
            [0., 1., 0.]])
     """
 
-    _rule_name: ClassVar[str] = "sanger"
-    _rule: ClassVar[_Rule] = staticmethod(sanger)  # type: ignore[assignment]
+    _rule: ClassVar[LocalRule] = Sanger()
 
     def __init__(
         self,

@@ -1,8 +1,12 @@
 r"""Modules that hold weights and apply a local rule to them.
 
 :class:`HebbianLinear` is the thin stateful wrapper around the pure rules of
-:mod:`hebbian.rules` (DESIGN.md, habit 1): ``forward`` is an ordinary linear map,
-and learning happens only in the explicit :meth:`HebbianLinear.plasticity_step`.
+:mod:`hebbian.rules` (docs/ARCHITECTURE.md): ``forward`` is an ordinary linear map,
+and learning happens only in the explicit :meth:`HebbianLinear.plasticity_step`
+(one step) and :meth:`HebbianLinear.fit_epoch` (one shuffled pass over data). It is
+the library's one place that applies a rate-based rule,
+:math:`W \leftarrow W + \eta\, \Delta W`, and stops on non-finite weights: the PCA
+estimators (:mod:`hebbian.estimators`) and the local-rule recipes use it.
 """
 
 from __future__ import annotations
@@ -13,18 +17,57 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
+from hebbian import _random
 from hebbian._checks import (
+    check_dtype,
     check_finite_weights,
     check_floating_tensor,
+    check_generator,
     check_memory,
     check_positive,
     check_positive_int,
 )
 from hebbian.rules import LocalRule, RuleState
 
-__all__ = ["HebbianLinear"]
+__all__ = ["HebbianLinear", "shuffled_batches"]
 
 _STATE_PREFIX = "rule_state_"
+
+
+def shuffled_batches(
+    data: torch.Tensor, batch_size: int, generator: torch.Generator | None = None
+) -> list[torch.Tensor]:
+    """One epoch's mini-batches: the rows of ``data`` in a random order, ``batch_size`` a batch.
+
+    The order is :func:`hebbian._random.permutation` of the rows, drawn from
+    ``generator`` (on its device) and moved to ``data``'s device; the last batch holds
+    the remainder when ``batch_size`` does not divide the number of rows.
+
+    Parameters
+    ----------
+    data : Tensor, shape (n, ...)
+        The samples, one a row.
+    batch_size : int
+        Rows per batch, >= 1.
+    generator : torch.Generator, optional
+        Source of the shuffle.
+
+    Returns
+    -------
+    list of Tensor
+        ``ceil(n / batch_size)`` tensors of shape (<= batch_size, ...).
+
+    Examples
+    --------
+    >>> batches = shuffled_batches(torch.arange(5.0)[:, None], 2, torch.Generator().manual_seed(0))
+    >>> [tuple(b.shape) for b in batches], sorted(torch.cat(batches).flatten().tolist())
+    ([(2, 1), (2, 1), (1, 1)], [0.0, 1.0, 2.0, 3.0, 4.0])
+    """
+    if not isinstance(data, torch.Tensor) or data.ndim == 0:
+        raise TypeError(f"data must be a torch.Tensor with a batch dimension, got {data!r}")
+    batch_size = check_positive_int("batch_size", batch_size)
+    order = _random.permutation(data.shape[0], generator, device=data.device)
+    return [data[order[start : start + batch_size]] for start in range(0, len(order), batch_size)]
 
 
 class HebbianLinear(nn.Module):
@@ -32,13 +75,18 @@ class HebbianLinear(nn.Module):
 
     ``forward`` computes the currents :math:`u = x W^\top`. :meth:`plasticity_step`
     computes the responses :math:`y = f(u)` (``f`` = ``activation``, identity when
-    None), asks the rule for :math:`\Delta W` and applies
+    None), asks the rule for :math:`\Delta W` (and its new state) and applies
 
     .. math:: W \leftarrow W + \eta\, \Delta W
 
-    with :math:`\eta` = ``learning_rate``. The rule's state (running means, BCM
-    thresholds) lives in buffers named ``rule_state_<field>``, and the number of
-    steps taken in the buffer ``steps``, so ``state_dict`` saves and restores both.
+    with :math:`\eta` = ``learning_rate`` (or the rate given to the step), in the
+    weights' dtype; weights that would hold NaN or infinity stop learning with
+    :class:`hebbian._checks.NonFiniteWeightsError` naming the rule and the step.
+    :meth:`fit_epoch` makes one shuffled mini-batch pass over data. The order of
+    the rule's own work (e.g. whether a threshold slides before the change) is the
+    rule object's. The rule's state (running means, BCM thresholds) lives in buffers
+    named ``rule_state_<field>``, and the number of steps taken in the buffer
+    ``steps``, so ``state_dict`` saves and restores both.
 
     Parameters
     ----------
@@ -49,17 +97,22 @@ class HebbianLinear(nn.Module):
     rule : LocalRule
         A rule object such as :class:`hebbian.rules.Oja` ``()``.
     learning_rate : float
-        :math:`\eta` > 0.
+        :math:`\eta` > 0, the default rate of every step.
     activation : callable, optional
         A plain function mapping the currents (B, N_post) to the responses used by the
         rule, e.g. :func:`hebbian.rules.winner_take_all` for competitive learning with
         :class:`hebbian.rules.Instar`. None (default) uses the currents themselves.
     init_std : float, optional
-        Standard deviation of the Gaussian initial weights; default
-        ``1 / sqrt(in_features)``, so each row has a norm close to 1.
+        Standard deviation of the Gaussian initial weights (drawn in float64 by
+        :func:`hebbian._random.normal`, so every dtype starts from the same numbers);
+        default ``1 / sqrt(in_features)``, so each row has a norm close to 1.
     generator : torch.Generator, optional
         Source of randomness for the initial weights (reproducible initialisation
         without touching the global seed).
+    initial_weight : Tensor, shape (out_features, in_features), optional
+        Start from a copy of these weights instead of a Gaussian draw (then
+        ``init_std`` and ``generator`` must be None). ``device`` and ``dtype`` default
+        to its own.
     device, dtype
         Where and in which floating dtype the weights live.
 
@@ -98,6 +151,7 @@ class HebbianLinear(nn.Module):
         activation: Callable[[torch.Tensor], torch.Tensor] | None = None,
         init_std: float | None = None,
         generator: torch.Generator | None = None,
+        initial_weight: torch.Tensor | None = None,
         device: torch.device | str | None = None,
         dtype: torch.dtype | None = None,
     ) -> None:
@@ -117,26 +171,29 @@ class HebbianLinear(nn.Module):
                 f"{type(activation).__name__} {activation!r}"
             )
         self.activation = activation
-        std = 1.0 / math.sqrt(in_features) if init_std is None else init_std
-        self.init_std = check_positive("init_std", std)
-        if generator is not None and not isinstance(generator, torch.Generator):
-            raise TypeError(
-                f"generator must be a torch.Generator or None, got {type(generator).__name__}"
+        generator = check_generator("generator", generator)
+        self.init_std: float | None = None  # None when starting from initial_weight
+        if initial_weight is None:
+            std = check_positive(
+                "init_std", 1.0 / math.sqrt(in_features) if init_std is None else init_std
             )
-        if dtype is None:
-            dtype = torch.get_default_dtype()
-        if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
-            raise TypeError(f"dtype must be a floating-point torch.dtype, got {dtype!r}")
-
-        check_memory(  # the float64 draw and the weights, before allocating either
-            f"in_features={in_features}, out_features={out_features} (the weight matrix)",
-            8 * in_features * out_features * 2,
-        )
-        gen_device = generator.device if generator is not None else torch.device("cpu")
-        initial = torch.randn(
-            out_features, in_features, generator=generator, device=gen_device, dtype=torch.float64
-        )  # drawn in float64 so that every dtype starts from the same numbers
-        initial = (initial * self.init_std).to(device=device, dtype=dtype)
+            self.init_std = std
+            dtype = check_dtype("dtype", torch.get_default_dtype() if dtype is None else dtype)
+            check_memory(  # the float64 draw and the weights, before allocating either
+                f"in_features={in_features}, out_features={out_features} (the weight matrix)",
+                8 * in_features * out_features * 2,
+            )
+            # drawn in float64 (on the generator's device) so every dtype starts alike
+            draw = _random.normal((out_features, in_features), generator)
+            initial = (draw * std).to(device=device, dtype=dtype)
+        else:
+            if init_std is not None or generator is not None:
+                raise ValueError("give either initial_weight or init_std/generator, not both")
+            given = check_floating_tensor(
+                "initial_weight", initial_weight, shape=(out_features, in_features)
+            )
+            dtype = given.dtype if dtype is None else check_dtype("dtype", dtype)
+            initial = given.detach().to(device=device, dtype=dtype, copy=True)
         # Learned by plasticity, not by gradient: no autograd graph unless asked for.
         self.weight = nn.Parameter(initial, requires_grad=False)
         self.register_buffer("steps", torch.zeros((), dtype=torch.int64, device=initial.device))
@@ -192,7 +249,13 @@ class HebbianLinear(nn.Module):
         currents = self.forward(x)
         return currents if self.activation is None else self.activation(currents)
 
-    def plasticity_step(self, pre: torch.Tensor, post: torch.Tensor | None = None) -> torch.Tensor:
+    def plasticity_step(
+        self,
+        pre: torch.Tensor,
+        post: torch.Tensor | None = None,
+        *,
+        learning_rate: float | None = None,
+    ) -> torch.Tensor:
         r"""Apply one learning step :math:`W \leftarrow W + \eta\, \Delta W`.
 
         Parameters
@@ -201,6 +264,9 @@ class HebbianLinear(nn.Module):
             Presynaptic activity.
         post : Tensor, shape (B, out_features), optional
             Postsynaptic activity; by default :meth:`responses` of ``pre``.
+        learning_rate : float, optional
+            :math:`\eta` > 0 for this step (e.g. from a schedule); by default the
+            layer's ``learning_rate``.
 
         Returns
         -------
@@ -210,9 +276,15 @@ class HebbianLinear(nn.Module):
         Raises
         ------
         NonFiniteWeightsError
-            If the new weights would hold NaN or infinity. The weights, the rule state
-            and ``steps`` are then left as they were before the call.
+            If the new weights would hold NaN or infinity, naming the rule and the
+            step ``steps + 1``. The weights, the rule state and ``steps`` are then left
+            as they were before the call.
         """
+        rate = (
+            self.learning_rate
+            if learning_rate is None
+            else check_positive("learning_rate", learning_rate)
+        )
         pre = self._check_input("pre", pre, self.in_features)
         with torch.no_grad():
             if post is None:
@@ -226,16 +298,64 @@ class HebbianLinear(nn.Module):
                     )
             weight = self.weight.detach()
             dw, new_state = self.rule.delta(pre, post, weight, self.rule_state)
-            new_weight = weight + self.learning_rate * dw
-            step = int(self.steps) + 1
-            check_finite_weights(new_weight, rule=self.rule.name, step=step)
+            new_weight = weight + rate * dw
+            check_finite_weights(new_weight, rule=self.rule.name, step=int(self.steps) + 1)
             self.weight.copy_(new_weight)
             for field, value in zip(self._state_fields, new_state, strict=True):
                 getattr(self, _STATE_PREFIX + field).copy_(value)
             self.steps += 1
         return dw
 
+    def fit_epoch(
+        self,
+        data: torch.Tensor,
+        *,
+        batch_size: int,
+        generator: torch.Generator | None = None,
+        learning_rate: float | None = None,
+    ) -> int:
+        r"""One pass over ``data``: a :meth:`plasticity_step` per shuffled mini-batch.
+
+        The batches are :func:`shuffled_batches` of ``data`` (one permutation drawn
+        from ``generator``); each step uses ``post`` = :meth:`responses` of its batch.
+
+        Parameters
+        ----------
+        data : Tensor, shape (n, in_features)
+            The samples, in the layer's dtype and on its device.
+        batch_size : int
+            Samples per step.
+        generator : torch.Generator, optional
+            Source of the shuffle.
+        learning_rate : float, optional
+            :math:`\eta` for every step of this epoch; by default the layer's.
+
+        Returns
+        -------
+        int
+            The steps made, ``ceil(n / batch_size)``.
+
+        Raises
+        ------
+        NonFiniteWeightsError
+            As :meth:`plasticity_step`; the steps before the failing one are kept.
+
+        Examples
+        --------
+        >>> from hebbian.rules import Oja
+        >>> g = torch.Generator().manual_seed(0)
+        >>> layer = HebbianLinear(2, 1, Oja(), 0.05, generator=g)
+        >>> layer.fit_epoch(torch.randn(100, 2, generator=g), batch_size=10, generator=g)
+        10
+        """
+        data = self._check_input("data", data, self.in_features)
+        batches = shuffled_batches(data, batch_size, generator)
+        for batch in batches:
+            self.plasticity_step(batch, learning_rate=learning_rate)
+        return len(batches)
+
     def extra_repr(self) -> str:
+        """The layer's sizes, rule, learning rate and activation, for ``repr``."""
         activation = getattr(self.activation, "__name__", repr(self.activation))
         return (
             f"in_features={self.in_features}, out_features={self.out_features}, "

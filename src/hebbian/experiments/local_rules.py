@@ -1,29 +1,29 @@
 """Recipes for the local rules on the 8x8 digits: Oja, Sanger, BCM, Hebb's runaway.
 
-Each recipe trains with the pure rules of :mod:`hebbian.rules`, applies
-``w <- w + learning_rate * dw`` itself, checks the weights stay finite, and
-compares what was learned with the theory (PCA from an SVD, BCM's fixed point).
+Each recipe holds its weights in a :class:`hebbian.layers.HebbianLinear` with a rule
+object of :mod:`hebbian.rules`; the layer applies ``w <- w + learning_rate * dw`` and
+stops on non-finite weights. The recipe compares what was learned with the theory
+(PCA from an SVD, BCM's fixed point).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import torch
 
-from hebbian import rules
+from hebbian import _random, rules
 from hebbian._checks import (
     NonFiniteWeightsError,
-    check_finite_weights,
     check_memory,
     check_positive,
     check_positive_int,
 )
 from hebbian.data import load_dataset
 from hebbian.experiments.base import Expectation, Recipe
+from hebbian.layers import HebbianLinear, shuffled_batches
 from hebbian.report.figures import image_rows, plt
 from hebbian.runs import EpochResult, Run
 
@@ -59,27 +59,15 @@ def _annealed(initial: float, final: float, epoch: int, epochs: int) -> float:
     return initial * (final / initial) ** fraction
 
 
-def _train_component_rule(
-    rule: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor],
-    rule_name: str,
-    run: Run,
-    data: torch.Tensor,
-    weight: torch.Tensor,
-    epoch: int,
-    *,
-    batch_size: int,
-    learning_rate: float,
-) -> torch.Tensor:
-    """One shuffled pass of a linear-neuron rule ``dw = rule(x, y = x W^T, W)``."""
-    order = torch.randperm(data.shape[0], generator=run.generator).to(data.device)
-    steps_per_epoch = math.ceil(data.shape[0] / batch_size)
-    for i, start in enumerate(range(0, data.shape[0], batch_size)):
-        pre = data[order[start : start + batch_size]]  # (B, D)
-        post = pre @ weight.T  # (B, K)
-        new_weight = weight + learning_rate * rule(pre, post, weight)
-        check_finite_weights(new_weight, rule=rule_name, step=(epoch - 1) * steps_per_epoch + i + 1)
-        weight = new_weight
-    return weight
+def _layer_state(layer: HebbianLinear, prefix: str = "") -> dict[str, torch.Tensor]:
+    """A copy of ``layer``'s weights, step count and rule state, named for the checkpoint."""
+    return {prefix + name: value.detach().clone() for name, value in layer.state_dict().items()}
+
+
+def _load_layer(layer: HebbianLinear, state: dict[str, torch.Tensor], prefix: str = "") -> None:
+    """Put back into ``layer`` what :func:`_layer_state` saved under ``prefix``."""
+    own = {name[len(prefix) :]: t for name, t in state.items() if name.startswith(prefix)}
+    layer.load_state_dict(own)
 
 
 # --------------------------------------------------------------------------- Oja / Sanger
@@ -136,26 +124,30 @@ class SangerConfig(OjaConfig):
 
 
 def _run_components(config: OjaConfig, run: Run, *, sanger: bool) -> dict[str, Any]:
-    rule, name = (rules.sanger, "sanger") if sanger else (rules.oja, "oja")
+    rule: rules.LocalRule = rules.Sanger() if sanger else rules.Oja()
+    name = rule.name
     images, _ = _digits(run)
     centred = images - images.mean(dim=0)
     k = config.components
     pcs, variances = _principal_components(centred, k)
-    initial = torch.randn(k, centred.shape[1], generator=run.generator) * config.init_scale
+    initial = _random.normal((k, centred.shape[1]), run.generator, draw_dtype=torch.float32)
+    layer = HebbianLinear(
+        centred.shape[1], k, rule, config.learning_rate,
+        initial_weight=(initial * config.init_scale).to(run.device),
+    )  # fmt: skip
 
     def train_epoch(epoch: int, state: dict[str, torch.Tensor]) -> EpochResult:
+        _load_layer(layer, state)
         rate = _annealed(config.learning_rate, config.final_learning_rate, epoch, config.epochs)
-        weight = _train_component_rule(
-            rule, name, run, centred, state["weight"], epoch,
-            batch_size=config.batch_size, learning_rate=rate,
-        )  # fmt: skip
+        layer.fit_epoch(
+            centred, batch_size=config.batch_size, generator=run.generator, learning_rate=rate
+        )
+        weight = layer.weight.detach()
         cosines = _abs_cosines(weight, pcs)
         metrics = {"learning_rate": rate, "abs_cos": cosines, "norm": weight.norm(dim=1)}
-        return {"weight": weight}, metrics
+        return _layer_state(layer), metrics
 
-    state = run.run_epochs(
-        config.epochs, {"weight": initial.to(run.device)}, train_epoch, desc=run.recipe
-    )
+    state = run.run_epochs(config.epochs, _layer_state(layer), train_epoch, desc=run.recipe)
     weight = state["weight"]
     cosines = _abs_cosines(weight, pcs)
     _component_figures(run, weight, pcs, name)
@@ -369,36 +361,40 @@ def _selectivity(responses: torch.Tensor) -> torch.Tensor:
 
 
 def run_bcm_selectivity(config: BCMConfig, run: Run) -> dict[str, Any]:
-    """BCM neurons exposed to a few patterns become selective to one of them."""
+    """BCM neurons exposed to a few patterns become selective to one of them.
+
+    Each step shows one pattern to a :class:`~hebbian.layers.HebbianLinear` of
+    rectified neurons learning with :class:`hebbian.rules.BCM`, whose order it follows:
+    the threshold slides with the step's responses, then the weights change against
+    the new threshold.
+    """
     images, labels = _digits(run)
     patterns = torch.stack([images[labels == c].mean(dim=0) for c in range(config.patterns)])
     patterns = torch.nn.functional.normalize(patterns, dim=1)  # (K, D)
-    initial_weight = torch.rand(config.neurons, patterns.shape[1], generator=run.generator)
-    initial = {
-        "weight": (initial_weight * config.init_scale).to(run.device),
-        "theta": torch.zeros(config.neurons, device=run.device),
-    }
-
-    def respond(weight: torch.Tensor, inputs: torch.Tensor) -> torch.Tensor:
-        return torch.relu(inputs @ weight.T)  # (B, neurons), rectified rate
+    initial = _random.uniform(
+        (config.neurons, patterns.shape[1]), run.generator, draw_dtype=torch.float32
+    )
+    layer = HebbianLinear(
+        patterns.shape[1], config.neurons,
+        rules.BCM(threshold_decay=config.threshold_decay, initial_threshold=0.0),
+        config.learning_rate,
+        activation=torch.relu,  # rectified rates y = max(0, w.x)
+        initial_weight=(initial * config.init_scale).to(run.device),
+    )  # fmt: skip
 
     def train_epoch(epoch: int, state: dict[str, torch.Tensor]) -> EpochResult:
-        weight, theta = state["weight"], state["theta"]
-        shown = torch.randint(config.patterns, (config.steps_per_epoch,), generator=run.generator)
-        for i, k in enumerate(shown.tolist()):
-            pre = patterns[k : k + 1]  # (1, D)
-            post = respond(weight, pre)  # (1, neurons)
-            new_weight = weight + config.learning_rate * rules.bcm(pre, post, theta)
-            step = (epoch - 1) * config.steps_per_epoch + i + 1
-            check_finite_weights(new_weight, rule="bcm", step=step)
-            weight = new_weight
-            theta = rules.bcm_threshold(theta, post, config.threshold_decay)
-        responses = respond(weight, patterns).T  # (neurons, K)
+        _load_layer(layer, state)
+        shown = _random.integers(config.patterns, (config.steps_per_epoch,), run.generator)
+        for k in shown.tolist():
+            layer.plasticity_step(patterns[k : k + 1])  # one (1, D) input a step
+        responses = layer.responses(patterns).T  # (neurons, K)
+        theta = rules.BCMState(*layer.rule_state).theta
         metrics = {"selectivity": _selectivity(responses), "theta": theta}
-        return {"weight": weight, "theta": theta}, metrics
+        return _layer_state(layer), metrics
 
-    state = run.run_epochs(config.epochs, initial, train_epoch, desc=run.recipe)
-    responses = respond(state["weight"], patterns).T  # (neurons, K)
+    state = run.run_epochs(config.epochs, _layer_state(layer), train_epoch, desc=run.recipe)
+    _load_layer(layer, state)
+    responses = layer.responses(patterns).T  # (neurons, K)
     selectivity = _selectivity(responses)
     # Discrete outcomes, and why rounding cannot flip them. The responses are rectified:
     # a selective neuron's response to the other patterns is exactly 0, so its
@@ -530,36 +526,40 @@ def run_hebb_runaway(config: RunawayConfig, run: Run) -> dict[str, Any]:
     images, _ = _digits(run)
     centred = images - images.mean(dim=0)
     _, variances = _principal_components(centred, 1)
-    start = torch.randn(1, centred.shape[1], generator=run.generator) * config.init_scale
-    start = start.to(run.device)
-    initial = {"hebb": start, "oja": start.clone(), "hebb_stopped_at": torch.tensor(0)}
-    steps_per_epoch = math.ceil(centred.shape[0] / config.batch_size)
+    start = _random.normal((1, centred.shape[1]), run.generator, draw_dtype=torch.float32)
+    start = (start * config.init_scale).to(run.device)
     rate = config.learning_rate
+    hebb = HebbianLinear(centred.shape[1], 1, rules.Hebb(), rate, initial_weight=start)
+    oja = HebbianLinear(centred.shape[1], 1, rules.Oja(), rate, initial_weight=start)
+    initial = {
+        **_layer_state(hebb, "hebb."),
+        **_layer_state(oja, "oja."),
+        "hebb_stopped_at": torch.tensor(0),
+    }
+    steps_per_epoch = math.ceil(centred.shape[0] / config.batch_size)
 
     def train_epoch(epoch: int, state: dict[str, torch.Tensor]) -> EpochResult:
-        hebb_w, oja_w = state["hebb"], state["oja"]
+        _load_layer(hebb, state, "hebb.")
+        _load_layer(oja, state, "oja.")
         stopped_at = int(state["hebb_stopped_at"])
-        order = torch.randperm(centred.shape[0], generator=run.generator).to(run.device)
-        for i, start in enumerate(range(0, centred.shape[0], config.batch_size)):
-            step = (epoch - 1) * steps_per_epoch + i + 1
-            pre = centred[order[start : start + config.batch_size]]  # (B, D)
-            oja_w = oja_w + rate * rules.oja(pre, pre @ oja_w.T, oja_w)
-            check_finite_weights(oja_w, rule="oja", step=step)
+        for batch in shuffled_batches(centred, config.batch_size, run.generator):
+            oja.plasticity_step(batch)
             if stopped_at:
                 continue
-            candidate = hebb_w + rate * rules.hebb(pre, pre @ hebb_w.T)
             try:
-                check_finite_weights(candidate, rule="hebb", step=step)
-            except NonFiniteWeightsError:
-                stopped_at = step  # the guard fired: keep the last finite weights
-            else:
-                hebb_w = candidate
+                hebb.plasticity_step(batch)
+            except NonFiniteWeightsError:  # the guard fired; the layer kept its last weights
+                stopped_at = int(hebb.steps) + 1
         metrics = {
-            "hebb_norm": hebb_w.double().norm(),  # float64: the float32 norm overflows first
-            "oja_norm": oja_w.norm(),
+            "hebb_norm": hebb.weight.double().norm(),  # float64: the float32 norm overflows first
+            "oja_norm": oja.weight.detach().norm(),
             "hebb_stopped_at": stopped_at,
         }
-        return {"hebb": hebb_w, "oja": oja_w, "hebb_stopped_at": torch.tensor(stopped_at)}, metrics
+        return {
+            **_layer_state(hebb, "hebb."),
+            **_layer_state(oja, "oja."),
+            "hebb_stopped_at": torch.tensor(stopped_at),
+        }, metrics
 
     state = run.run_epochs(config.epochs, initial, train_epoch, desc=run.recipe)
     # hebb_stopped_at_step is the first step at which a float32 quantity of the update
@@ -583,10 +583,10 @@ def run_hebb_runaway(config: RunawayConfig, run: Run) -> dict[str, Any]:
     _runaway_figure(run, records, int(state["hebb_stopped_at"]), steps_per_epoch)
     return {
         "hebb_stopped_at_step": int(state["hebb_stopped_at"]),
-        "hebb_last_finite_norm": state["hebb"].double().norm().item(),
+        "hebb_last_finite_norm": state["hebb.weight"].double().norm().item(),
         "hebb_growth_per_step": measured_growth,
         "theory_growth_per_step": 1 + rate * variances[0].item(),
-        "oja_final_norm": state["oja"].norm().item(),
+        "oja_final_norm": state["oja.weight"].norm().item(),
     }
 
 
