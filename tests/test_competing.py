@@ -268,22 +268,22 @@ def test_bad_arguments_are_refused_by_name() -> None:
         CompetingParams(hidden_units=5, k=6)
     with pytest.raises(ValueError, match="delta"):
         CompetingParams(delta=-0.1)
-    with pytest.raises(TypeError, match="init must be an Init"):
+    with pytest.raises(TypeError, match="init must be one of Init.NORMAL, Init.UNIFORM"):
         CompetingParams(init="normal")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="weight must have shape"):
         hidden_currents(torch.zeros(2, 3), torch.zeros(4, 5), 3.0)
     with pytest.raises(TypeError, match="share one dtype"):
         competing_update(torch.zeros(2, 3), torch.zeros(4, 3, dtype=F64), p=2.0, k=2, delta=0.1)
-    with pytest.raises(ValueError, match="k must be at most the number of hidden units 4"):
+    with pytest.raises(ValueError, match="k must be at most hidden_units = 4, got 5"):
         competition(torch.zeros(2, 4), k=5, delta=0.1)
     params = CompetingParams(hidden_units=4, k=2, batch_size=10)
     with pytest.raises(ValueError, match="fewer than one batch"):
         competing_epoch(torch.zeros(4, 3), torch.zeros(9, 3), params, 0, torch.Generator())
-    with pytest.raises(ValueError, match="k must be at most the number of hidden units 1"):
+    with pytest.raises(ValueError, match="k must be at most hidden_units = 1, got 2"):
         competing_epoch(torch.zeros(1, 3), torch.zeros(20, 3), params, 0, torch.Generator())
     with pytest.raises(ValueError, match="power"):
         hidden_features(torch.zeros(2, 3), torch.zeros(4, 3), 0.5)
-    with pytest.raises(TypeError, match="loss must be a TopLoss"):
+    with pytest.raises(TypeError, match="loss must be one of TopLoss.POWER"):
         top_layer_loss(torch.zeros(2, 3), torch.zeros(2, dtype=torch.long), "power")  # type: ignore[arg-type]
 
 

@@ -30,7 +30,8 @@ WORKER = textwrap.dedent(
     rank, world_size = distributed.init_from_environment(backend="gloo")
     data = torch.load(sys.argv[1])
     params = CompetingParams(batch_size={batch}, **{settings})
-    weight = distributed.fit_competing_distributed(data, params, seed={seed})
+    generator = torch.Generator().manual_seed({seed})
+    weight = distributed.fit_competing_distributed(data, params, generator)
     torch.save(weight, f"{{sys.argv[2]}}.rank{{rank}}-of-{{world_size}}.pt")
     distributed.shutdown()
     """
