@@ -22,13 +22,13 @@ Making both do the same work:
 * same visiting orders: before each cue the peer's global numpy generator is seeded with
   the same seed, so sweep ``k`` of every cue uses the same permutation (the k-th of that
   stream; the seeding is outside the peer's timed region). ``hebbian`` is given exactly
-  those permutations (``recall(..., orders=...)``), so it must end every cue in the
+  those permutations (``recall(..., sweep_orders=...)``), so it must end every cue in the
   bit-identical state.
 
 Timed runs of ``hebbian`` (CPU, ``--threads`` threads, 1 by default like the peer):
 
 * ``recall_peer_orders``: ``HopfieldNetwork(bias=b).fit(patterns).recall(cues,
-  orders=peer_orders)``, the same work with the same orders: the headline figure, with
+  sweep_orders=peer_orders)``, the same work with the same orders: the headline figure, with
   recall identical to the peer's, cue by cue;
 * ``sweep_loop_peer_orders``: the same orders fed sweep by sweep to
   ``classical.asynchronous_sweep`` (full weight matrix, per-cue sweep counts, which must
@@ -184,12 +184,12 @@ def time_recall(
     orders: torch.Tensor | None = None,
 ) -> tuple[list[float], Any]:
     """Wall times of ``repeats`` recalls (after an untimed one) and the last result."""
-    net.recall(cues, generator=torch.Generator().manual_seed(seed), orders=orders)  # warm-up
+    net.recall(cues, generator=torch.Generator().manual_seed(seed), sweep_orders=orders)  # warm-up
     times, result = [], None
     for r in range(repeats):
         generator = torch.Generator().manual_seed(seed + 1 + r)
         start = time.perf_counter()
-        result = net.recall(cues, generator=generator, orders=orders)
+        result = net.recall(cues, generator=generator, sweep_orders=orders)
         times.append(time.perf_counter() - start)
     return times, result
 
@@ -208,7 +208,7 @@ def recall_with_orders(
     active = torch.arange(len(cues))
     for order in orders:
         before = states[active]
-        after = classical.asynchronous_sweep(before, weights, bias, order=order)
+        after = classical.asynchronous_sweep(before, weights, bias, cue_orders=order)
         states[active] = after
         sweeps[active] += 1
         active = active[(after != before).any(dim=1)]

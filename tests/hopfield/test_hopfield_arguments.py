@@ -73,19 +73,19 @@ CASES = [
         "generator must be a torch.Gen",
     ),
     (
-        lambda: classical.asynchronous_sweep(XI, W, order=torch.tensor([0, 0, 1, 2])),
+        lambda: classical.asynchronous_sweep(XI, W, cue_orders=torch.tensor([0, 0, 1, 2])),
         ValueError,
-        "order must hold a permutation",
+        "cue_orders must hold a permutation",
     ),
     (
-        lambda: classical.asynchronous_sweep(XI, W, order=torch.tensor([0, 1])),
+        lambda: classical.asynchronous_sweep(XI, W, cue_orders=torch.tensor([0, 1])),
         ValueError,
-        "order must have shape",
+        "cue_orders must have shape",
     ),
     (
-        lambda: classical.asynchronous_sweep(XI, W, order=torch.ones(4)),
+        lambda: classical.asynchronous_sweep(XI, W, cue_orders=torch.ones(4)),
         TypeError,
-        "order must have an integer",
+        "cue_orders must have an integer",
     ),
     (lambda: update_neuron((XI, XI), 0, W), TypeError, "state must be a FieldState"),
     (lambda: update_neuron(field_state(XI, W), 4, W), ValueError, r"index must lie in \[0, 3\]"),
@@ -96,14 +96,18 @@ CASES = [
         r"index must be an integer tensor of shape \(2,\)",
     ),
     # classical estimator
-    (lambda: HopfieldNetwork(storage="hebb"), TypeError, "storage must be a StorageRule"),
+    (lambda: HopfieldNetwork(storage="hebb").fit(XI), TypeError, "storage must be a StorageRule"),
     (
-        lambda: HopfieldNetwork(update="sync"),
+        lambda: HopfieldNetwork(update="sync").fit(XI),
         TypeError,
         "update must be a hebbian.hopfield.UpdateRule",
     ),
-    (lambda: HopfieldNetwork(update=UpdateRule.STOCHASTIC), ValueError, "temperature must be > 0"),
-    (lambda: HopfieldNetwork(temperature=1.0), ValueError, "temperature must be 0 for"),
+    (
+        lambda: HopfieldNetwork(update=UpdateRule.STOCHASTIC).fit(XI),
+        ValueError,
+        "temperature must be > 0",
+    ),
+    (lambda: HopfieldNetwork(temperature=1.0).fit(XI), ValueError, "temperature must be 0 for"),
     (lambda: HopfieldNetwork().fit(XI * 0.5), ValueError, "patterns must hold only -1.0 and"),
     (
         lambda: HopfieldNetwork(bias=torch.zeros(3)).fit(XI),
@@ -131,9 +135,9 @@ CASES = [
     # dense
     (lambda: Polynomial(0), ValueError, "degree must be an int >= 1"),
     (lambda: Polynomial(2.0), TypeError, "degree must be an int"),
-    (lambda: dense.dense_energy(XI, XI, "exp"), TypeError, "interaction must be Polynomial"),
+    (lambda: dense.energy(XI, XI, "exp"), TypeError, "interaction must be Polynomial"),
     (
-        lambda: dense.dense_energy(XI, XI[:, :3], Exponential()),
+        lambda: dense.energy(XI, XI[:, :3], Exponential()),
         ValueError,
         "patterns must have N = 4",
     ),
@@ -143,7 +147,7 @@ CASES = [
         "states must hold only",
     ),
     (
-        lambda: DenseAssociativeMemory(update=UpdateRule.STOCHASTIC),
+        lambda: DenseAssociativeMemory(update=UpdateRule.STOCHASTIC).fit(XI),
         ValueError,
         "update must be UpdateRule.ASYNCHRONOUS",
     ),
@@ -204,3 +208,13 @@ def test_good_arguments_are_accepted():
     assert HopfieldNetwork(storage=StorageRule.STORKEY, update=UpdateRule.SYNCHRONOUS).fit(XI)
     assert DenseAssociativeMemory(Polynomial(2)).fit(XI).recall(XI).converged.all()
     assert retrieve(Q, Q, beta=torch.tensor(0.5)).shape == (2, 4)
+
+
+def test_memories_check_their_parameters_when_storing_not_when_built():
+    # scikit-learn manners: the constructor records, fit (and recall) check
+    HopfieldNetwork(storage="hebb")
+    DenseAssociativeMemory(update=UpdateRule.STOCHASTIC)
+    with pytest.raises(TypeError, match="storage must be a StorageRule"):
+        HopfieldNetwork(storage="hebb").partial_fit(XI)
+    with pytest.raises(ValueError, match=r"update must be UpdateRule\.ASYNCHRONOUS"):
+        DenseAssociativeMemory(update=UpdateRule.STOCHASTIC).partial_fit(XI)

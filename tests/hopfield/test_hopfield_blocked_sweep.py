@@ -1,6 +1,6 @@
 """The blocked asynchronous sweep gives exactly the result of one-neuron-at-a-time updates.
 
-``classical._sweep_`` updates the neurons a block at a time and solves each block's
+``sweeps.sweep_`` updates the neurons a block at a time and solves each block's
 triangular system by fixed-point iteration; these tests compare it with a literal loop
 (one neuron, one field, one decision at a time) on several blocks, with ties, biases,
 non-symmetric weights, per-cue and shared orders and Glauber draws, and check that the
@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from hebbian.hopfield import HopfieldNetwork, StorageRule, classical, hebb_weights
+from hebbian.hopfield import HopfieldNetwork, StorageRule, classical, hebb_weights, sweeps
 
 
 def literal_sweep(states, weights, bias, orders, temperature=0.0, draws=None):
@@ -58,7 +58,7 @@ def test_blocked_sweep_equals_the_literal_loop(shared, kind):
             [torch.randperm(n, generator=g) for _ in range(1 if shared else batch)]
         )
         order = orders[0] if shared else orders
-        swept = classical.asynchronous_sweep(states, weights, bias, order=order)
+        swept = classical.asynchronous_sweep(states, weights, bias, cue_orders=order)
         assert torch.equal(swept, literal_sweep(states, weights, bias, orders))
         states = swept
 
@@ -71,7 +71,7 @@ def test_a_tie_created_inside_a_block_keeps_the_state():
     # neuron 2: h = s1 = -1, flips to -1 (the guess was "keep" once neuron 1 flipped).
     weights = torch.tensor([[0.0, 1.0, 0.0], [1.0, 0.0, 1.0], [0.0, 1.0, 0.0]])
     start = torch.tensor([[1.0, -1.0, 1.0]])
-    out = classical.asynchronous_sweep(start, weights, order=torch.tensor([0, 1, 2]))
+    out = classical.asynchronous_sweep(start, weights, cue_orders=torch.tensor([0, 1, 2]))
     assert torch.equal(out, torch.tensor([[-1.0, -1.0, -1.0]]))
 
 
@@ -86,8 +86,8 @@ def test_blocked_glauber_sweep_uses_each_steps_draw_like_the_literal_loop(shared
     orders = torch.stack([torch.randperm(n, generator=g) for _ in range(1 if shared else batch)])
     draws = torch.rand(batch, n, generator=g, dtype=torch.float64)  # draws[b, t]: step t
     swept = states.clone()
-    keeper = classical._DenseFields(swept, weights, None)
-    classical._sweep_(swept, keeper, orders, temperature, draws)
+    keeper = sweeps.DenseFields(swept, weights, None)
+    sweeps.sweep_(swept, keeper, orders, temperature, draws)
     assert torch.equal(swept, literal_sweep(states, weights, None, orders, temperature, draws))
     torch.testing.assert_close(keeper.fields, swept @ weights.T)  # fields kept exact
 
@@ -106,8 +106,8 @@ def test_hebbian_recall_from_overlaps_equals_recall_from_the_weight_matrix(with_
     )
     from_overlaps = HopfieldNetwork(StorageRule.HEBB, bias=bias, shared_order=True).fit(patterns)
     from_matrix = HopfieldNetwork(hebb_weights, bias=bias, shared_order=True).fit(patterns)
-    assert isinstance(from_overlaps._field_keeper(cues, True), classical._HebbFields)
-    assert isinstance(from_matrix._field_keeper(cues, True), classical._DenseFields)
+    assert isinstance(from_overlaps._field_keeper(cues, True), sweeps.HebbFields)
+    assert isinstance(from_matrix._field_keeper(cues, True), sweeps.DenseFields)
     a = from_overlaps.recall(cues, generator=torch.Generator().manual_seed(3))
     b = from_matrix.recall(cues, generator=torch.Generator().manual_seed(3))
     assert torch.equal(a.states, b.states)
@@ -153,17 +153,19 @@ def test_recall_with_explicit_orders_replays_them_sweep_by_sweep():
     # the reference: every unfinished cue swept with orders[k] at sweep k
     states, active = cues.clone(), torch.arange(30)
     for order in orders:
-        after = classical.asynchronous_sweep(states[active], hebb_weights(patterns), order=order)
+        after = classical.asynchronous_sweep(
+            states[active], hebb_weights(patterns), cue_orders=order
+        )
         moved = (after != states[active]).any(dim=1)
         states[active] = after
         active = active[moved]
         if active.numel() == 0:
             break
     for storage in (StorageRule.HEBB, hebb_weights):  # overlap path and full matrix
-        result = HopfieldNetwork(storage).fit(patterns).recall(cues, orders=orders)
+        result = HopfieldNetwork(storage).fit(patterns).recall(cues, sweep_orders=orders)
         assert torch.equal(result.states, states)
     # at most len(orders) sweeps
-    short = HopfieldNetwork().fit(patterns).recall(cues, orders=orders[:1])
+    short = HopfieldNetwork().fit(patterns).recall(cues, sweep_orders=orders[:1])
     assert short.sweeps == 1
 
 
@@ -171,9 +173,9 @@ def test_recall_with_explicit_orders_replays_them_sweep_by_sweep():
     ("orders", "update", "message"),
     [
         (torch.zeros(2, 10, dtype=torch.int64), None, "permutation"),
-        (torch.arange(10), None, r"orders must have shape \(S, 10\)"),
+        (torch.arange(10), None, r"sweep_orders must have shape \(S, 10\)"),
         (torch.zeros(0, 10, dtype=torch.int64), None, "S >= 1"),
-        (torch.arange(10)[None], "synchronous", "orders are for asynchronous"),
+        (torch.arange(10)[None], "synchronous", "sweep_orders are for asynchronous"),
     ],
 )
 def test_recall_refuses_bad_orders(orders, update, message):
@@ -183,10 +185,10 @@ def test_recall_refuses_bad_orders(orders, update, message):
     kind = UpdateRule.SYNCHRONOUS if update else UpdateRule.ASYNCHRONOUS
     net = HopfieldNetwork(update=kind).fit(patterns)
     with pytest.raises(ValueError, match=message):
-        net.recall(patterns, orders=orders)
+        net.recall(patterns, sweep_orders=orders)
 
 
 def test_recall_refuses_orders_that_are_not_a_tensor():
     net = HopfieldNetwork().fit(torch.ones(1, 3))
-    with pytest.raises(TypeError, match=r"orders must be a torch\.Tensor"):
-        net.recall(torch.ones(1, 3), orders=[[0, 1, 2]])
+    with pytest.raises(TypeError, match=r"sweep_orders must be a torch\.Tensor"):
+        net.recall(torch.ones(1, 3), sweep_orders=[[0, 1, 2]])

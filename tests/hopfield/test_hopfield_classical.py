@@ -196,7 +196,7 @@ def test_two_neurons_with_positive_coupling_two_cycle_synchronously():
     assert not out.converged.any() and out.sweeps == 7
     assert torch.equal(out.energies, torch.full((8, 1), 0.5))  # E(+1, -1) = 1/2 forever
     # asynchronous updates settle in an aligned state, with lower energy
-    settled = classical.asynchronous_sweep(start, w, order=torch.tensor([0, 1]))
+    settled = classical.asynchronous_sweep(start, w, cue_orders=torch.tensor([0, 1]))
     assert torch.equal(settled, torch.tensor([[-1.0, -1.0]]))
     assert classical.energy(settled, w).item() == -1.0
 
@@ -248,7 +248,7 @@ def test_asynchronous_sweep_matches_a_literal_loop():
     w = random_symmetric(15, g)
     states = random_patterns(5, 15, g, torch.float64)
     order = torch.rand(5, 15, generator=g).argsort(dim=1)
-    out = classical.asynchronous_sweep(states, w, order=order)
+    out = classical.asynchronous_sweep(states, w, cue_orders=order)
     assert torch.equal(out, naive_sweep(states, w, order))
     # shared order: identical cues stay identical
     same = states[:1].expand(4, -1)

@@ -16,7 +16,6 @@ from hebbian.hopfield import (
     RectifiedPolynomial,
     UpdateRule,
     dense,
-    dense_energy,
     flip_gain,
 )
 
@@ -76,7 +75,7 @@ def test_energy_matches_brute_force(name):
     expected = brute_force_energy(states, patterns, f)
     if isinstance(interaction, Exponential):
         expected = -torch.log(-expected)  # log-form energy
-    torch.testing.assert_close(dense_energy(states, patterns, interaction), expected)
+    torch.testing.assert_close(dense.energy(states, patterns, interaction), expected)
 
 
 @pytest.mark.parametrize("name", sorted(FUNCTIONS))
@@ -86,7 +85,7 @@ def test_energy_never_increases_under_asynchronous_updates(name):
     for _ in range(5):
         patterns = random_patterns(6, 10, g, torch.float64)
         states = random_patterns(8, 10, g, torch.float64)
-        e = dense_energy(states, patterns, interaction)
+        e = dense.energy(states, patterns, interaction)
         for _sweep in range(3):
             order = torch.rand(8, 10, generator=g).argsort(dim=1)
             for t in range(10):  # one neuron at a time, via one-step orders
@@ -95,7 +94,7 @@ def test_energy_never_increases_under_asynchronous_updates(name):
                 current = states.gather(1, i[:, None])[:, 0]
                 new = torch.where(gain > 0, 1.0, torch.where(gain < 0, -1.0, current))
                 states = states.scatter(1, i[:, None], new[:, None].double())
-                new_e = dense_energy(states, patterns, interaction)
+                new_e = dense.energy(states, patterns, interaction)
                 assert torch.all(new_e <= e + 1e-9)
                 e = new_e
 
@@ -113,7 +112,7 @@ def test_asynchronous_sweep_matches_single_neuron_updates():
                 i = int(order[b, t])
                 if gains[b, i] != 0:
                     expected[b, i] = torch.sign(gains[b, i])
-        out = dense.asynchronous_sweep(states, patterns, interaction, order=order)
+        out = dense.asynchronous_sweep(states, patterns, interaction, cue_orders=order)
         assert torch.equal(out, expected)
 
 
@@ -139,7 +138,9 @@ def test_cubic_memory_stores_xor_and_completes_the_third_bit():
     assert torch.equal(torch.sign(gains[:, 2]), target)
     wrong = XOR.clone()
     wrong[:, 2] *= -1
-    completed = dense.asynchronous_sweep(wrong, XOR, Polynomial(3), order=torch.tensor([2, 0, 1]))
+    completed = dense.asynchronous_sweep(
+        wrong, XOR, Polynomial(3), cue_orders=torch.tensor([2, 0, 1])
+    )
     assert torch.equal(completed, XOR)
 
 
@@ -150,7 +151,7 @@ def test_quadratic_memory_cannot_do_xor():
     assert torch.all(gains[:, 2] == 0)
     wrong = XOR.clone()
     wrong[:, 2] *= -1
-    stuck = dense.asynchronous_sweep(wrong, XOR, Polynomial(2), order=torch.tensor([2, 0, 1]))
+    stuck = dense.asynchronous_sweep(wrong, XOR, Polynomial(2), cue_orders=torch.tensor([2, 0, 1]))
     assert not torch.equal(stuck[:, 2], XOR[:, 2])
     assert torch.equal(stuck[:, 2], wrong[:, 2])  # ties keep the wrong bit
     # and the Hebbian network of the same patterns has zero weights to the third neuron
@@ -201,3 +202,9 @@ def test_interactions_and_memories_pickle():
     assert clone.interaction == Exponential() and clone.update is UpdateRule.SYNCHRONOUS
     assert torch.equal(clone.patterns_, XOR)
     assert pickle.loads(pickle.dumps(Polynomial(4))) == Polynomial(4)
+
+
+def test_the_old_name_dense_energy_is_the_energy_of_dense_memories():
+    from hebbian import hopfield
+
+    assert hopfield.dense_energy is dense.energy

@@ -51,7 +51,7 @@ def classical_recall(rule, patterns, cues, orders, relabel=None):
         back = relabel.argsort()  # new label of every old neuron
         patterns, cues, orders = patterns[:, relabel], cues[:, relabel], back[orders]
     net = HopfieldNetwork(storage=rule, shared_order=True).fit(patterns)
-    states = net.recall(cues, orders=orders).states
+    states = net.recall(cues, sweep_orders=orders).states
     return states if relabel is None else states[:, relabel.argsort()]
 
 
@@ -98,7 +98,8 @@ def test_storkey_stores_its_first_pattern_as_hebb_does_ties_included():
     hebb = HopfieldNetwork(StorageRule.HEBB, shared_order=True).fit(pattern)
     storkey = HopfieldNetwork(StorageRule.STORKEY, shared_order=True).fit(pattern)
     assert torch.equal(
-        storkey.recall(cues, orders=orders).states, hebb.recall(cues, orders=orders).states
+        storkey.recall(cues, sweep_orders=orders).states,
+        hebb.recall(cues, sweep_orders=orders).states,
     )
 
 

@@ -1,6 +1,7 @@
-r"""Recipes for the Hopfield memories: capacity of the classical storage rules, capacity of
-dense associative memories against the interaction order, and image recall (classical
-against modern).
+r"""Recipes for the Hopfield memories: capacities, and recall of stored images.
+
+The capacity of the classical storage rules, the capacity of dense associative memories
+against the interaction order, and image recall (classical against modern).
 
 * ``hopfield-capacity``: the fraction of stored patterns recalled exactly, and the mean
   final overlap, against the load :math:`\alpha = P / N` for the Hebb, Storkey and
@@ -28,6 +29,7 @@ from typing import Any
 
 import torch
 from matplotlib.lines import Line2D
+from matplotlib.typing import LineStyleType, RcKeyType
 
 from hebbian._checks import check_in_range, check_memory, check_positive, check_positive_int
 from hebbian._random import permutation
@@ -113,14 +115,14 @@ def _check_increasing(name: str, values: tuple, low: float, high: float) -> None
 # --------------------------------------------------------------------------- capacity
 @dataclass(frozen=True)
 class HopfieldCapacityConfig:
-    """Settings of ``hopfield-capacity``.
+    r"""Settings of ``hopfield-capacity``.
 
     Attributes
     ----------
     sizes : tuple of int
         Network sizes N (the first one is the main curve).
     alphas : tuple of float
-        Loads :math:`\\alpha = P / N`, strictly increasing, in (0, 1); P = round(alpha N).
+        Loads :math:`\alpha = P / N`, strictly increasing, in (0, 1); P = round(alpha N).
     cue_flip_fractions : tuple of float
         Cue conditions: each stored pattern with this fraction of its bits flipped
         (0 = the pattern itself, which is recalled exactly iff it is a fixed point).
@@ -245,7 +247,7 @@ def run_hopfield_capacity(config: HopfieldCapacityConfig, run: Run) -> dict[str,
 
 
 #: Font sizes of the recipe figures, legible when a figure is shown about 900 px wide.
-FIGURE_FONTS = {
+FIGURE_FONTS: dict[RcKeyType, Any] = {
     "font.size": 12,
     "axes.titlesize": 13,
     "axes.labelsize": 12,
@@ -260,12 +262,13 @@ def _capacity_figure(
 ) -> None:
     alphas = list(config.alphas)
     rows = len(config.cue_flip_fractions)
-    styles = ["-", "--", ":", "-."]
+    styles: list[LineStyleType] = ["-", "--", ":", "-."]
     fine = [config.alphas[-1] * k / 300 for k in range(1, 301)]
     main = config.sizes[0]
     hebb, storkey = RULE_COLOURS[StorageRule.HEBB], RULE_COLOURS[StorageRule.STORKEY]
     at = f"N = {main}"
-    marks = (  # theory loads of the main N: (alpha, colour, line style, legend label)
+    # theory loads of the main N: (alpha, colour, line style, legend label)
+    marks: tuple[tuple[float, str, LineStyleType, str], ...] = (
         (hebb_all_fixed_alpha(main), hebb, ":", f"N/(4 ln N): all Hebb patterns fixed ({at})"),
         (hebb_most_fixed_alpha(main), hebb, "-.", f"N/(2 ln N): most Hebb patterns fixed ({at})"),
         (storkey_alpha(main), storkey, ":", f"N/sqrt(2 ln N): Storkey (N = {main})"),
@@ -675,6 +678,7 @@ DENSE_CAPACITY = Recipe(
 
 
 # --------------------------------------------------------------------------- images
+@dataclass(frozen=True)
 class HopfieldImagesConfig:
     """Settings of ``hopfield-images``.
 

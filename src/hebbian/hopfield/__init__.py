@@ -7,20 +7,25 @@
   Demircigil et al. 2017);
 * :mod:`hebbian.hopfield.modern`: continuous modern Hopfield retrieval
   ``xi <- X^T softmax(beta X xi)`` (Ramsauer et al. 2020);
+* :mod:`hebbian.hopfield.storage`: the storage rules (Hebb, Storkey, pseudo-inverse);
+* :mod:`hebbian.hopfield.sweeps`: the blocked asynchronous sweep kernels of the
+  classical network; :mod:`hebbian.hopfield.recall`: the recall loop both binary
+  memories share;
 * :mod:`hebbian.hopfield.theory`: capacity theory (McEliece et al. 1987, Amit et al.
   1987, Storkey 1997, Krotov & Hopfield 2016) and the reading of measured curves;
 * :mod:`hebbian.hopfield.cues`: corrupted cues and the angle code of grey levels.
 
 Names that exist in several submodules (``energy``, ``synchronous_step``,
 ``asynchronous_sweep``) are reached through their submodule, e.g.
-``hebbian.hopfield.classical.energy``; the rest is re-exported here.
+``hebbian.hopfield.classical.energy``; the rest is re-exported here (and
+``dense_energy``, the former name of ``hebbian.hopfield.dense.energy``).
 
 >>> from hebbian.hopfield import HopfieldNetwork, StorageRule
 >>> HopfieldNetwork(storage=StorageRule.STORKEY).storage
 <StorageRule.STORKEY: 'storkey'>
 """
 
-from hebbian.hopfield import classical, cues, dense, modern, theory
+from hebbian.hopfield import classical, cues, dense, modern, recall, storage, sweeps, theory
 from hebbian.hopfield._common import RecallResult, UpdateRule
 from hebbian.hopfield.classical import (
     FieldState,
@@ -110,11 +115,14 @@ __all__ = [
     "mask_bottom_half",
     "modern",
     "pseudo_inverse_weights",
+    "recall",
     "retrieval_overlap",
     "retrieve",
     "separation_probabilities",
+    "storage",
     "storkey_alpha",
     "storkey_weights",
+    "sweeps",
     "theory",
     "update_neuron",
 ]

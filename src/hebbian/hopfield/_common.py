@@ -2,7 +2,9 @@
 
 * :class:`UpdateRule`: how neurons are visited during recall;
 * :class:`RecallResult`: what ``recall`` returns;
-* helpers for argument checks and random draws that every module uses the same way.
+* the argument checks that the classical and dense modules share, and their random
+  visiting orders (drawn with :mod:`hebbian._random`);
+* exact arithmetic for the decisions: :func:`integer_dtype` and :func:`sign_keep`.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from typing import NamedTuple
 
 import torch
 
-from hebbian._checks import check_floating_tensor
+from hebbian._checks import check_floating_tensor, check_positive, check_same_device
+from hebbian._random import permutation
 
 __all__ = ["TIE_TOLERANCE", "RecallResult", "UpdateRule"]
 
@@ -106,67 +109,129 @@ def check_binary(name: str, value: object, *, ndim: int | None = None) -> torch.
     return tensor
 
 
-def check_generator(name: str, value: object) -> torch.Generator | None:
-    """Return ``value`` if it is a ``torch.Generator`` or None."""
-    if value is not None and not isinstance(value, torch.Generator):
-        raise TypeError(f"{name} must be a torch.Generator or None, got {type(value).__name__}")
-    return value
+def check_patterns(name: str, patterns: object) -> torch.Tensor:
+    """Return ``patterns`` if it is a finite floating (P, N) tensor with P, N >= 1.
 
-
-def check_bool(name: str, value: object) -> bool:
-    """Return ``value`` if it is a bool."""
-    if not isinstance(value, bool):
-        raise TypeError(f"{name} must be a bool, got {type(value).__name__} {value!r}")
-    return value
-
-
-def uniform(
-    shape: tuple[int, ...], generator: torch.Generator | None, like: torch.Tensor
-) -> torch.Tensor:
-    """Uniform [0, 1) draws with the dtype and device of ``like``.
-
-    The draw happens on the generator's device (so a CPU generator also drives CUDA
-    tensors reproducibly) and is then moved to ``like.device``.
+    >>> check_patterns("patterns", torch.zeros(0, 3))
+    Traceback (most recent call last):
+    ...
+    ValueError: patterns must hold at least one pattern of at least one neuron, got shape (0, 3)
     """
-    device = generator.device if generator is not None else like.device
-    draws = torch.rand(shape, generator=generator, device=device, dtype=like.dtype)
-    return draws.to(like.device)
-
-
-def random_orders(
-    batch: int, n: int, generator: torch.Generator | None, like: torch.Tensor, *, shared: bool
-) -> torch.Tensor:
-    """Visiting orders for one asynchronous sweep, shape (B, N), dtype int64.
-
-    Each row is a uniformly random permutation of ``0..N-1`` (``torch.randperm``, drawn
-    on the generator's device, several times faster than sorting uniform draws on CPUs);
-    with ``shared=True`` all rows are the same permutation.
-    """
-    rows = 1 if shared else batch
-    device = generator.device if generator is not None else like.device
-    orders = torch.stack(
-        [torch.randperm(n, generator=generator, device=device) for _ in range(rows)]
-    )  # (rows, N)
-    return orders.to(like.device).expand(batch, n)
-
-
-def check_orders(order: object, batch: int, n: int, like: torch.Tensor) -> torch.Tensor:
-    """Return ``order`` as an int64 (B, N) tensor of permutations, or raise."""
-    if not isinstance(order, torch.Tensor):
-        raise TypeError(f"order must be a torch.Tensor or None, got {type(order).__name__}")
-    if order.dtype not in (torch.int64, torch.int32):
-        raise TypeError(f"order must have an integer dtype (int64), got {order.dtype}")
-    if order.ndim == 1:
-        order = order.unsqueeze(0).expand(batch, -1)
-    if order.ndim != 2 or order.shape != (batch, n):
+    patterns = check_floating_tensor(name, patterns, ndim=2)
+    if patterns.shape[0] < 1 or patterns.shape[1] < 1:
         raise ValueError(
-            f"order must have shape ({n},) or ({batch}, {n}), got {tuple(order.shape)}"
+            f"{name} must hold at least one pattern of at least one neuron, "
+            f"got shape {tuple(patterns.shape)}"
         )
-    order = order.to(device=like.device, dtype=torch.int64)
+    if not bool(torch.isfinite(patterns).all()):
+        raise ValueError(f"{name} must be finite (no NaN or inf)")
+    return patterns
+
+
+def check_weights(
+    weights: object, n: int | None = None, like: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Return ``weights`` if it is a square floating (N, N) tensor (N = ``n`` if given).
+
+    With ``like`` (the states), the weights must also share its device and dtype.
+
+    >>> check_weights(torch.zeros(2, 3))
+    Traceback (most recent call last):
+    ...
+    ValueError: weights must be square (N, N), got shape (2, 3)
+    """
+    weights = check_floating_tensor("weights", weights, ndim=2)
+    if weights.shape[0] != weights.shape[1]:
+        raise ValueError(f"weights must be square (N, N), got shape {tuple(weights.shape)}")
+    if n is not None and weights.shape[0] != n:
+        raise ValueError(
+            f"weights must have shape ({n}, {n}) to match states with N = {n}, "
+            f"got {tuple(weights.shape)}"
+        )
+    if like is not None:
+        check_same_device(states=like, weights=weights)
+    return weights
+
+
+def check_bias(bias: object, n: int, like: torch.Tensor) -> torch.Tensor | None:
+    """Return ``bias`` (None, or an (N,) tensor on the device and dtype of ``like``).
+
+    >>> check_bias(None, 3, torch.zeros(1, 3)) is None
+    True
+    """
+    if bias is None:
+        return None
+    bias = check_floating_tensor("bias", bias, shape=(n,))
+    check_same_device(states=like, bias=bias)
+    return bias
+
+
+def check_temperature(temperature: object) -> float:
+    """Return ``temperature`` as a float if it is a finite number >= 0.
+
+    >>> check_temperature(0)
+    0.0
+    """
+    return check_positive("temperature", temperature, allow_zero=True)  # type: ignore[arg-type]  # check_positive refuses non-numbers itself
+
+
+def check_cue_orders(
+    name: str, value: object, batch: int, n: int, like: torch.Tensor
+) -> torch.Tensor:
+    """Return visiting orders, one per cue, as an int64 (B, N) tensor of permutations.
+
+    ``value`` is (N,) (one order for every cue, expanded) or (B, N) (row b for cue b),
+    of an integer dtype; the result is on the device of ``like``.
+
+    >>> check_cue_orders("cue_orders", torch.tensor([1, 0]), 2, 2, torch.zeros(2, 2)).tolist()
+    [[1, 0], [1, 0]]
+    """
+    if not isinstance(value, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor or None, got {type(value).__name__}")
+    if value.dtype not in (torch.int64, torch.int32):
+        raise TypeError(f"{name} must have an integer dtype (int64), got {value.dtype}")
+    if value.ndim == 1:
+        value = value.unsqueeze(0).expand(batch, -1)
+    if value.ndim != 2 or value.shape != (batch, n):
+        raise ValueError(
+            f"{name} must have shape ({n},) or ({batch}, {n}), got {tuple(value.shape)}"
+        )
+    orders = value.to(device=like.device, dtype=torch.int64)
     expected = torch.arange(n, device=like.device).expand(batch, n)
-    if not torch.equal(order.sort(dim=1).values, expected):
-        raise ValueError(f"order must hold a permutation of 0..{n - 1} in every row")
-    return order
+    if not torch.equal(orders.sort(dim=1).values, expected):
+        raise ValueError(f"{name} must hold a permutation of 0..{n - 1} in every row")
+    return orders
+
+
+def check_sweep_orders(value: object, n: int, like: torch.Tensor) -> torch.Tensor:
+    """Return visiting orders, one per sweep, as an int64 (S, N) tensor of permutations.
+
+    Row ``k`` is the order of sweep ``k`` for every cue of a batch (S >= 1).
+
+    >>> check_sweep_orders(torch.tensor([[0, 1], [1, 0]]), 2, torch.zeros(1, 2)).shape
+    torch.Size([2, 2])
+    """
+    if not isinstance(value, torch.Tensor):
+        raise TypeError(f"sweep_orders must be a torch.Tensor or None, got {type(value).__name__}")
+    if value.ndim != 2 or value.shape[0] < 1:
+        raise ValueError(
+            f"sweep_orders must have shape (S, {n}) with S >= 1, got {tuple(value.shape)}"
+        )
+    return check_cue_orders("sweep_orders", value, value.shape[0], n, like)
+
+
+def random_cue_orders(
+    rows: int, n: int, generator: torch.Generator | None, *, device: torch.device
+) -> torch.Tensor:
+    """``rows`` independent uniformly random permutations of ``0..N-1``, (rows, N) int64.
+
+    One :func:`hebbian._random.permutation` per row (``torch.randperm``, drawn on the
+    generator's device, several times faster than sorting uniform draws on CPUs).
+
+    >>> random_cue_orders(2, 3, torch.Generator().manual_seed(0), device=torch.device("cpu")).shape
+    torch.Size([2, 3])
+    """
+    return torch.stack([permutation(n, generator, device=device) for _ in range(rows)])
 
 
 #: Relative width of the tie band of non-integer fields and gains (see :func:`tie_band`).

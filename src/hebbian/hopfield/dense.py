@@ -57,19 +57,19 @@ from typing import Protocol, runtime_checkable
 
 import torch
 
-from hebbian._checks import check_positive_int, check_same_device
+from hebbian._checks import check_bool, check_generator, check_positive_int, check_same_device
 from hebbian.hopfield._common import (
     TIE_TOLERANCE,
     RecallResult,
     UpdateRule,
     check_binary,
-    check_bool,
-    check_generator,
-    check_orders,
+    check_cue_orders,
+    check_sweep_orders,
     check_update_rule,
-    random_orders,
+    random_cue_orders,
     sign_keep,
 )
+from hebbian.hopfield.recall import recall_loop
 
 __all__ = [
     "DenseAssociativeMemory",
@@ -79,6 +79,7 @@ __all__ = [
     "RectifiedPolynomial",
     "asynchronous_sweep",
     "dense_energy",
+    "energy",
     "flip_gain",
     "synchronous_step",
 ]
@@ -131,7 +132,7 @@ def _power_energy(overlaps: torch.Tensor, degree: int, rectified: bool) -> torch
 
 @runtime_checkable
 class Interaction(Protocol):
-    """What an interaction function ``F`` provides.
+    r"""What an interaction function ``F`` provides.
 
     ``energy(overlaps)`` maps overlaps (..., P) with the patterns to the energy (...,)
     (log form for the exponential); ``gain(rest, xi, dim)`` returns
@@ -142,9 +143,13 @@ class Interaction(Protocol):
     its sums (as the built-in interactions are).
     """
 
-    def energy(self, overlaps: torch.Tensor) -> torch.Tensor: ...
+    def energy(self, overlaps: torch.Tensor) -> torch.Tensor:
+        """Energy (...,) of states whose overlaps with the patterns are ``overlaps`` (..., P)."""
+        ...
 
-    def gain(self, rest: torch.Tensor, xi: torch.Tensor, dim: int) -> torch.Tensor: ...
+    def gain(self, rest: torch.Tensor, xi: torch.Tensor, dim: int) -> torch.Tensor:
+        """Gain of the value +1 over -1 of one neuron, reduced over ``dim`` (the patterns)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -169,9 +174,11 @@ class Polynomial:
         check_positive_int("degree", self.degree)
 
     def energy(self, overlaps: torch.Tensor) -> torch.Tensor:
+        """``-sum_mu m_mu**n`` (...,) from overlaps (..., P)."""
         return _power_energy(overlaps, self.degree, rectified=False)
 
     def gain(self, rest: torch.Tensor, xi: torch.Tensor, dim: int) -> torch.Tensor:
+        """``sum_mu (r + xi)**n - (r - xi)**n`` over ``dim``, with an exact sign."""
         return _polynomial_gain(rest, xi, dim, self.degree, rectified=False)
 
 
@@ -189,9 +196,11 @@ class RectifiedPolynomial:
         check_positive_int("degree", self.degree)
 
     def energy(self, overlaps: torch.Tensor) -> torch.Tensor:
+        """``-sum_mu max(m_mu, 0)**n`` (...,) from overlaps (..., P)."""
         return _power_energy(overlaps, self.degree, rectified=True)
 
     def gain(self, rest: torch.Tensor, xi: torch.Tensor, dim: int) -> torch.Tensor:
+        """``sum_mu F(r + xi) - F(r - xi)`` over ``dim``, with an exact sign."""
         return _polynomial_gain(rest, xi, dim, self.degree, rectified=True)
 
 
@@ -223,9 +232,11 @@ class Exponential:
     """
 
     def energy(self, overlaps: torch.Tensor) -> torch.Tensor:
+        """The log-form energy ``-lse_mu(m_mu)`` (...,) from overlaps (..., P)."""
         return -_logsumexp(overlaps, dim=-1)
 
     def gain(self, rest: torch.Tensor, xi: torch.Tensor, dim: int) -> torch.Tensor:
+        """``lse(r + xi) - lse(r - xi)`` over ``dim``, ties (within rounding) exactly 0."""
         r, a = rest.to(torch.float64), xi.to(torch.float64)
         up, down = _logsumexp(r + a, dim=dim), _logsumexp(r - a, dim=dim)
         total = up - down  # float64 rounding ~ 1e-16 (1 + |lse|): a band of 1e-9 (1 + |lse|)
@@ -254,9 +265,7 @@ def _check_pair(states: object, patterns: object) -> tuple[torch.Tensor, torch.T
     return states, patterns
 
 
-def dense_energy(
-    states: torch.Tensor, patterns: torch.Tensor, interaction: Interaction
-) -> torch.Tensor:
+def energy(states: torch.Tensor, patterns: torch.Tensor, interaction: Interaction) -> torch.Tensor:
     r"""Energy :math:`E(\sigma) = -\sum_\mu F(\xi_\mu \cdot \sigma)` of a batch of states.
 
     For :class:`Exponential` this is the log-form energy
@@ -275,12 +284,16 @@ def dense_energy(
     Examples
     --------
     >>> xi = torch.tensor([[1.0, 1.0, -1.0]])
-    >>> dense_energy(torch.tensor([[1.0, 1.0, -1.0], [1.0, 1.0, 1.0]]), xi, Polynomial(3))
+    >>> energy(torch.tensor([[1.0, 1.0, -1.0], [1.0, 1.0, 1.0]]), xi, Polynomial(3))
     tensor([-27.,  -1.])
     """
     states, patterns = _check_pair(states, patterns)
     interaction = _check_interaction(interaction)
     return interaction.energy(states @ patterns.T)  # overlaps (B, P)
+
+
+#: The former name of :func:`energy` (every memory's energy is now called ``energy``).
+dense_energy = energy
 
 
 def flip_gain(
@@ -390,15 +403,15 @@ def asynchronous_sweep(
     interaction: Interaction,
     *,
     generator: torch.Generator | None = None,
-    order: torch.Tensor | None = None,
+    cue_orders: torch.Tensor | None = None,
     shared_order: bool = False,
 ) -> torch.Tensor:
     r"""One asynchronous sweep: N single-neuron updates in a random order, batched.
 
-    At step ``t`` cue ``b`` sets neuron ``i = order[b, t]`` to ``sign(gain_i)`` (tie: keep).
+    At step ``t`` cue ``b`` sets neuron ``i = cue_orders[b, t]`` to ``sign(gain_i)`` (tie: keep).
     The overlaps :math:`m_\mu = \xi_\mu\cdot\sigma` (B, P) are kept up to date with a
     rank-1 correction after each step, so a sweep costs O(B P N). Each cue draws its own
-    permutation unless ``shared_order=True`` or ``order`` is given.
+    permutation unless ``shared_order=True`` or ``cue_orders`` is given.
 
     Parameters
     ----------
@@ -406,8 +419,11 @@ def asynchronous_sweep(
     patterns : Tensor, shape (P, N), entries in {-1, +1}
     interaction : Interaction
     generator : torch.Generator, optional
-    order : Tensor, shape (N,) or (B, N), int64, optional
+    cue_orders : Tensor, shape (N,) or (B, N), int64, optional
+        Explicit visiting orders, row ``b`` (a permutation) for cue ``b``, or one (N,)
+        order for every cue.
     shared_order : bool, default False
+        Draw one permutation for the whole batch instead of one per cue.
 
     Returns
     -------
@@ -424,10 +440,11 @@ def asynchronous_sweep(
     generator = check_generator("generator", generator)
     shared_order = check_bool("shared_order", shared_order)
     batch, n = states.shape
-    if order is None:
-        orders = random_orders(batch, n, generator, states, shared=shared_order)
+    if cue_orders is None:
+        rows = 1 if shared_order else batch
+        orders = random_cue_orders(rows, n, generator, device=states.device).expand(batch, n)
     else:
-        orders = check_orders(order, batch, n, states)
+        orders = check_cue_orders("cue_orders", cue_orders, batch, n, states)
     new_states = states.clone()
     _sweep_(new_states, patterns, interaction, orders)
     return new_states
@@ -447,6 +464,9 @@ class DenseAssociativeMemory:
         ``ASYNCHRONOUS`` or ``SYNCHRONOUS`` (``STOCHASTIC`` is not implemented here).
     shared_order : bool, default False
         Asynchronous updates: one random visiting order for all cues of a batch.
+
+    The constructor only records the parameters; they are checked where patterns are
+    stored (``fit``, ``partial_fit``) and at ``recall``, as in scikit-learn.
 
     Attributes
     ----------
@@ -474,7 +494,6 @@ class DenseAssociativeMemory:
         self.interaction = interaction
         self.update = update
         self.shared_order = shared_order
-        self._check_params()
 
     def _check_params(self) -> None:
         _check_interaction(self.interaction)
@@ -498,6 +517,7 @@ class DenseAssociativeMemory:
         """Append ``patterns`` (P, N) to the memory (``fit`` if empty); returns self."""
         if not hasattr(self, "patterns_"):
             return self.fit(patterns)
+        self._check_params()
         patterns = check_binary("patterns", patterns, ndim=2)
         if patterns.shape[1] != self.n_neurons_:
             raise ValueError(
@@ -519,7 +539,7 @@ class DenseAssociativeMemory:
     def energy(self, states: torch.Tensor) -> torch.Tensor:
         """Energy (B,) of ``states`` (B, N); log form for :class:`Exponential`."""
         self._check_fitted()
-        return dense_energy(states, self.patterns_, self.interaction)
+        return energy(states, self.patterns_, self.interaction)
 
     def recall(
         self,
@@ -527,11 +547,13 @@ class DenseAssociativeMemory:
         max_sweeps: int = 100,
         generator: torch.Generator | None = None,
         return_energy: bool = False,
+        sweep_orders: torch.Tensor | None = None,
     ) -> RecallResult:
         """Run the dynamics from ``cues`` (B, N) until a sweep changes nothing.
 
-        Parameters and result as in :meth:`hebbian.hopfield.HopfieldNetwork.recall`; the
-        energies are those of :func:`dense_energy` (log form for the exponential).
+        Parameters and result as in :meth:`hebbian.hopfield.HopfieldNetwork.recall`
+        (including ``sweep_orders``, row ``k`` the visiting order of sweep ``k`` for every
+        cue); the energies are those of :func:`energy` (log form for the exponential).
         """
         self._check_fitted()
         self._check_params()
@@ -544,28 +566,35 @@ class DenseAssociativeMemory:
         max_sweeps = check_positive_int("max_sweeps", max_sweeps)
         generator = check_generator("generator", generator)
         return_energy = check_bool("return_energy", return_energy)
+        if sweep_orders is not None:
+            if self.update is UpdateRule.SYNCHRONOUS:
+                raise ValueError(
+                    "sweep_orders are for asynchronous updates; this memory is synchronous"
+                )
+            sweep_orders = check_sweep_orders(sweep_orders, self.n_neurons_, cues)
+            max_sweeps = min(max_sweeps, sweep_orders.shape[0])
         patterns, interaction = self.patterns_, self.interaction
-        batch, n = cues.shape
-        if batch == 0:
-            return RecallResult.of_no_cues(cues, patterns.shape[0], return_energy)
+        rows = 1 if self.shared_order or sweep_orders is not None else cues.shape[0]
 
-        states = cues.clone()
-        energies = [interaction.energy(states @ patterns.T)] if return_energy else []
-        changed = torch.ones(batch, dtype=torch.bool, device=states.device)
-        sweeps = 0
-        while sweeps < max_sweeps:
+        def sweep(states: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
+            batch, n = states.shape
             if self.update is UpdateRule.SYNCHRONOUS:
                 new_states = sign_keep(_gains(states, patterns, interaction), states)
-                changed = (new_states != states).any(dim=1)
-                states = new_states
+                return new_states, (new_states != states).any(dim=1)
+            if sweep_orders is not None:
+                orders = sweep_orders[k : k + 1].expand(batch, n)
             else:
-                orders = random_orders(batch, n, generator, states, shared=self.shared_order)
-                changed = _sweep_(states, patterns, interaction, orders)
-            sweeps += 1
-            if return_energy:
-                energies.append(interaction.energy(states @ patterns.T))
-            if not bool(changed.any()):
-                break
-        overlaps = states @ patterns.T / n  # (B, P)
-        trajectory = torch.stack(energies) if return_energy else None
-        return RecallResult(states, overlaps, ~changed, sweeps, trajectory)
+                orders = random_cue_orders(rows, n, generator, device=states.device)
+                orders = orders.expand(batch, n)
+            return states, _sweep_(states, patterns, interaction, orders)
+
+        return recall_loop(
+            cues,
+            patterns,
+            sweep,
+            max_sweeps=max_sweeps,
+            dtype=cues.dtype,
+            energy=(lambda states: interaction.energy(states @ patterns.T))
+            if return_energy
+            else None,
+        )

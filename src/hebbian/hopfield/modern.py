@@ -315,6 +315,7 @@ class ModernHopfield(nn.Module):
         return separation_probabilities(query, self.patterns, self.beta)
 
     def extra_repr(self) -> str:
+        """``patterns=(P, d), beta=..., steps=...``, shown in the module's repr."""
         count, dim = self.patterns.shape
         return (
             f"patterns={count}x{dim}, beta={self.beta:.4g}, steps={self.steps}, "
