@@ -17,6 +17,7 @@ from hebbian.experiments.plastic import (
     CueRewardConfig,
     PatternsConfig,
 )
+from hebbian.plastic import AlphaMode, ModelKind
 from hebbian.runs import Run
 
 
@@ -67,8 +68,8 @@ def test_one_shot_classifies_held_out_classes_above_chance(tmp_path: Path) -> No
 
 
 TINY_CUE_REWARD = {
-    "cue_size": 6,
-    "trials": 4,
+    "task.cue_size": 6,
+    "task.trials": 4,
     "models": ("retroactive", "lstm"),
     "hidden": 8,
     "steps": 4,
@@ -123,11 +124,11 @@ def test_an_interrupted_run_resumes_to_the_same_numbers(
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"models": ("plastic", "gru")}, "unknown model 'gru'"),
+        ({"models": ("plastic", "gru")}, "models: expected one of .*, got 'gru'"),
         ({"models": ("modulated",)}, "not used by this recipe"),
-        ({"alpha_mode": "each"}, "alpha_mode must be one of"),
+        ({"alpha_mode": "each"}, "alpha_mode: expected one of per_connection, shared"),
         ({"episodes_per_epoch": 50, "batch_size": 16}, "multiple of batch_size"),
-        ({"pattern_size": 1}, "pattern_size must be"),
+        ({"task.pattern_size": 1}, "pattern_size must be"),
     ],
 )
 def test_bad_pattern_settings_are_refused(overrides: dict[str, Any], message: str) -> None:
@@ -145,7 +146,9 @@ def test_default_and_tour_settings_are_valid(recipe) -> None:  # type: ignore[no
 
 def test_settings_parse_from_the_command_line_form() -> None:
     config = build_config(PatternsConfig, ["models=plastic,rnn", "alpha_mode=shared"])
-    assert config.models == ("plastic", "rnn") and config.alpha_mode == "shared"
+    assert config.models == (ModelKind.PLASTIC, ModelKind.RNN)
+    assert config.alpha_mode is AlphaMode.SHARED
+    assert build_config(PatternsConfig, ["task.patterns=3"]).task.patterns == 3
     with pytest.raises(ValueError, match="dataset must be one of"):
         build_config(PLASTIC_IMAGES.config_type, ["dataset=cifar10"])
     with pytest.raises(ValueError, match="ways=5 needs at least 5 classes"):
@@ -156,16 +159,16 @@ def test_descriptions_and_expectations_follow_the_config_run() -> None:
     full = build_config(PatternsConfig)  # the paper's 1000-bit task
     assert "about 200 episodes" in PLASTIC_PATTERNS.describe(full)
     assert [e.result for e in PLASTIC_PATTERNS.expectations(full)] == ["plastic_test_bit_error"]
-    other = build_config(PatternsConfig, {"pattern_size": 30, "models": ("plastic", "rnn")})
+    other = build_config(PatternsConfig, {"task.pattern_size": 30, "models": ("plastic", "rnn")})
     assert "no number for this size" in PLASTIC_PATTERNS.describe(other)
     assert [e.result for e in PLASTIC_PATTERNS.expectations(other)] == ["rnn_test_bit_error"]
     cue = build_config(CueRewardConfig, {"models": ("modulated", "rnn"), "hidden": 8})
     rules = {e.result: e.relation for e in NEUROMOD_CUE_REWARD.expectations(cue)}
     assert rules == {"modulated_late_accuracy": "at_least", "rnn_late_accuracy": "at_most"}
     assert "8 neurons each" in NEUROMOD_CUE_REWARD.describe(cue)
-    one_shot = build_config(PLASTIC_ONESHOT.config_type, {"ways": 3, "dataset": "digits"})
+    one_shot = build_config(PLASTIC_ONESHOT.config_type, {"task.ways": 3, "dataset": "digits"})
     assert "3-way 1-shot" in PLASTIC_ONESHOT.describe(one_shot)
-    images = build_config(PLASTIC_IMAGES.config_type, {"dataset": "digits", "gap_steps": 2})
+    images = build_config(PLASTIC_IMAGES.config_type, {"dataset": "digits", "task.gap_steps": 2})
     assert "2 empty steps" in PLASTIC_IMAGES.describe(images)
 
 
@@ -183,7 +186,7 @@ def test_bit_errors_do_not_depend_on_the_thread_count(tmp_path: Path, threads) -
 @pytest.mark.parametrize(
     ("recipe", "overrides", "message"),
     [
-        (PLASTIC_PATTERNS, {"pattern_size": 10**6}, "pattern_size=1000000 "),
+        (PLASTIC_PATTERNS, {"task.pattern_size": 10**6}, "pattern_size=1000000 "),
         (PLASTIC_IMAGES, {"batch_size": 10**9, "episodes_per_epoch": 10**9, "episodes": 10**9},
          "batch_size=1000000000, "),
         (PLASTIC_ONESHOT, {"channels": 10**6}, "channels=1000000, "),

@@ -18,37 +18,39 @@ state after every logged epoch, so a resumed run ends exactly as an uninterrupte
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from enum import Enum
+from dataclasses import dataclass, field
 from typing import Any
 
 import torch
-from torch import nn
+from matplotlib.figure import Figure
 
 from hebbian._checks import (
+    check_bool,
+    check_enum,
     check_in_range,
     check_memory,
     check_positive,
     check_positive_int,
 )
-from hebbian._random import reset_like_pytorch
 from hebbian.data import load_dataset
 from hebbian.experiments.base import Expectation, Recipe
 from hebbian.plastic import (
     AlphaMode,
     CueRewardTask,
     ImageTask,
-    LSTMNetwork,
+    ModelKind,
+    OneShotLearner,
     OneShotTask,
     PatternTask,
-    PlasticLinear,
     PlasticRecurrentCell,
-    RecurrentCell,
-    RecurrentNetwork,
-    TraceRule,
     bit_error,
+    cue_reward_model,
+    memorisation_model,
+    pixel_nearest_neighbour,
+    play_cue_reward,
+    rotated_classes,
 )
-from hebbian.report.figures import image_rows, plt
+from hebbian.report.figures import image_rows, subplots
 from hebbian.runs import Run, Trainer
 
 __all__ = [
@@ -69,43 +71,26 @@ __all__ = [
 
 TOPIC = "Differentiable plasticity"
 _IMAGE_DATASETS = ("digits", "fashion-mnist", "mnist")
+_MEMORISATION_MODELS = (ModelKind.PLASTIC, ModelKind.RNN, ModelKind.LSTM)
 _PIXELS = {"digits": 64, "fashion-mnist": 784, "mnist": 784}
 
 
-class ModelKind(Enum):
-    """The networks the recipes compare (named in configs by their value)."""
-
-    PLASTIC = "plastic"  # decaying Hebb (patterns, images) or clipped Hebb (cue-reward)
-    MODULATED = "modulated"  # simple neuromodulation
-    RETROACTIVE = "retroactive"  # retroactive neuromodulation (eligibility trace)
-    RNN = "rnn"  # non-plastic recurrent network, same neurons
-    LSTM = "lstm"  # LSTM baseline
-
-
-def _parse_models(names: object, allowed: tuple[ModelKind, ...]) -> tuple[ModelKind, ...]:
-    if isinstance(names, str) or not isinstance(names, tuple) or not names:
-        raise ValueError(f"models must be a non-empty tuple of names, got {names!r}")
+def _check_models(models: object, allowed: tuple[ModelKind, ...]) -> None:
+    """Check that ``models`` is a non-empty tuple of distinct kinds among ``allowed``."""
+    if not isinstance(models, tuple) or not models:
+        raise ValueError(f"models must be a non-empty tuple of ModelKind, got {models!r}")
     valid = ", ".join(kind.value for kind in allowed)
-    kinds = []
-    for name in names:
-        try:
-            kind = ModelKind(name)
-        except ValueError:
-            raise ValueError(f"models: unknown model {name!r}; valid models: {valid}") from None
-        if kind not in allowed:
-            raise ValueError(f"models: {name!r} is not used by this recipe; valid models: {valid}")
-        kinds.append(kind)
-    if len(set(kinds)) != len(kinds):
-        raise ValueError(f"models must not repeat a model, got {names!r}")
-    return tuple(kinds)
+    for kind in models:
+        if check_enum("models", kind, ModelKind) not in allowed:
+            raise ValueError(
+                f"models: {kind.value!r} is not used by this recipe; valid models: {valid}"
+            )
+    if len(set(models)) != len(models):
+        raise ValueError(f"models must not repeat a model, got {models!r}")
 
 
-def _alpha_mode(value: str) -> AlphaMode:
-    try:
-        return AlphaMode(value)
-    except ValueError:
-        valid = ", ".join(mode.value for mode in AlphaMode)
-        raise ValueError(f"alpha_mode must be one of {valid}, got {value!r}") from None
+def _names(models: tuple[ModelKind, ...]) -> str:
+    return ",".join(kind.value for kind in models)
 
 
 def _check_dataset(value: str) -> None:
@@ -133,9 +118,11 @@ def _check_schedule(config: Any) -> None:
     _check_multiple("episodes", config.episodes, "episodes_per_epoch", config.episodes_per_epoch)
 
 
-def _curves(run: Run, keys: list[tuple[str, str]], x_key: str, ylabel: str, title: str):  # type: ignore[no-untyped-def]
+def _curves(
+    run: Run, keys: list[tuple[str, str]], x_key: str, ylabel: str, title: str
+) -> tuple[Figure, Any]:
     records = run.metrics()
-    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    fig, ax = subplots(figsize=(6.4, 3.6))
     xs = [r[x_key] for r in records]
     for key, label in keys:
         ax.plot(xs, [r[key] for r in records], label=label)
@@ -154,23 +141,23 @@ class PatternsConfig:
     The defaults are the paper's 1000-bit task (5 patterns, 1001 neurons, 106 steps an
     episode, Adam at 3e-4 on one episode at a time, a per-connection alpha) for 500
     episodes. The paper's small comparison (50 bits, 2 patterns, 51 neurons, 3-step
-    presentations) is ``pattern_size=50 patterns=2 presentation_steps=3 test_steps=3
-    models=plastic,rnn,lstm`` with either the authors' schedule for it (``cycles=1
-    gap_steps=1``, from their public code) or two cycles with 2-step gaps
-    (``gap_steps=2``), with which the plastic network learns faster here.
+    presentations) is ``task.pattern_size=50 task.patterns=2 task.presentation_steps=3
+    task.test_steps=3 models=plastic,rnn,lstm`` with either the authors' schedule for it
+    (``task.cycles=1 task.gap_steps=1``, from their public code) or two cycles with
+    2-step gaps (``task.gap_steps=2``), with which the plastic network learns faster
+    here.
 
     Attributes
     ----------
-    pattern_size, patterns, presentation_steps, gap_steps, cycles, test_steps,
-    input_scale :
-        The task (:class:`hebbian.plastic.PatternTask`); half the bits of the test
-        pattern are zeroed.
-    models : tuple of str
+    task : PatternTask
+        The task (:class:`hebbian.plastic.PatternTask`); its fields are the settings
+        ``task.pattern_size``, ``task.patterns`` and so on.
+    models : tuple of ModelKind
         Networks trained side by side on the same episodes: ``plastic`` (decaying
         Hebb), ``rnn`` (non-plastic, same neurons) and ``lstm`` (with a linear readout).
     lstm_hidden : int
         Hidden units of the LSTM baseline; 0 for as many as the plastic network's neurons.
-    alpha_mode : str
+    alpha_mode : AlphaMode
         ``per_connection`` (the paper's) or ``shared`` (one alpha).
     episodes, batch_size : int
         Training episodes per model, and episodes per Adam step.
@@ -182,15 +169,9 @@ class PatternsConfig:
         Fresh episodes for the final bit errors.
     """
 
-    pattern_size: int = 1000
-    patterns: int = 5
-    presentation_steps: int = 6
-    gap_steps: int = 4
-    cycles: int = 2
-    test_steps: int = 6
-    input_scale: float = 20.0
-    models: tuple[str, ...] = ("plastic",)
-    alpha_mode: str = "per_connection"
+    task: PatternTask = field(default_factory=PatternTask)
+    models: tuple[ModelKind, ...] = (ModelKind.PLASTIC,)
+    alpha_mode: AlphaMode = AlphaMode.PER_CONNECTION
     lstm_hidden: int = 0
     episodes: int = 500
     batch_size: int = 1
@@ -200,59 +181,16 @@ class PatternsConfig:
     test_episodes: int = 100
 
     def __post_init__(self) -> None:
-        self.task  # noqa: B018 - the task checks its own fields
-        _parse_models(self.models, (ModelKind.PLASTIC, ModelKind.RNN, ModelKind.LSTM))
-        _alpha_mode(self.alpha_mode)
+        _check_models(self.models, _MEMORISATION_MODELS)
+        check_enum("alpha_mode", self.alpha_mode, AlphaMode)
         check_positive_int("lstm_hidden", self.lstm_hidden, minimum=0)
         _check_schedule(self)
         check_memory(
-            f"pattern_size={self.pattern_size} ({self.task.neurons} neurons), "
+            f"pattern_size={self.task.pattern_size} ({self.task.neurons} neurons), "
             f"batch_size={self.batch_size}, test_episodes={self.test_episodes}, "
-            f"models={','.join(self.models)} (weights, Adam state and activities)",
+            f"models={_names(self.models)} (weights, Adam state and activities)",
             _pattern_bytes(self),
         )
-
-    @property
-    def task(self) -> PatternTask:
-        """The pattern task these settings describe."""
-        return PatternTask(
-            pattern_size=self.pattern_size,
-            patterns=self.patterns,
-            presentation_steps=self.presentation_steps,
-            gap_steps=self.gap_steps,
-            cycles=self.cycles,
-            test_steps=self.test_steps,
-            input_scale=self.input_scale,
-        )
-
-
-def _pattern_models(config: PatternsConfig, run: Run) -> dict[str, tuple[ModelKind, nn.Module]]:
-    task = config.task
-    n = task.neurons
-    g = run.generator
-    models: dict[str, tuple[ModelKind, nn.Module]] = {}
-    for kind in _parse_models(config.models, (ModelKind.PLASTIC, ModelKind.RNN, ModelKind.LSTM)):
-        if kind is ModelKind.PLASTIC:
-            model: nn.Module = PlasticRecurrentCell(
-                n, alpha_mode=_alpha_mode(config.alpha_mode), eta=config.eta, generator=g
-            )
-        elif kind is ModelKind.RNN:
-            model = RecurrentCell(n, generator=g)
-        else:
-            model = LSTMNetwork(n, config.lstm_hidden or n, task.pattern_size, generator=g)
-        models[kind.value] = (kind, model.to(run.device))
-    return models
-
-
-def _pattern_output(
-    kind: ModelKind, model: nn.Module, inputs: torch.Tensor, bits: int
-) -> torch.Tensor:
-    """The network's answer (B, bits) at the last step of the episodes."""
-    if kind is ModelKind.PLASTIC:
-        return model.run_activity(inputs)[-1, :, :bits]  # type: ignore[operator]
-    if kind is ModelKind.RNN:
-        return model.run(inputs)[0][-1, :, :bits]  # type: ignore[operator]
-    return model.run(inputs)[0][-1]  # type: ignore[operator]
 
 
 def _pattern_bytes(config: PatternsConfig) -> int:
@@ -268,8 +206,12 @@ def _pattern_bytes(config: PatternsConfig) -> int:
     task = config.task
     n, steps = task.neurons, task.steps
     hidden = config.lstm_hidden or n
-    sizes = {"plastic": 2 * n * n, "rnn": n * n, "lstm": 4 * hidden * (n + hidden + 1)}
-    parameters = sum(sizes[name] for name in config.models)
+    sizes = {
+        ModelKind.PLASTIC: 2 * n * n,
+        ModelKind.RNN: n * n,
+        ModelKind.LSTM: 4 * hidden * (n + hidden + 1),
+    }
+    parameters = sum(sizes[kind] for kind in config.models)
     episodes = config.batch_size + config.test_episodes
     return 4 * (5 * parameters + 8 * episodes * steps * n * len(config.models))
 
@@ -278,8 +220,18 @@ def run_plastic_patterns(config: PatternsConfig, run: Run) -> dict[str, Any]:
     """Train the networks on pattern completion; bit error against episodes for each."""
     task = config.task
     bits = task.pattern_size
-    built = _pattern_models(config, run)
-    models = {name: model for name, (_, model) in built.items()}
+    models = {
+        kind.value: memorisation_model(
+            kind,
+            task.neurons,
+            bits,
+            alpha_mode=config.alpha_mode,
+            eta=config.eta,
+            lstm_hidden=config.lstm_hidden or None,
+            generator=run.generator,
+        ).to(run.device)
+        for kind in config.models
+    }
     optimisers = {
         name: torch.optim.Adam(model.parameters(), lr=config.learning_rate)
         for name, model in models.items()
@@ -290,8 +242,8 @@ def run_plastic_patterns(config: PatternsConfig, run: Run) -> dict[str, Any]:
         sums = {name: [0.0, 0.0] for name in models}
         for _ in range(steps_per_epoch):
             episode = task.sample(config.batch_size, generator=run.generator, device=run.device)
-            for name, (kind, model) in built.items():
-                output = _pattern_output(kind, model, episode.inputs, bits)
+            for name, model in models.items():
+                output = model.run(episode.inputs)[0][-1, :, :bits]
                 loss = (output - episode.target).square().mean()
                 optimisers[name].zero_grad()
                 loss.backward()
@@ -318,8 +270,8 @@ def run_plastic_patterns(config: PatternsConfig, run: Run) -> dict[str, Any]:
     test = task.sample(config.test_episodes, generator=run.generator, device=run.device)
     answers = {}
     with torch.no_grad():
-        for name, (kind, model) in built.items():
-            answers[name] = _pattern_output(kind, model, test.inputs, bits)
+        for name, model in models.items():
+            answers[name] = model.run(test.inputs)[0][-1, :, :bits]
             errors = bit_error(answers[name], test.target)
             results[f"{name}_test_bit_error"] = errors.mean().item()
             results[f"{name}_test_bit_error_erased"] = (
@@ -390,9 +342,10 @@ def _pattern_figures(
 
 def _paper_pattern_claim(config: PatternsConfig) -> tuple[str, int | None]:
     """The paper's claim for this task size, and the episodes it took (None: no claim)."""
-    if (config.pattern_size, config.patterns) == (1000, 5):
+    size = (config.task.pattern_size, config.task.patterns)
+    if size == (1000, 5):
         return "below 0.01 within about 200 episodes", 200
-    if (config.pattern_size, config.patterns) == (50, 2):
+    if size == (50, 2):
         return (
             "the plastic network (51 neurons) below 0.01 within 2,000 episodes, the "
             "non-plastic RNN at chance, and an LSTM needing about 500,000 episodes",
@@ -404,8 +357,8 @@ def _paper_pattern_claim(config: PatternsConfig) -> tuple[str, int | None]:
 def _describe_patterns(config: PatternsConfig) -> str:
     task = config.task
     claim, _ = _paper_pattern_claim(config)
-    names = {"rnn": "a non-plastic RNN of the same size", "lstm": "an LSTM"}
-    others = [names[name] for name in config.models if name != "plastic"]
+    names = {ModelKind.RNN: "a non-plastic RNN of the same size", ModelKind.LSTM: "an LSTM"}
+    others = [names[kind] for kind in config.models if kind is not ModelKind.PLASTIC]
     compared = f" The same episodes train {' and '.join(others)}." if others else ""
     return (
         "Differentiable plasticity (Miconi, Clune & Stanley, ICML 2018, section 4.1): "
@@ -424,7 +377,7 @@ def _describe_patterns(config: PatternsConfig) -> str:
 def _pattern_expectations(config: PatternsConfig) -> list[Expectation]:
     _, episodes = _paper_pattern_claim(config)
     rules_ = []
-    if "plastic" in config.models and episodes is not None:
+    if ModelKind.PLASTIC in config.models and episodes is not None:
         rules_.append(
             Expectation(
                 "plastic_test_bit_error", 0.01,
@@ -432,7 +385,7 @@ def _pattern_expectations(config: PatternsConfig) -> list[Expectation]:
                 relation="at_most",
             )
         )  # fmt: skip
-    if "rnn" in config.models:
+    if ModelKind.RNN in config.models:
         rules_.append(
             Expectation(
                 "rnn_test_bit_error", 0.25,
@@ -441,7 +394,7 @@ def _pattern_expectations(config: PatternsConfig) -> list[Expectation]:
                 tolerance=0.03,
             )
         )  # fmt: skip
-    if "lstm" in config.models and config.episodes < 500_000:
+    if ModelKind.LSTM in config.models and config.episodes < 500_000:
         rules_.append(
             Expectation(
                 "lstm_test_bit_error", 0.01,
@@ -461,12 +414,12 @@ PLASTIC_PATTERNS = Recipe(
     config_type=PatternsConfig,
     run=run_plastic_patterns,
     tour={
-        "pattern_size": 50,
-        "patterns": 2,
-        "presentation_steps": 3,
-        "gap_steps": 2,
-        "cycles": 2,
-        "test_steps": 3,
+        "task.pattern_size": 50,
+        "task.patterns": 2,
+        "task.presentation_steps": 3,
+        "task.gap_steps": 2,
+        "task.cycles": 2,
+        "task.test_steps": 3,
         "models": ("plastic", "rnn", "lstm"),
         "episodes": 1600,
         "batch_size": 32,
@@ -487,21 +440,19 @@ class ImagesConfig:
     dataset : str
         ``fashion-mnist`` (default; the paper used CIFAR-10, not available offline),
         ``mnist`` or ``digits`` (8x8, embedded: for tests and the tour).
-    images, presentation_steps, gap_steps, cycles, test_steps, input_scale :
-        The task (:class:`hebbian.plastic.ImageTask`).
+    task : ImageTask
+        The task (:class:`hebbian.plastic.ImageTask`), settings ``task.images`` and so
+        on; the default shows each image for 3 steps with 1-step gaps and the cue for 3.
     alpha_mode, episodes, batch_size, episodes_per_epoch, learning_rate, eta,
     test_episodes :
         As in :class:`PatternsConfig`.
     """
 
     dataset: str = "fashion-mnist"
-    images: int = 3
-    presentation_steps: int = 3
-    gap_steps: int = 1
-    cycles: int = 2
-    test_steps: int = 3
-    input_scale: float = 1.0
-    alpha_mode: str = "per_connection"
+    task: ImageTask = field(
+        default_factory=lambda: ImageTask(presentation_steps=3, gap_steps=1, test_steps=3)
+    )
+    alpha_mode: AlphaMode = AlphaMode.PER_CONNECTION
     episodes: int = 2000
     batch_size: int = 8
     episodes_per_epoch: int = 80
@@ -511,8 +462,7 @@ class ImagesConfig:
 
     def __post_init__(self) -> None:
         _check_dataset(self.dataset)
-        self.task  # noqa: B018 - the task checks its own fields
-        _alpha_mode(self.alpha_mode)
+        check_enum("alpha_mode", self.alpha_mode, AlphaMode)
         _check_schedule(self)
         neurons = _PIXELS[self.dataset] + 1
         episodes = self.batch_size + self.test_episodes
@@ -520,18 +470,6 @@ class ImagesConfig:
             f"batch_size={self.batch_size}, test_episodes={self.test_episodes} on "
             f"{self.dataset} ({neurons} neurons; weights, Adam state and activities)",
             4 * (10 * neurons**2 + 8 * episodes * self.task.steps * neurons),
-        )
-
-    @property
-    def task(self) -> ImageTask:
-        """The image task these settings describe."""
-        return ImageTask(
-            images=self.images,
-            presentation_steps=self.presentation_steps,
-            gap_steps=self.gap_steps,
-            cycles=self.cycles,
-            test_steps=self.test_steps,
-            input_scale=self.input_scale,
         )
 
 
@@ -544,7 +482,7 @@ def run_plastic_images(config: ImagesConfig, run: Run) -> dict[str, Any]:
     pixels = height * width
     model = PlasticRecurrentCell(
         pixels + 1,
-        alpha_mode=_alpha_mode(config.alpha_mode),
+        alpha_mode=config.alpha_mode,
         eta=config.eta,
         generator=run.generator,
     ).to(run.device)
@@ -635,7 +573,7 @@ def _describe_images(config: ImagesConfig) -> str:
         f"step{'' if task.gap_steps == 1 else 's'}, "
         f"{task.cycles} times), then one of them with its upper or lower half erased, and "
         "the network (one neuron per pixel and a bias neuron, decaying Hebbian traces, "
-        f"{config.alpha_mode.replace('_', '-')} alpha) must produce the whole image at the "
+        f"{config.alpha_mode.value.replace('_', '-')} alpha) must produce the whole image at the "
         f"last step; {config.episodes} training episodes in batches of {config.batch_size}. "
         "The paper used grey-scale CIFAR-10, which is not available offline, and reports "
         f"the completions as pictures, not numbers; this run uses {config.dataset} "
@@ -687,8 +625,9 @@ class OneShotConfig:
     rotations : bool
         Add the rotations by 90, 180 and 270 degrees of every class as new classes (the
         usual Omniglot augmentation), so each split has 4 times as many classes.
-    ways, shots : int
-        The episodes: ``ways``-way ``shots``-shot classification.
+    task : OneShotTask
+        The episodes (:class:`hebbian.plastic.OneShotTask`): ``task.ways``-way
+        ``task.shots``-shot classification.
     channels : int
         Channels of each of the encoder's 4 convolutions (3x3, stride 2, ReLU).
     steps, batch_size, steps_per_epoch : int
@@ -706,8 +645,7 @@ class OneShotConfig:
     dataset: str = "fashion-mnist"
     meta_train_classes: tuple[int, ...] = (0, 1, 2, 3, 4, 5)
     rotations: bool = True
-    ways: int = 5
-    shots: int = 1
+    task: OneShotTask = field(default_factory=OneShotTask)
     channels: int = 64
     steps: int = 3000
     batch_size: int = 16
@@ -729,13 +667,14 @@ class OneShotConfig:
             raise ValueError(
                 f"meta_train_classes must lie in 0..9, got {self.meta_train_classes!r}"
             )
-        OneShotTask(ways=self.ways, shots=self.shots)
+        check_bool("rotations", self.rotations)
+        ways, shots = self.task.ways, self.task.shots
         per_class = 4 if self.rotations else 1
         train = len(self.meta_train_classes) * per_class
         test = (10 - len(self.meta_train_classes)) * per_class
-        if min(train, test) < self.ways:
+        if min(train, test) < ways:
             raise ValueError(
-                f"ways={self.ways} needs at least {self.ways} classes on each side; "
+                f"ways={ways} needs at least {ways} classes on each side; "
                 f"meta_train_classes gives {train} for meta-training and {test} for meta-testing"
             )
         check_positive_int("channels", self.channels)
@@ -748,7 +687,7 @@ class OneShotConfig:
         check_positive("alpha_init", self.alpha_init)
         _check_multiple("steps", self.steps, "steps_per_epoch", self.steps_per_epoch)
         side = math.isqrt(_PIXELS[self.dataset])
-        images = max(self.batch_size, 200) * (self.ways * self.shots + 1)
+        images = max(self.batch_size, 200) * (ways * shots + 1)
         check_memory(  # the encoder's weights with Adam state, and its first feature maps
             f"channels={self.channels}, batch_size={self.batch_size} (the encoder's "
             "weights, Adam state and feature maps)",
@@ -757,95 +696,33 @@ class OneShotConfig:
         )  # fmt: skip
 
 
-class _Encoder(nn.Module):
-    """Four 3x3 convolutions with stride 2 and ReLU, flattened (Miconi et al. 2018, 4.2)."""
-
-    def __init__(self, channels: int, size: int) -> None:
-        super().__init__()
-        layers: list[nn.Module] = []
-        inputs = 1
-        for _ in range(4):  # on the meta device: no draw from the global generator
-            conv = nn.Conv2d(inputs, channels, 3, stride=2, padding=1, device="meta")
-            layers += [conv, nn.ReLU()]
-            inputs = channels
-            size = (size + 1) // 2
-        self.net = nn.Sequential(*layers, nn.Flatten())
-        self.features = channels * size * size
-
-    def forward(self, images: torch.Tensor) -> torch.Tensor:
-        return self.net(images[:, None])  # (M, features)
-
-
-class _OneShotLearner(nn.Module):
-    """The encoder and a plastic output layer whose trace learns each episode's labels."""
-
-    def __init__(self, config: OneShotConfig, size: int, generator: torch.Generator) -> None:
-        super().__init__()
-        encoder = _Encoder(config.channels, size).to_empty(device="cpu")
-        self.encoder = reset_like_pytorch(encoder, generator)
-        # the labels are shuffled in every episode, so the fixed weights start at zero:
-        # at first only the plastic part, written by the support examples, carries labels
-        self.output = PlasticLinear(
-            self.encoder.features,
-            config.ways,
-            eta=config.eta,
-            weight_std=0.0,
-            alpha_init=config.alpha_init,
-            generator=generator,
-        )
-        self.ways = config.ways
-
-    def forward(
-        self, support: torch.Tensor, labels: torch.Tensor, query: torch.Tensor
-    ) -> torch.Tensor:
-        """Logits (B, ways) for ``query`` (B, H, W) after the labelled ``support`` (B, S, H, W)."""
-        batch, shown = labels.shape
-        codes = self.encoder(support.flatten(0, 1)).reshape(batch, shown, -1)  # (B, S, D)
-        targets = nn.functional.one_hot(labels, self.ways).to(codes.dtype)  # (B, S, ways)
-        state = None
-        for k in range(shown):  # the true label is the post-synaptic activity
-            state = self.output.plasticity_step(codes[:, k], targets[:, k], state)
-        return self.output(self.encoder(query), state)
-
-
-def _rotated_classes(images: torch.Tensor, labels: torch.Tensor, rotations: bool):  # type: ignore[no-untyped-def]
-    """Images and labels with each rotation by k * 90 degrees as class ``4 * label + k``."""
-    if not rotations:
-        return images, labels
-    turned = [torch.rot90(images, k, dims=(1, 2)) for k in range(4)]
-    return torch.cat(turned), torch.cat([labels * 4 + k for k in range(4)])
-
-
 def _class_ids(base: tuple[int, ...] | list[int], rotations: bool) -> torch.Tensor:
     if not rotations:
         return torch.tensor(sorted(base))
     return torch.tensor(sorted(4 * c + k for c in base for k in range(4)))
 
 
-def _pixel_nearest_neighbour(episode: Any) -> torch.Tensor:
-    """Labels given by the most cosine-similar support image, a baseline, (B,)."""
-    support = nn.functional.normalize(episode.support.flatten(2), dim=2)  # (B, S, P)
-    query = nn.functional.normalize(episode.query.flatten(1), dim=1)  # (B, P)
-    nearest = torch.einsum("bsp,bp->bs", support, query).argmax(dim=1)
-    return episode.support_labels.gather(1, nearest[:, None])[:, 0]
-
-
 def run_plastic_oneshot(config: OneShotConfig, run: Run) -> dict[str, Any]:
     """Meta-train on some classes, then classify unseen classes from one example each."""
-    task = OneShotTask(ways=config.ways, shots=config.shots)
+    task = config.task
     train_data = load_dataset(config.dataset, "train", data_dir=run.data_dir)
     test_data = load_dataset(config.dataset, "test", data_dir=run.data_dir)
     held_out = [c for c in range(10) if c not in config.meta_train_classes]
-    train_images, train_labels = _rotated_classes(
+    train_images, train_labels = rotated_classes(
         train_data.images, train_data.labels, config.rotations
     )
-    test_images, test_labels = _rotated_classes(
-        test_data.images, test_data.labels, config.rotations
-    )
+    test_images, test_labels = rotated_classes(test_data.images, test_data.labels, config.rotations)
     train_images, test_images = train_images.to(run.device), test_images.to(run.device)
     train_ids = _class_ids(config.meta_train_classes, config.rotations)
     test_ids = _class_ids(held_out, config.rotations)
-    learner = _OneShotLearner(config, train_data.image_shape[0], run.generator).to(run.device)
+    learner = OneShotLearner(
+        task.ways,
+        config.channels,
+        train_data.image_shape[0],
+        eta=config.eta,
+        alpha_init=config.alpha_init,
+        generator=run.generator,
+    ).to(run.device)
     optimiser = torch.optim.Adam(learner.parameters(), lr=config.learning_rate)
 
     def epoch_fn(epoch: int) -> dict[str, Any]:
@@ -856,7 +733,7 @@ def run_plastic_oneshot(config: OneShotConfig, run: Run) -> dict[str, Any]:
                 generator=run.generator, classes=train_ids,
             )  # fmt: skip
             logits = learner(episode.support, episode.support_labels, episode.query)
-            loss = nn.functional.cross_entropy(logits, episode.query_label)
+            loss = torch.nn.functional.cross_entropy(logits, episode.query_label)
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
@@ -885,7 +762,7 @@ def run_plastic_oneshot(config: OneShotConfig, run: Run) -> dict[str, Any]:
                 episode = task.sample(images, labels, batch, generator=run.generator, classes=ids)
                 logits = learner(episode.support, episode.support_labels, episode.query)
                 hits += (logits.argmax(dim=1) == episode.query_label).sum().item()
-                nn_hits += (_pixel_nearest_neighbour(episode) == episode.query_label).sum().item()
+                nn_hits += (pixel_nearest_neighbour(episode) == episode.query_label).sum().item()
                 done += batch
         accuracy = hits / done
         return {
@@ -906,7 +783,7 @@ def run_plastic_oneshot(config: OneShotConfig, run: Run) -> dict[str, Any]:
         "meta_test_accuracy_ci95": meta_test["ci95"],
         "meta_test_pixel_nearest_neighbour_accuracy": meta_test["pixel_nn_accuracy"],
         "meta_train_accuracy": meta_train["accuracy"],
-        "chance": 1 / config.ways,
+        "chance": 1 / config.task.ways,
         "eta": learner.output.eta.item(),
     }
     fig, ax = _curves(
@@ -914,10 +791,10 @@ def run_plastic_oneshot(config: OneShotConfig, run: Run) -> dict[str, Any]:
         [("train_accuracy", "meta-training episodes")],
         "steps",
         "query accuracy",
-        f"{config.ways}-way {config.shots}-shot, {config.dataset}",
+        f"{config.task.ways}-way {config.task.shots}-shot, {config.dataset}",
     )
     ax.axhline(meta_test["accuracy"], color="C1", linestyle="--", label="meta-test (final)")
-    ax.axhline(1 / config.ways, color="k", linestyle=":", label="chance")
+    ax.axhline(1 / config.task.ways, color="k", linestyle=":", label="chance")
     ax.legend(fontsize=8)
     run.save_figure(
         fig,
@@ -942,7 +819,7 @@ def _describe_oneshot(config: OneShotConfig) -> str:
         "One-shot learning with a plastic output layer (Miconi, Clune & Stanley, ICML 2018, "
         "section 4.2): four 3x3 convolutions with stride 2 encode the images; the output "
         "layer's Hebbian trace takes the one-hot label of each example as post-synaptic "
-        f"activity, then classifies a new image: {config.ways}-way {config.shots}-shot, "
+        f"activity, then classifies a new image: {config.task.ways}-way {config.task.shots}-shot, "
         f"{config.steps} Adam steps. The paper used Omniglot (98.5% on 5-way 1-shot); "
         f"Omniglot is not available offline, so this run uses {config.dataset}{rotated}: "
         f"{train} meta-training classes and {test} meta-test classes, never seen in "
@@ -992,9 +869,10 @@ class CueRewardConfig:
 
     Attributes
     ----------
-    cue_size, cues, trials, stimulus_steps :
-        The task (:class:`hebbian.plastic.CueRewardTask`).
-    models : tuple of str
+    task : CueRewardTask
+        The task (:class:`hebbian.plastic.CueRewardTask`), settings ``task.cue_size``
+        and so on.
+    models : tuple of ModelKind
         ``retroactive``, ``modulated`` (the neuromodulated plastic networks), ``plastic``
         (clipped Hebb without neuromodulation), ``rnn`` (non-plastic) and ``lstm``.
     hidden : int
@@ -1014,11 +892,14 @@ class CueRewardConfig:
         Fresh episodes for the final numbers (answers: the most likely ones).
     """
 
-    cue_size: int = 20
-    cues: int = 4
-    trials: int = 20
-    stimulus_steps: int = 1
-    models: tuple[str, ...] = ("retroactive", "modulated", "plastic", "rnn", "lstm")
+    task: CueRewardTask = field(default_factory=CueRewardTask)
+    models: tuple[ModelKind, ...] = (
+        ModelKind.RETROACTIVE,
+        ModelKind.MODULATED,
+        ModelKind.PLASTIC,
+        ModelKind.RNN,
+        ModelKind.LSTM,
+    )
     hidden: int = 64
     steps: int = 1000
     batch_size: int = 16
@@ -1030,8 +911,7 @@ class CueRewardConfig:
     test_episodes: int = 512
 
     def __post_init__(self) -> None:
-        self.task  # noqa: B018 - the task checks its own fields
-        _parse_models(self.models, tuple(ModelKind))
+        _check_models(self.models, tuple(ModelKind))
         check_positive_int("hidden", self.hidden)
         check_positive_int("steps", self.steps)
         check_positive_int("batch_size", self.batch_size)
@@ -1042,96 +922,31 @@ class CueRewardConfig:
         check_positive("alpha_init", self.alpha_init)
         check_positive("modulator_std", self.modulator_std, allow_zero=True)
         _check_multiple("steps", self.steps, "steps_per_epoch", self.steps_per_epoch)
-        steps, h = self.trials * (self.stimulus_steps + 2), self.hidden
+        steps, h = self.task.trials * self.task.steps_per_trial, self.hidden
         check_memory(  # per model: weights with Adam state, the traces of every step
-            f"hidden={h}, batch_size={self.batch_size}, trials={self.trials}, "
+            f"hidden={h}, batch_size={self.batch_size}, trials={self.task.trials}, "
             f"test_episodes={self.test_episodes} (weights, Adam state, and the Hebbian traces "
             "of every step kept for backpropagation)",
             4 * len(self.models) * (15 * h * h + 2 * self.batch_size * steps * h * h
                                     + 2 * self.test_episodes * h * h),
         )  # fmt: skip
 
-    @property
-    def task(self) -> CueRewardTask:
-        """The cue-reward task these settings describe."""
-        return CueRewardTask(
-            cue_size=self.cue_size,
-            cues=self.cues,
-            trials=self.trials,
-            stimulus_steps=self.stimulus_steps,
-        )
-
-
-_RULES = {
-    ModelKind.PLASTIC: TraceRule.CLIPPED,
-    ModelKind.MODULATED: TraceRule.MODULATED,
-    ModelKind.RETROACTIVE: TraceRule.RETROACTIVE,
-}
-
-
-def _cue_reward_model(kind: ModelKind, config: CueRewardConfig, run: Run) -> nn.Module:
-    size, g = config.task.input_size, run.generator
-    if kind is ModelKind.LSTM:
-        return LSTMNetwork(size, config.hidden, 2, generator=g)
-    if kind is ModelKind.RNN:
-        cell: PlasticRecurrentCell | RecurrentCell = RecurrentCell(config.hidden, generator=g)
-    else:
-        cell = PlasticRecurrentCell(
-            config.hidden,
-            rule=_RULES[kind],
-            eta=config.eta,
-            weight_std=1.0 / math.sqrt(config.hidden),
-            alpha_init=config.alpha_init,
-            modulator_std=config.modulator_std,
-            generator=g,
-        )
-    return RecurrentNetwork(cell, size, 2, generator=g)
-
-
-def _play(
-    model: nn.Module,
-    task: CueRewardTask,
-    episodes: Any,
-    generator: torch.Generator,
-    *,
-    greedy: bool,
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Play every trial of ``episodes``.
-
-    Returns the logits at the responses (B, trials, 2), the answers given (B, trials)
-    and the rewards (B, trials). Answers are the most likely ones (``greedy``) or drawn
-    from the network's softmax with ``generator``.
-    """
-    state = None
-    logits, answers, rewards = [], [], []
-    for trial in range(task.trials):
-        stimulus = task.stimulus(episodes, trial)
-        for _ in range(task.stimulus_steps):
-            _, state = model(stimulus, state)
-        out, state = model(task.prompt(episodes, trial), state)
-        if greedy:  # exact ties go to answer 0 (argmax returns the first maximum everywhere)
-            answer = out.detach().argmax(dim=1)
-        else:
-            probabilities = torch.softmax(out.detach(), dim=1).cpu()
-            answer = torch.multinomial(probabilities, 1, generator=generator)[:, 0].to(out.device)
-        reward, feedback = task.feedback(episodes, trial, answer)
-        _, state = model(feedback, state)
-        logits.append(out)
-        answers.append(answer)
-        rewards.append(reward)
-    return torch.stack(logits, dim=1), torch.stack(answers, dim=1), torch.stack(rewards, dim=1)
-
-
-def _correct_answers(task: CueRewardTask, episodes: Any) -> torch.Tensor:
-    """1 where the target is in the trial's pair, (B, trials) int64."""
-    return torch.stack([task.correct_answer(episodes, t) for t in range(task.trials)], dim=1)
-
 
 def run_cue_reward(config: CueRewardConfig, run: Run) -> dict[str, Any]:
     """Train each network to find, within each episode, which cue is rewarded."""
     task = config.task
-    kinds = _parse_models(config.models, tuple(ModelKind))
-    models = {kind.value: _cue_reward_model(kind, config, run).to(run.device) for kind in kinds}
+    models = {
+        kind.value: cue_reward_model(
+            kind,
+            task.input_size,
+            config.hidden,
+            eta=config.eta,
+            alpha_init=config.alpha_init,
+            modulator_std=config.modulator_std,
+            generator=run.generator,
+        ).to(run.device)
+        for kind in config.models
+    }
     optimisers = {
         name: torch.optim.Adam(model.parameters(), lr=config.learning_rate)
         for name, model in models.items()
@@ -1142,10 +957,12 @@ def run_cue_reward(config: CueRewardConfig, run: Run) -> dict[str, Any]:
         sums = {name: [0.0, 0.0, 0.0] for name in models}
         for _ in range(config.steps_per_epoch):
             episodes = task.sample(config.batch_size, generator=run.generator, device=run.device)
-            correct = _correct_answers(task, episodes)
+            correct = task.correct_answers(episodes)
             for name, model in models.items():
-                logits, _, rewards = _play(model, task, episodes, run.generator, greedy=False)
-                loss = nn.functional.cross_entropy(logits.flatten(0, 1), correct.flatten())
+                logits, _, rewards = play_cue_reward(
+                    model, task, episodes, run.generator, greedy=False
+                )
+                loss = torch.nn.functional.cross_entropy(logits.flatten(0, 1), correct.flatten())
                 optimisers[name].zero_grad()
                 loss.backward()
                 optimisers[name].step()
@@ -1163,7 +980,7 @@ def run_cue_reward(config: CueRewardConfig, run: Run) -> dict[str, Any]:
     Trainer(run, models, optimisers).train(config.steps // config.steps_per_epoch, epoch_fn)
 
     test = task.sample(config.test_episodes, generator=run.generator, device=run.device)
-    truth = _correct_answers(task, test)
+    truth = task.correct_answers(test)
     results: dict[str, Any] = {
         "trials": task.trials,
         "chance_accuracy": 0.5,
@@ -1173,7 +990,7 @@ def run_cue_reward(config: CueRewardConfig, run: Run) -> dict[str, Any]:
     by_trial = {}
     with torch.no_grad():
         for name, model in models.items():
-            _, answers, rewards = _play(model, task, test, run.generator, greedy=True)
+            _, answers, rewards = play_cue_reward(model, task, test, run.generator, greedy=True)
             right = (answers == truth).float()
             by_trial[name] = right.mean(dim=0).cpu()
             results[f"{name}_late_accuracy"] = right[:, half:].mean().item()
@@ -1196,7 +1013,7 @@ def run_cue_reward(config: CueRewardConfig, run: Run) -> dict[str, Any]:
         "of each training episode, against Adam steps; the answers that earned the rewards "
         "were drawn from the network's softmax.",
     )
-    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    fig, ax = subplots(figsize=(6.4, 3.6))
     for name, curve in by_trial.items():
         ax.plot(range(1, task.trials + 1), curve, marker=".", label=name)
     ax.axhline(0.5, color="k", linestyle=":", linewidth=1, label="chance: 0.5")
@@ -1214,22 +1031,23 @@ def run_cue_reward(config: CueRewardConfig, run: Run) -> dict[str, Any]:
 
 
 _CUE_NAMES = {
-    "retroactive": "retroactive neuromodulation",
-    "modulated": "simple neuromodulation",
-    "plastic": "clipped Hebbian plasticity without modulation",
-    "rnn": "a non-plastic RNN",
-    "lstm": "an LSTM",
+    ModelKind.RETROACTIVE: "retroactive neuromodulation",
+    ModelKind.MODULATED: "simple neuromodulation",
+    ModelKind.PLASTIC: "clipped Hebbian plasticity without modulation",
+    ModelKind.RNN: "a non-plastic RNN",
+    ModelKind.LSTM: "an LSTM",
 }
 
 
 def _describe_cue_reward(config: CueRewardConfig) -> str:
-    models = ", ".join(_CUE_NAMES[name] for name in config.models)
+    models = ", ".join(_CUE_NAMES[kind] for kind in config.models)
     return (
         "Backpropamine (Miconi, Rawal, Clune & Stanley, ICLR 2019, section 4.1): the network "
         "computes its own plasticity rate M(t) = tanh(w_M . x(t)), either applied directly, "
         "Hebb <- clip(Hebb + M(t) x(t) x(t-1)^T), or retroactively through an eligibility "
-        f"trace. In each episode one of {config.cues} random {config.cue_size}-bit cues is "
-        f"the target; each of {config.trials} trials shows two cues and the network answers "
+        f"trace. In each episode one of {config.task.cues} random {config.task.cue_size}-bit "
+        f"cues is the target; each of {config.task.trials} trials shows two cues and the "
+        "network answers "
         "go (the target is among them) or no-go. Going earns +1 if the target is there and "
         "-1 if not, no-go earns 0: only these rewards tell the network which cue is the "
         "target. Unlike the paper, which trained with advantage actor-critic for millions "
@@ -1245,8 +1063,9 @@ def _describe_cue_reward(config: CueRewardConfig) -> str:
 def _cue_reward_expectations(config: CueRewardConfig) -> list[Expectation]:
     source = "paper: Miconi et al. 2019, 4.1, "
     rules_ = []
-    for name in config.models:
-        if name in ("retroactive", "modulated"):
+    for kind in config.models:
+        name = kind.value
+        if kind in (ModelKind.RETROACTIVE, ModelKind.MODULATED):
             rules_.append(
                 Expectation(
                     f"{name}_late_accuracy", 0.75, source + "neuromodulated networks learn it",
@@ -1272,7 +1091,7 @@ NEUROMOD_CUE_REWARD = Recipe(
     config_type=CueRewardConfig,
     run=run_cue_reward,
     tour={
-        "trials": 6,
+        "task.trials": 6,
         "hidden": 16,
         "steps": 20,
         "batch_size": 8,

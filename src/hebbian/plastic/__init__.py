@@ -4,6 +4,12 @@
   Oja, clipped, simple and retroactive neuromodulation) and the plastic read-out;
 * :mod:`hebbian.plastic.networks`: the plastic recurrent network and plastic linear layer
   trained by backpropagation across episodes, and the non-plastic RNN and LSTM baselines;
+* :mod:`hebbian.plastic.factored`: the plastic recurrence with a decaying trace kept
+  as the episode's activities, with its hand-written backward pass (the fast path);
+* :mod:`hebbian.plastic.models`: the networks the papers compare (:class:`ModelKind`),
+  built from plain sizes, and the play loop of the cue-reward task;
+* :mod:`hebbian.plastic.oneshot`: the convolutional encoder and plastic output layer of
+  one-shot classification, the rotated-classes augmentation and a pixel baseline;
 * :mod:`hebbian.plastic.tasks`: episode generators for the papers' tasks (pattern
   memorisation, image reconstruction, one-shot classification, cue-reward association).
 
@@ -12,7 +18,14 @@
 True
 """
 
-from hebbian.plastic import networks, tasks, traces
+from hebbian.plastic import factored, models, networks, oneshot, tasks, traces
+from hebbian.plastic.factored import factored_decaying_run
+from hebbian.plastic.models import (
+    ModelKind,
+    cue_reward_model,
+    memorisation_model,
+    play_cue_reward,
+)
 from hebbian.plastic.networks import (
     AlphaMode,
     LSTMNetwork,
@@ -21,9 +34,16 @@ from hebbian.plastic.networks import (
     PlasticRecurrentCell,
     PlasticState,
     RecurrentCell,
+    RecurrentModel,
     RecurrentNetwork,
     RecurrentState,
     RunMethod,
+)
+from hebbian.plastic.oneshot import (
+    ConvEncoder,
+    OneShotLearner,
+    pixel_nearest_neighbour,
+    rotated_classes,
 )
 from hebbian.plastic.tasks import (
     CueRewardEpisodes,
@@ -53,19 +73,23 @@ from hebbian.plastic.traces import (
 
 __all__ = [
     "AlphaMode",
+    "ConvEncoder",
     "CueRewardEpisodes",
     "CueRewardTask",
     "ImageTask",
     "LSTMNetwork",
     "LSTMState",
     "MemorisationEpisode",
+    "ModelKind",
     "OneShotEpisode",
+    "OneShotLearner",
     "OneShotTask",
     "PatternTask",
     "PlasticLinear",
     "PlasticRecurrentCell",
     "PlasticState",
     "RecurrentCell",
+    "RecurrentModel",
     "RecurrentNetwork",
     "RecurrentState",
     "RunMethod",
@@ -73,16 +97,25 @@ __all__ = [
     "TraceState",
     "bit_error",
     "clipped_trace",
+    "cue_reward_model",
     "decaying_trace",
+    "factored",
+    "factored_decaying_run",
     "hebb_from_history",
     "hebbian_outer",
     "history_drive",
     "initial_trace_state",
+    "memorisation_model",
+    "models",
     "modulated_trace",
     "networks",
     "oja_trace",
+    "oneshot",
+    "pixel_nearest_neighbour",
     "plastic_drive",
+    "play_cue_reward",
     "retroactive_trace",
+    "rotated_classes",
     "tasks",
     "traces",
     "update_trace",

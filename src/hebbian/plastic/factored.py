@@ -75,7 +75,7 @@ class _FactoredDecayingRecurrence(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(  # type: ignore[override]
+    def forward(
         ctx: Any,
         drives: torch.Tensor,
         weight: torch.Tensor,
@@ -109,7 +109,7 @@ class _FactoredDecayingRecurrence(torch.autograd.Function):
         return history[:, 1:].transpose(0, 1).contiguous()  # (T, B, N)
 
     @staticmethod
-    def backward(ctx: Any, grad_out: torch.Tensor) -> tuple[torch.Tensor | None, ...]:  # type: ignore[override]
+    def backward(ctx: Any, grad_out: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
         weight, alpha, eta, history, scores_all = ctx.saved_tensors
         batch, steps_1, size = history.shape
         steps = steps_1 - 1

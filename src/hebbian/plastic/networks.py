@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import math
 from enum import Enum
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 import torch
 from torch import nn
@@ -70,6 +70,7 @@ __all__ = [
     "PlasticRecurrentCell",
     "PlasticState",
     "RecurrentCell",
+    "RecurrentModel",
     "RecurrentNetwork",
     "RecurrentState",
     "RunMethod",
@@ -122,6 +123,27 @@ class LSTMState(NamedTuple):
 
     h: torch.Tensor
     c: torch.Tensor
+
+
+State = TypeVar("State")
+
+
+class RecurrentModel(Protocol[State]):
+    """The interface of every recurrent model here: cells, networks and baselines alike.
+
+    :meth:`run` processes a whole sequence from ``state`` (None: new episodes) and
+    returns the outputs and the final state, from which a later :meth:`run` continues;
+    :meth:`initial_state` is the state of ``batch`` new episodes. Calling the model
+    (``forward``) is one step of the same recurrence.
+    """
+
+    def initial_state(self, batch: int) -> State:
+        """The state of ``batch`` new episodes."""
+        ...
+
+    def run(self, drives: torch.Tensor, state: State | None = None) -> tuple[torch.Tensor, State]:
+        """Outputs (T, B, ...) for ``drives`` (T, B, ...) from ``state``, and the final state."""
+        ...
 
 
 # --------------------------------------------------------------------------------- helpers
@@ -266,6 +288,7 @@ class PlasticRecurrentCell(_InputChecks, nn.Module):
         return self.weight
 
     def extra_repr(self) -> str:
+        """The sizes, rule and kind of plasticity coefficients, for ``repr``."""
         return f"size={self.size}, rule={self.rule.name}, alpha_mode={self.alpha_mode.name}"
 
     def initial_state(self, batch: int) -> PlasticState:
@@ -550,24 +573,24 @@ class LSTMNetwork(_InputChecks, nn.Module):
         return state
 
     def run(
-        self, inputs: torch.Tensor, state: LSTMState | None = None
+        self, drives: torch.Tensor, state: LSTMState | None = None
     ) -> tuple[torch.Tensor, LSTMState]:
-        """Run a sequence ``inputs`` (T, B, input_size): outputs (T, B, output_size), state."""
-        inputs = self._check_input("inputs", inputs, (None, None, self.input_size))
-        if inputs.shape[0] == 0:
-            raise ValueError("inputs must hold at least one step, got T = 0")
-        batch = inputs.shape[1]
+        """Run a sequence ``drives`` (T, B, input_size): outputs (T, B, output_size), state."""
+        drives = self._check_input("drives", drives, (None, None, self.input_size))
+        if drives.shape[0] == 0:
+            raise ValueError("drives must hold at least one step, got T = 0")
+        batch = drives.shape[1]
         state = self.initial_state(batch) if state is None else self._check_state(state, batch)
-        hidden, (h, c) = self.lstm(inputs, (state.h[None], state.c[None]))  # (T, B, H)
+        hidden, (h, c) = self.lstm(drives, (state.h[None], state.c[None]))  # (T, B, H)
         outputs = hidden @ self.readout_weight.T + self.readout_bias
         return outputs, LSTMState(h[0], c[0])
 
     def forward(
-        self, inputs: torch.Tensor, state: LSTMState | None = None
+        self, drive: torch.Tensor, state: LSTMState | None = None
     ) -> tuple[torch.Tensor, LSTMState]:
-        """One step of ``inputs`` (B, input_size): outputs (B, output_size) and the state."""
-        inputs = self._check_input("inputs", inputs, (None, self.input_size))
-        outputs, state = self.run(inputs[None], state)
+        """One step of ``drive`` (B, input_size): outputs (B, output_size) and the state."""
+        drive = self._check_input("drive", drive, (None, self.input_size))
+        outputs, state = self.run(drive[None], state)
         return outputs[0], state
 
 
@@ -616,24 +639,24 @@ class RecurrentNetwork(_InputChecks, nn.Module):
     def _reference(self) -> torch.Tensor:
         return self.readout_weight
 
-    def initial_state(self, batch: int) -> PlasticState | RecurrentState:
+    def initial_state(self, batch: int) -> Any:
         """The cell's initial state for ``batch`` new episodes."""
         return self.cell.initial_state(batch)
 
-    def forward(
-        self, inputs: torch.Tensor, state: PlasticState | RecurrentState | None = None
-    ) -> tuple[torch.Tensor, Any]:
-        """One step of ``inputs`` (B, input_size): outputs (B, output_size) and the state."""
-        inputs = self._check_input("inputs", inputs, (None, self.input_size))
-        x, state = self.cell(inputs @ self.input_weight.T + self.input_bias, state)
+    def forward(self, drive: torch.Tensor, state: Any = None) -> tuple[torch.Tensor, Any]:
+        """One step of ``drive`` (B, input_size): outputs (B, output_size) and the state.
+
+        ``state`` is the cell's (:class:`PlasticState` or :class:`RecurrentState`; None
+        starts new episodes).
+        """
+        drive = self._check_input("drive", drive, (None, self.input_size))
+        x, state = self.cell(drive @ self.input_weight.T + self.input_bias, state)
         return x @ self.readout_weight.T + self.readout_bias, state
 
-    def run(
-        self, inputs: torch.Tensor, state: PlasticState | RecurrentState | None = None
-    ) -> tuple[torch.Tensor, Any]:
-        """Run ``inputs`` (T, B, input_size): outputs (T, B, output_size) and the final state."""
-        inputs = self._check_input("inputs", inputs, (None, None, self.input_size))
-        activity, state = self.cell.run(inputs @ self.input_weight.T + self.input_bias, state)
+    def run(self, drives: torch.Tensor, state: Any = None) -> tuple[torch.Tensor, Any]:
+        """Run ``drives`` (T, B, input_size): outputs (T, B, output_size) and the final state."""
+        drives = self._check_input("drives", drives, (None, None, self.input_size))
+        activity, state = self.cell.run(drives @ self.input_weight.T + self.input_bias, state)
         return activity @ self.readout_weight.T + self.readout_bias, state
 
 
@@ -723,6 +746,7 @@ class PlasticLinear(_InputChecks, nn.Module):
         return self.weight
 
     def extra_repr(self) -> str:
+        """The sizes, rule and kind of plasticity coefficients, for ``repr``."""
         return (
             f"in_features={self.in_features}, out_features={self.out_features}, "
             f"rule={self.rule.name}, alpha_mode={self.alpha_mode.name}"

@@ -147,6 +147,25 @@ class PatternTask(_ScheduledTask):
     The defaults are the paper's 1000-bit task (the authors' code: 6 steps per
     presentation, 4 empty steps, 2 cycles, inputs scaled by 20), 106 steps an episode.
 
+    Attributes
+    ----------
+    pattern_size : int
+        Bits of each pattern (at least 2).
+    patterns : int
+        Patterns shown in each episode.
+    presentation_steps : int
+        Steps each item is shown for, in each cycle.
+    gap_steps : int
+        Steps of zero input after each presentation.
+    cycles : int
+        How many times every item is shown, each time in a new random order.
+    test_steps : int
+        Steps the cue (the erased item) is shown for at the end.
+    input_scale : float
+        Factor multiplying every input.
+    erased_fraction : float
+        Fraction of the test pattern's bits set to 0 in the cue.
+
     Examples
     --------
     >>> task = PatternTask(pattern_size=8, patterns=2, presentation_steps=1, gap_steps=1,
@@ -239,6 +258,21 @@ class ImageTask(_ScheduledTask):
     Each episode shows ``images`` images (pixels mapped from [0, 1] to [-1, 1]) in the
     schedule of :class:`PatternTask`, then one of them with its upper or lower half (at
     random) set to 0; the network must produce the whole image at the last step.
+
+    Attributes
+    ----------
+    images : int
+        Images shown in each episode.
+    presentation_steps : int
+        Steps each item is shown for, in each cycle.
+    gap_steps : int
+        Steps of zero input after each presentation.
+    cycles : int
+        How many times every item is shown, each time in a new random order.
+    test_steps : int
+        Steps the cue (the erased item) is shown for at the end.
+    input_scale : float
+        Factor multiplying every input.
 
     Examples
     --------
@@ -339,6 +373,13 @@ class OneShotTask:
     An episode picks ``ways`` classes among those allowed, gives them the labels
     ``0 .. ways-1`` in a random order, shows ``shots`` labelled examples of each and asks
     for the label of one more example of one of them.
+
+    Attributes
+    ----------
+    ways : int
+        Classes in each episode (at least 2).
+    shots : int
+        Labelled examples of each class in each episode.
 
     Examples
     --------
@@ -474,6 +515,17 @@ class CueRewardTask:
     order. Input layout (``input_size = cue_size + 5``): the pair, response prompt,
     reward, answer given (one-hot, 2), bias.
 
+    Attributes
+    ----------
+    cue_size : int
+        Bits of each cue.
+    cues : int
+        Cues in each episode (at least 2), one of them the target.
+    trials : int
+        Trials in each episode.
+    stimulus_steps : int
+        Steps each pair of cues is shown for before the response step.
+
     Examples
     --------
     >>> task = CueRewardTask(cue_size=4, cues=3, trials=2)
@@ -548,6 +600,10 @@ class CueRewardTask:
         inputs = self.stimulus(episodes, trial)
         inputs[:, self.cue_size] = 1.0
         return inputs
+
+    def correct_answers(self, episodes: CueRewardEpisodes) -> torch.Tensor:
+        """:meth:`correct_answer` of every trial, shape (B, trials) int64."""
+        return torch.stack([self.correct_answer(episodes, t) for t in range(self.trials)], dim=1)
 
     def correct_answer(self, episodes: CueRewardEpisodes, trial: int) -> torch.Tensor:
         """1 where the target is in the pair of ``trial``, else 0, shape (B,) int64."""

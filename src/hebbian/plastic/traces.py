@@ -72,10 +72,10 @@ Rate = float | torch.Tensor
 
 
 class TraceRule(Enum):
-    """How the Hebbian trace of a plastic connection changes (see the module docstring).
+    r"""How the Hebbian trace of a plastic connection changes (see the module docstring).
 
     ``MODULATED`` and ``RETROACTIVE`` need a modulation :math:`M(t)` computed by the
-    network; the others use the learned rate :math:`\\eta`.
+    network; the others use the learned rate :math:`\eta`.
 
     >>> TraceRule.RETROACTIVE.modulated, TraceRule.OJA.modulated
     (True, False)
@@ -511,7 +511,7 @@ def _plastic_drive(
 
 
 def _decay_coefficients(eta: Rate, count: int, like: torch.Tensor) -> torch.Tensor:
-    """:math:`\\eta (1-\\eta)^{a}` for ages ``a = count-1, ..., 0`` (oldest first), (count,)."""
+    r""":math:`\eta (1-\eta)^{a}` for ages ``a = count-1, ..., 0`` (oldest first), (count,)."""
     ages = torch.arange(count - 1, -1, -1, device=like.device, dtype=like.dtype)
     return eta * (1 - eta) ** ages
 

@@ -1,0 +1,210 @@
+"""The networks the plasticity papers compare, built from plain sizes.
+
+:class:`ModelKind` names them; :func:`memorisation_model` builds one for the pattern and
+image tasks (a network of one neuron per bit and a bias neuron, whose answer is the
+activity of the first neurons), :func:`cue_reward_model` one for the cue-reward task (an
+input projection, a recurrent cell and a two-way readout), and :func:`play_cue_reward`
+plays its episodes. Every model offers
+``run(drives, state=None) -> (outputs, state)`` (:class:`~hebbian.plastic.RecurrentModel`).
+"""
+
+from __future__ import annotations
+
+import math
+from enum import Enum
+
+import torch
+
+from hebbian._checks import check_bool, check_enum, check_positive_int
+from hebbian.plastic.networks import (
+    AlphaMode,
+    LSTMNetwork,
+    PlasticRecurrentCell,
+    RecurrentCell,
+    RecurrentNetwork,
+)
+from hebbian.plastic.tasks import CueRewardEpisodes, CueRewardTask
+from hebbian.plastic.traces import TraceRule
+
+__all__ = ["ModelKind", "cue_reward_model", "memorisation_model", "play_cue_reward"]
+
+
+class ModelKind(Enum):
+    """The networks compared (named in configs by their value).
+
+    ``PLASTIC``: decaying Hebbian traces (memorisation) or clipped ones (cue-reward);
+    ``MODULATED``: simple neuromodulation; ``RETROACTIVE``: retroactive neuromodulation
+    (an eligibility trace); ``RNN``: the non-plastic recurrent network of the same
+    neurons; ``LSTM``: the LSTM baseline.
+    """
+
+    PLASTIC = "plastic"
+    MODULATED = "modulated"
+    RETROACTIVE = "retroactive"
+    RNN = "rnn"
+    LSTM = "lstm"
+
+
+def memorisation_model(
+    kind: ModelKind,
+    neurons: int,
+    outputs: int,
+    *,
+    alpha_mode: AlphaMode = AlphaMode.PER_CONNECTION,
+    eta: float = 0.01,
+    lstm_hidden: int | None = None,
+    generator: torch.Generator | None = None,
+) -> PlasticRecurrentCell | RecurrentCell | LSTMNetwork:
+    """A network for the memorisation tasks; its answer is ``run(inputs)[0][..., :outputs]``.
+
+    Parameters
+    ----------
+    kind : ModelKind
+        ``PLASTIC`` (a :class:`~hebbian.plastic.PlasticRecurrentCell` with the
+        ``DECAYING`` rule), ``RNN`` (:class:`~hebbian.plastic.RecurrentCell`) or ``LSTM``
+        (:class:`~hebbian.plastic.LSTMNetwork` with ``outputs`` read-outs).
+    neurons : int
+        Network size (inputs of the LSTM): one neuron per bit and a bias neuron.
+    outputs : int
+        Bits of the answer, the first ``outputs`` neurons (the LSTM's read-outs).
+    alpha_mode, eta :
+        The plastic network's coefficients and initial plasticity rate.
+    lstm_hidden : int, optional
+        The LSTM's hidden units; default ``neurons``.
+    generator : torch.Generator, optional
+        Source of the initial weights.
+
+    Returns
+    -------
+    PlasticRecurrentCell, RecurrentCell or LSTMNetwork
+
+    Examples
+    --------
+    >>> model = memorisation_model(ModelKind.LSTM, 5, 4, generator=torch.Generator())
+    >>> tuple(model.run(torch.zeros(3, 2, 5))[0][-1, :, :4].shape)
+    (2, 4)
+    """
+    kind = check_enum("kind", kind, ModelKind)
+    check_positive_int("outputs", outputs)
+    if kind is ModelKind.PLASTIC:
+        return PlasticRecurrentCell(neurons, alpha_mode=alpha_mode, eta=eta, generator=generator)
+    if kind is ModelKind.RNN:
+        return RecurrentCell(neurons, generator=generator)
+    if kind is ModelKind.LSTM:
+        hidden = neurons if lstm_hidden is None else lstm_hidden
+        return LSTMNetwork(neurons, hidden, outputs, generator=generator)
+    raise ValueError(f"kind must be PLASTIC, RNN or LSTM for memorisation, got {kind.name}")
+
+
+_CUE_REWARD_RULES = {
+    ModelKind.PLASTIC: TraceRule.CLIPPED,
+    ModelKind.MODULATED: TraceRule.MODULATED,
+    ModelKind.RETROACTIVE: TraceRule.RETROACTIVE,
+}
+
+
+def cue_reward_model(
+    kind: ModelKind,
+    input_size: int,
+    hidden: int,
+    *,
+    eta: float = 0.01,
+    alpha_init: float = 0.1,
+    modulator_std: float = 0.01,
+    generator: torch.Generator | None = None,
+) -> LSTMNetwork | RecurrentNetwork:
+    r"""A network with two outputs (the logits of no-go and go) for the cue-reward task.
+
+    Parameters
+    ----------
+    kind : ModelKind
+        ``PLASTIC`` (``CLIPPED`` rule), ``MODULATED``, ``RETROACTIVE``, ``RNN`` or ``LSTM``.
+    input_size, hidden : int
+        Width of the inputs, and recurrent neurons (the LSTM's units).
+    eta, alpha_init, modulator_std : float
+        The plastic cell's initial plasticity rate, plasticity coefficients and
+        neuromodulator weights; its initial :math:`W` has standard deviation
+        :math:`1/\sqrt{\text{hidden}}`.
+    generator : torch.Generator, optional
+        Source of the initial weights.
+
+    Returns
+    -------
+    LSTMNetwork or RecurrentNetwork
+
+    Examples
+    --------
+    >>> model = cue_reward_model(ModelKind.RETROACTIVE, 9, 6, generator=torch.Generator())
+    >>> out, state = model(torch.zeros(4, 9))
+    >>> tuple(out.shape), tuple(state.trace.eligibility.shape)
+    ((4, 2), (4, 6, 6))
+    """
+    kind = check_enum("kind", kind, ModelKind)
+    if kind is ModelKind.LSTM:
+        return LSTMNetwork(input_size, hidden, 2, generator=generator)
+    if kind is ModelKind.RNN:
+        cell: PlasticRecurrentCell | RecurrentCell = RecurrentCell(hidden, generator=generator)
+    else:
+        cell = PlasticRecurrentCell(
+            hidden,
+            rule=_CUE_REWARD_RULES[kind],
+            eta=eta,
+            weight_std=1.0 / math.sqrt(hidden),
+            alpha_init=alpha_init,
+            modulator_std=modulator_std,
+            generator=generator,
+        )
+    return RecurrentNetwork(cell, input_size, 2, generator=generator)
+
+
+def play_cue_reward(
+    model: LSTMNetwork | RecurrentNetwork,
+    task: CueRewardTask,
+    episodes: CueRewardEpisodes,
+    generator: torch.Generator | None = None,
+    *,
+    greedy: bool,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Play every trial of ``episodes``, one step of ``model`` at a time.
+
+    Each trial is its stimulus steps, a response step and a feedback step carrying the
+    reward of the answer given (:class:`~hebbian.plastic.CueRewardTask`). Answers are
+    the most likely ones (``greedy``; exact ties go to answer 0) or drawn from the
+    network's softmax with ``generator`` (on the CPU).
+
+    Returns
+    -------
+    logits : Tensor, shape (B, trials, 2)
+        The outputs at the response steps.
+    answers, rewards : Tensor, shape (B, trials)
+        The answers given (int64) and their rewards.
+
+    Examples
+    --------
+    >>> task = CueRewardTask(cue_size=4, cues=3, trials=2)
+    >>> g = torch.Generator().manual_seed(0)
+    >>> model = cue_reward_model(ModelKind.RNN, task.input_size, 5, generator=g)
+    >>> logits, answers, rewards = play_cue_reward(
+    ...     model, task, task.sample(3, generator=g), greedy=True)
+    >>> tuple(logits.shape), tuple(answers.shape)
+    ((3, 2, 2), (3, 2))
+    """
+    check_bool("greedy", greedy)
+    state = None
+    logits, answers, rewards = [], [], []
+    for trial in range(task.trials):
+        stimulus = task.stimulus(episodes, trial)
+        for _ in range(task.stimulus_steps):
+            _, state = model(stimulus, state)
+        out, state = model(task.prompt(episodes, trial), state)
+        if greedy:  # argmax returns the first maximum on every device
+            answer = out.detach().argmax(dim=1)
+        else:
+            probabilities = torch.softmax(out.detach(), dim=1).cpu()
+            answer = torch.multinomial(probabilities, 1, generator=generator)[:, 0].to(out.device)
+        reward, feedback = task.feedback(episodes, trial, answer)
+        _, state = model(feedback, state)
+        logits.append(out)
+        answers.append(answer)
+        rewards.append(reward)
+    return torch.stack(logits, dim=1), torch.stack(answers, dim=1), torch.stack(rewards, dim=1)
