@@ -57,7 +57,7 @@ def images(tmp_path_factory) -> dict:
         (HopfieldCapacityConfig, {"cue_flip_fractions": (0.6,)}, "cue_flip_fractions"),
         (DenseCapacityConfig, {"degrees": (1, 2)}, "degrees must be an int >= 2"),
         (DenseCapacityConfig, {"level": 1.0}, "level must lie in"),
-        (HopfieldImagesConfig, {"dataset": "cifar"}, "dataset must be"),
+        (HopfieldImagesConfig, {"dataset": "cifar"}, "dataset: expected one of fashion-mnist"),
         (HopfieldImagesConfig, {"examples": 20}, "examples"),
         (HopfieldImagesConfig, {"classical_stored": (5, 2)}, "classical_stored must be"),
         # settings whose tensors would not fit in memory are refused before any allocation

@@ -22,6 +22,7 @@ All randomness comes from the run's generator; every recipe goes through
 
 from __future__ import annotations
 
+import enum
 import itertools
 import math
 from dataclasses import dataclass
@@ -31,7 +32,13 @@ import torch
 from matplotlib.lines import Line2D
 from matplotlib.typing import LineStyleType, RcKeyType
 
-from hebbian._checks import check_in_range, check_memory, check_positive, check_positive_int
+from hebbian._checks import (
+    check_enum,
+    check_in_range,
+    check_memory,
+    check_positive,
+    check_positive_int,
+)
 from hebbian._random import permutation
 from hebbian.data import load_dataset, random_binary_patterns
 from hebbian.experiments.base import Expectation, Recipe
@@ -73,6 +80,7 @@ __all__ = [
     "DenseCapacityConfig",
     "HopfieldCapacityConfig",
     "HopfieldImagesConfig",
+    "ImageSet",
     "angle_decode",
     "angle_encode",
     "dense_capacity_at_level",
@@ -678,14 +686,38 @@ DENSE_CAPACITY = Recipe(
 
 
 # --------------------------------------------------------------------------- images
+class ImageSet(enum.Enum):
+    """The image datasets ``hopfield-images`` stores (values: names for ``load_dataset``).
+
+    >>> ImageSet("digits").label
+    '8x8 digit'
+    """
+
+    FASHION_MNIST = "fashion-mnist"
+    MNIST = "mnist"
+    DIGITS = "digits"
+
+    @property
+    def label(self) -> str:
+        """The dataset's name in figure captions and descriptions."""
+        return {"fashion-mnist": "Fashion-MNIST", "mnist": "MNIST", "digits": "8x8 digit"}[
+            self.value
+        ]
+
+    @property
+    def pixels(self) -> int:
+        """Pixels per image: 64 for the 8x8 digits, else 28 x 28."""
+        return 64 if self is ImageSet.DIGITS else 28 * 28
+
+
 @dataclass(frozen=True)
 class HopfieldImagesConfig:
     """Settings of ``hopfield-images``.
 
     Attributes
     ----------
-    dataset : str
-        ``"fashion-mnist"`` or ``"digits"`` (the tour's and the tests').
+    dataset : ImageSet
+        ``fashion-mnist``, ``mnist`` or ``digits`` (the tour's and the tests').
     modern_stored : int
         Images stored in the modern network.
     classical_stored : tuple of int
@@ -702,7 +734,7 @@ class HopfieldImagesConfig:
         Columns of the example grid (stored images 0, 1, ...).
     """
 
-    dataset: str = "fashion-mnist"
+    dataset: ImageSet = ImageSet.FASHION_MNIST
     modern_stored: int = 1000
     classical_stored: tuple[int, ...] = (2, 5, 10, 20, 50, 100)
     probes: int = 200
@@ -712,10 +744,7 @@ class HopfieldImagesConfig:
     examples: int = 6
 
     def __post_init__(self) -> None:
-        if self.dataset not in ("fashion-mnist", "digits", "mnist"):
-            raise ValueError(
-                f"dataset must be 'fashion-mnist', 'mnist' or 'digits', got {self.dataset!r}"
-            )
+        check_enum("dataset", self.dataset, ImageSet)
         check_positive_int("modern_stored", self.modern_stored, minimum=2)
         if not isinstance(self.classical_stored, tuple) or not self.classical_stored:
             raise TypeError(
@@ -739,7 +768,7 @@ class HopfieldImagesConfig:
         check_memory(
             f"hopfield-images with modern_stored={self.modern_stored} and probes={self.probes} "
             "(images, couplings, cues and scores)",
-            images_memory(self, _pixels(self.dataset)),
+            images_memory(self, self.dataset.pixels),
         )
 
 
@@ -768,11 +797,11 @@ def images_memory(config: HopfieldImagesConfig, pixels: int = 28 * 28) -> int:
 
 def run_hopfield_images(config: HopfieldImagesConfig, run: Run) -> dict[str, Any]:
     """Classical (Hebb, pseudo-inverse) and modern recall of stored images, by load."""
-    data = load_dataset(config.dataset, "train", data_dir=run.data_dir)
+    data = load_dataset(config.dataset.value, "train", data_dir=run.data_dir)
     if len(data) < config.modern_stored:
         raise ValueError(
             f"modern_stored = {config.modern_stored} exceeds the {len(data)} training images "
-            f"of {config.dataset}"
+            f"of {config.dataset.value}"
         )
     order = permutation(len(data), run.generator)[: config.modern_stored]
     grey = data.flat[order].to(run.device)  # (M, D) grey levels in [0, 1]
@@ -846,7 +875,11 @@ def run_hopfield_images(config: HopfieldImagesConfig, run: Run) -> dict[str, Any
     identified, exact, overlap = (state[k].cpu() for k in ("identified", "exact", "overlap"))
     _images_grid(run, config, grey, binary, codes, data.image_shape)
     _images_curves(run, config, loads, identified)
-    results: dict[str, Any] = {"dataset": config.dataset, "pixels": dim, "stored": list(loads)}
+    results: dict[str, Any] = {
+        "dataset": config.dataset.value,
+        "pixels": dim,
+        "stored": list(loads),
+    }
     for ni, name in enumerate(names):
         for ci, cue_type in enumerate(CUE_TYPES):
             key = f"{name} {cue_type}"
@@ -933,7 +966,7 @@ def _images_grid(
     run.save_figure(
         fig,
         "examples",
-        f"Cue, recall and truth for {k} stored {_DATASET_NAMES[config.dataset]} images. "
+        f"Cue, recall and truth for {k} stored {config.dataset.label} images. "
         f"Classical networks (binarised images, {config.grid_stored} stored): the Hebb rule "
         "falls into a mixture of the correlated images; the pseudo-inverse rule keeps them "
         f"as fixed points. Modern network ({config.modern_stored} grey-level images stored, "
@@ -973,24 +1006,17 @@ def _images_curves(
         fig,
         "recall_by_load",
         f"Fraction of cues (bottom half masked, or {noise}) whose recall is nearest to the "
-        f"right stored {_DATASET_NAMES[config.dataset]} image, against the number of images "
+        f"right stored {config.dataset.label} image, against the number of images "
         "stored. The Hebbian network fails on correlated images at loads where it still "
         "recalls random patterns; the modern network recovers the right image among "
         f"{config.modern_stored}.",
     )
 
 
-_DATASET_NAMES = {"fashion-mnist": "Fashion-MNIST", "mnist": "MNIST", "digits": "8x8 digit"}
-
-
-def _pixels(dataset: str) -> int:
-    return 64 if dataset == "digits" else 28 * 28
-
-
 def _describe_images(config: HopfieldImagesConfig) -> str:
-    pixels = _pixels(config.dataset)
+    pixels = config.dataset.pixels
     return (
-        f"{_DATASET_NAMES[config.dataset]} images ({pixels} pixels) stored in classical "
+        f"{config.dataset.label} images ({pixels} pixels) stored in classical "
         "Hopfield networks (binarised, Hebb and pseudo-inverse rules; "
         f"{', '.join(map(str, config.classical_stored))} images) and in a modern Hopfield "
         f"network (grey levels, {config.modern_stored} images, beta = {config.beta:g}; "
@@ -1012,7 +1038,7 @@ def _images_expectations(config: HopfieldImagesConfig) -> list[Expectation]:
             relation="at_least",
         )
     ]  # fmt: skip
-    below = [c for c in config.classical_stored if c <= 0.138 * _pixels(config.dataset) / 1.5]
+    below = [c for c in config.classical_stored if c <= 0.138 * config.dataset.pixels / 1.5]
     if below:
         index = config.classical_stored.index(below[-1])
         for cue_type in CUE_TYPES:
