@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import matplotlib.ticker
@@ -27,22 +27,25 @@ import numpy as np
 import torch
 from torch import nn
 
-from hebbian._checks import check_memory, check_positive, check_positive_int
+from hebbian._checks import check_enum, check_memory, check_positive, check_positive_int
 from hebbian.competing import (
+    BackpropBaseline,
+    CompetingClassifier,
     CompetingParams,
     TopLayer,
     TopLoss,
+    accuracy,
     annealed_rate,
     competing_epoch,
-    hidden_features,
     initial_weights,
     p_norms,
+    supervised_epoch,
     top_layer_epoch,
 )
 from hebbian.data import load_dataset
 from hebbian.experiments.base import Expectation, Recipe
 from hebbian.report.figures import plt
-from hebbian.runs import EpochResult, Run
+from hebbian.runs import Run, Trainer
 
 __all__ = [
     "KROTOV_DIGITS",
@@ -54,8 +57,6 @@ __all__ = [
 ]
 
 TOPIC = "Competing hidden units"
-
-_LOSSES = {loss.value: loss for loss in TopLoss}
 
 
 @dataclass(frozen=True)
@@ -78,44 +79,43 @@ class KrotovConfig:
     ever: the same collapse set in after about 55 epochs of a 100-epoch schedule at
     :math:`\varepsilon_0 = 0.04` (the 50-epoch schedule does half as much learning).
 
-    The paper trains for far longer (hundreds to a thousand epochs); ``epochs`` = 50
-    keeps the whole recipe well within an hour on two shared CPU cores. The top layer
-    learns more slowly on the learned features than on random ones, hence its 100
-    epochs.
+    The paper trains for far longer (hundreds to a thousand epochs); ``rule.epochs`` =
+    50 keeps the whole recipe well within an hour on two shared CPU cores. The top
+    layer learns more slowly on the learned features than on random ones, hence its
+    100 epochs.
 
     Attributes
     ----------
-    hidden_units, p, k, delta, learning_rate, batch_size : see
-        :class:`hebbian.competing.CompetingParams`.
-    epochs : int
-        Unsupervised epochs (the learning rate reaches 0 after the last).
+    rule : CompetingParams
+        The unsupervised rule and its schedule (settings ``rule.hidden_units``,
+        ``rule.p``, ``rule.k``, ...; ``rule.epochs`` unsupervised epochs, the learning
+        rate reaching 0 after the last).
     power : float
         :math:`n` of the hidden activity :math:`\mathrm{ReLU}(W\hat v)^n`.
     m : float
         Exponent of the power loss.
     beta : float
         :math:`\beta` of the top layer.
-    loss : str
-        ``"power"`` (the paper's) or ``"cross-entropy"``.
+    loss : TopLoss
+        ``power`` (the paper's) or ``cross-entropy``.
     top_epochs, top_learning_rate, top_batch_size :
         Adam on the top layer; the rate falls linearly to 0 over ``top_epochs``.
     backprop_epochs, backprop_learning_rate, backprop_batch_size :
-        Adam (constant rate) on the end-to-end baseline with ``hidden_units`` ReLUs.
+        Adam (constant rate) on the end-to-end baseline with ``rule.hidden_units``
+        ReLUs.
     receptive_fields : int
         How many units the receptive-field figure shows (a square number is best).
     """
 
-    hidden_units: int = 2000
-    p: float = 3.0
-    k: int = 2
-    delta: float = 0.4
-    learning_rate: float = 0.04
-    batch_size: int = 100
-    epochs: int = 50
+    rule: CompetingParams = field(
+        default_factory=lambda: CompetingParams(
+            hidden_units=2000, p=3.0, k=2, delta=0.4, learning_rate=0.04, batch_size=100, epochs=50
+        )
+    )
     power: float = 4.5
     m: float = 6.0
     beta: float = 0.01
-    loss: str = "power"
+    loss: TopLoss = TopLoss.POWER
     top_epochs: int = 100
     top_learning_rate: float = 0.01
     top_batch_size: int = 100
@@ -125,7 +125,8 @@ class KrotovConfig:
     receptive_fields: int = 100
 
     def __post_init__(self) -> None:
-        self.competing_params()  # checks hidden_units, p, k, delta, learning_rate, ...
+        if not isinstance(self.rule, CompetingParams):
+            raise TypeError(f"rule must be a CompetingParams, got {type(self.rule).__name__}")
         check_positive("power", self.power)
         if self.power < 1:
             raise ValueError(f"power must be >= 1, got {self.power}")
@@ -133,8 +134,7 @@ class KrotovConfig:
         if self.m < 1:
             raise ValueError(f"m must be >= 1, got {self.m}")
         check_positive("beta", self.beta)
-        if self.loss not in _LOSSES:
-            raise ValueError(f"loss must be one of {', '.join(_LOSSES)}, got {self.loss!r}")
+        check_enum("loss", self.loss, TopLoss)
         check_positive_int("top_epochs", self.top_epochs)
         check_positive("top_learning_rate", self.top_learning_rate)
         check_positive_int("top_batch_size", self.top_batch_size)
@@ -147,7 +147,7 @@ class KrotovConfig:
     _pixels, _images = 784, 70_000  # the data set's (class constants, not settings)
 
     def _check_memory(self) -> None:
-        r"""Refuse a ``hidden_units`` whose tensors cannot fit in memory, before any run.
+        r"""Refuse a ``rule.hidden_units`` whose tensors cannot fit in memory, before any run.
 
         A lower bound on what the run holds at once, for ``H`` units, ``N`` pixels and
         ``n`` train and test images: the float64 draw of the initial weights
@@ -157,23 +157,11 @@ class KrotovConfig:
         bytes); and the hidden features of both top layers on every image
         (:math:`8nH` bytes).
         """
-        h, n = self.hidden_units, self._pixels
+        h, n = self.rule.hidden_units, self._pixels
         check_memory(
-            f"hidden_units={h} (weights, features and baselines for {n}-pixel images, "
+            f"rule.hidden_units={h} (weights, features and baselines for {n}-pixel images, "
             "at least 56*H*N + 8*n*H bytes)",
             56 * h * n + 8 * self._images * h,
-        )
-
-    def competing_params(self) -> CompetingParams:
-        """The unsupervised rule's parameters."""
-        return CompetingParams(
-            hidden_units=self.hidden_units,
-            p=self.p,
-            k=self.k,
-            delta=self.delta,
-            learning_rate=self.learning_rate,
-            batch_size=self.batch_size,
-            epochs=self.epochs,
         )
 
 
@@ -191,10 +179,11 @@ class KrotovDigitsConfig(KrotovConfig):
 
     _pixels, _images = 64, 1797  # the 8x8 digits
 
-    hidden_units: int = 100
-    k: int = 2
-    batch_size: int = 20
-    epochs: int = 60
+    rule: CompetingParams = field(
+        default_factory=lambda: CompetingParams(
+            hidden_units=100, p=3.0, k=2, delta=0.4, learning_rate=0.04, batch_size=20, epochs=60
+        )
+    )
     top_epochs: int = 40
     top_learning_rate: float = 0.05
     top_batch_size: int = 20
@@ -210,69 +199,6 @@ def _split(run: Run, dataset: str, split: str) -> tuple[torch.Tensor, torch.Tens
     return flat.to(run.device), data.labels.to(run.device), tuple(data.images.shape[1:])
 
 
-def _adam(params: list[torch.Tensor], lr: float, state: dict[str, torch.Tensor], prefix: str):
-    """A fresh Adam over ``params`` holding the moments saved under ``prefix`` (if any)."""
-    optimizer = torch.optim.Adam(params, lr=lr)
-    if f"{prefix}.0.exp_avg" in state:
-        saved = optimizer.state_dict()
-        saved["state"] = {
-            i: {
-                key: state[f"{prefix}.{i}.{key}"].clone()
-                for key in ("step", "exp_avg", "exp_avg_sq")
-            }
-            for i in range(len(params))
-        }
-        optimizer.load_state_dict(saved)
-    return optimizer
-
-
-def _adam_tensors(optimizer: torch.optim.Optimizer, prefix: str) -> dict[str, torch.Tensor]:
-    """Adam's moments and step counts as named tensors, for the checkpoint."""
-    out = {}
-    for i, values in optimizer.state_dict()["state"].items():
-        for key in ("step", "exp_avg", "exp_avg_sq"):
-            out[f"{prefix}.{i}.{key}"] = values[key].detach().clone()
-    return out
-
-
-def _uniform(shape: tuple[int, ...], bound: float, generator: torch.Generator) -> torch.Tensor:
-    return (torch.rand(shape, generator=generator, dtype=torch.float64) * 2 - 1) * bound
-
-
-def _mlp_initial(inputs: int, hidden: int, classes: int, g: torch.Generator) -> dict:
-    """PyTorch's default ``nn.Linear`` initialisation, drawn from ``g``."""
-    b1, b2 = 1 / math.sqrt(inputs), 1 / math.sqrt(hidden)
-    return {
-        "mlp.w1": _uniform((hidden, inputs), b1, g),
-        "mlp.b1": _uniform((hidden,), b1, g),
-        "mlp.w2": _uniform((classes, hidden), b2, g),
-        "mlp.b2": _uniform((classes,), b2, g),
-    }
-
-
-_MLP_KEYS = ("mlp.w1", "mlp.b1", "mlp.w2", "mlp.b2")
-
-
-def _mlp_scores(params: list[torch.Tensor], inputs: torch.Tensor) -> torch.Tensor:
-    w1, b1, w2, b2 = params
-    hidden = torch.relu(inputs @ w1.T + b1)  # (B, N) @ (N, H) -> (B, H)
-    return hidden @ w2.T + b2  # (B, classes)
-
-
-def _accuracy(scores: torch.Tensor, labels: torch.Tensor) -> float:
-    """Fraction of rows of ``scores`` ``(B, classes)`` whose largest score is the label.
-
-    Exact ties go to the lower class (``argmax`` returns the first maximum, on every
-    device), so equal scores give the same accuracy everywhere. Scores within rounding
-    of each other are another matter: a different summation order (thread count, CPU
-    kernel, GPU) can swap them. That needs a top-two margin below ~1e-6 of the scores,
-    which does not occur in the tour's trained models: its accuracies agree to every
-    digit with 1 and 2 threads and across CPU capabilities (the recipe tests compare 1
-    and 2 threads).
-    """
-    return (scores.argmax(dim=1) == labels).double().mean().item()
-
-
 def _batched(fn: Any, inputs: torch.Tensor, size: int = 5000) -> torch.Tensor:
     with torch.no_grad():
         return torch.cat([fn(inputs[i : i + size]) for i in range(0, len(inputs), size)])
@@ -284,106 +210,91 @@ def _run_krotov(config: KrotovConfig, run: Run, dataset: str) -> dict[str, Any]:
     test_x, test_y, _ = _split(run, dataset, "test")
     classes = int(train_y.max().item()) + 1
     n_features = train_x.shape[1]
-    params = config.competing_params()
-    loss = _LOSSES[config.loss]
+    rule, hidden = config.rule, config.rule.hidden_units
     g = run.generator
     device, dtype = run.device, train_x.dtype
-    hebb_w = initial_weights(config.hidden_units, n_features, params, g, dtype=dtype)
-    initial: dict[str, torch.Tensor] = {
-        "weight": hebb_w,
-        "random_weight": hebb_w.clone(),  # the untrained weights: random-features baseline
-        "hebbian_top.readout": TopLayer(config.hidden_units, classes, generator=g).readout.data,
-        "random_top.readout": TopLayer(config.hidden_units, classes, generator=g).readout.data,
-        **_mlp_initial(n_features, config.hidden_units, classes, g),
+    learned = initial_weights(hidden, n_features, rule, g, dtype=dtype).to(device)
+
+    def classifier(weight: torch.Tensor) -> CompetingClassifier:
+        top = TopLayer(hidden, classes, beta=config.beta, generator=g)
+        return CompetingClassifier(weight, top, power=config.power).to(device=device, dtype=dtype)
+
+    # drawn in this order: the hidden weights, the two readouts, the backprop network
+    hebbian = classifier(learned)
+    random = classifier(learned.clone())  # the untrained weights: the random-features baseline
+    mlp = BackpropBaseline(n_features, hidden, classes, g, dtype=dtype, device=device)
+    models: dict[str, nn.Module] = {"hebbian": hebbian, "random": random, "mlp": mlp}
+    optimisers = {
+        "hebbian": torch.optim.Adam(hebbian.parameters(), lr=config.top_learning_rate),
+        "random": torch.optim.Adam(random.parameters(), lr=config.top_learning_rate),
+        "mlp": torch.optim.Adam(mlp.parameters(), lr=config.backprop_learning_rate),
     }
-    initial = {name: t.to(device=device, dtype=dtype) for name, t in initial.items()}
-    supervised = max(config.top_epochs, config.backprop_epochs)
-    cache: dict[str, torch.Tensor] = {}
+    cache: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}
 
-    def features(name: str, weight: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def features(name: str, model: CompetingClassifier) -> tuple[torch.Tensor, torch.Tensor]:
         if name not in cache:  # frozen weights: computed once (again after a resume)
+            cache[name] = (_batched(model.features, train_x), _batched(model.features, test_x))
+        return cache[name]
 
-            def fn(x: torch.Tensor) -> torch.Tensor:
-                return hidden_features(x, weight, config.power)
-
-            cache[name] = _batched(fn, train_x)
-            cache[name + ".test"] = _batched(fn, test_x)
-        return cache[name], cache[name + ".test"]
-
-    def train_top(name: str, state: dict[str, torch.Tensor], epoch: int) -> dict[str, Any]:
+    def train_top(name: str, model: CompetingClassifier, epoch: int) -> dict[str, Any]:
         started = time.perf_counter()
-        train_h, test_h = features(name, state["weight" if name == "hebbian" else "random_weight"])
-        layer = TopLayer.from_readout(state[f"{name}_top.readout"], beta=config.beta)
-        rate = annealed_rate(config.top_learning_rate, epoch - 1, config.top_epochs)
-        optimizer = _adam(list(layer.parameters()), rate, state, f"{name}_top.adam")
+        train_h, test_h = features(name, model)
+        optimiser = optimisers[name]
+        for group in optimiser.param_groups:
+            group["lr"] = annealed_rate(config.top_learning_rate, epoch - 1, config.top_epochs)
         train_loss = top_layer_epoch(
-            layer, optimizer, train_h, train_y, g,
-            batch_size=config.top_batch_size, loss=loss, m=config.m,
+            model.top, optimiser, train_h, train_y, g,
+            batch_size=config.top_batch_size, loss=config.loss, m=config.m,
         )  # fmt: skip
-        state[f"{name}_top.readout"] = layer.readout.detach().clone()
-        state.update(_adam_tensors(optimizer, f"{name}_top.adam"))
-        accuracy = _accuracy(_batched(layer, test_h), test_y)
         return {
             f"{name}_train_loss": train_loss,
-            f"{name}_test_accuracy": accuracy,
+            f"{name}_test_accuracy": accuracy(_batched(model.top, test_h), test_y),
             f"{name}_seconds": time.perf_counter() - started,
         }
 
-    def train_backprop(state: dict[str, torch.Tensor]) -> dict[str, Any]:
+    def train_backprop() -> dict[str, Any]:
         started = time.perf_counter()
-        weights = [state[key].clone().requires_grad_() for key in _MLP_KEYS]
-        optimizer = _adam(weights, config.backprop_learning_rate, state, "mlp.adam")
-        order = torch.randperm(len(train_x), generator=g).to(device)
-        total, batches = 0.0, 0
-        for start in range(0, len(train_x), config.backprop_batch_size):
-            index = order[start : start + config.backprop_batch_size]
-            optimizer.zero_grad(set_to_none=True)
-            value = nn.functional.cross_entropy(
-                _mlp_scores(weights, train_x[index]), train_y[index]
-            )
-            value.backward()
-            optimizer.step()
-            total, batches = total + float(value.detach()), batches + 1
-        state.update({key: w.detach().clone() for key, w in zip(_MLP_KEYS, weights, strict=True)})
-        state.update(_adam_tensors(optimizer, "mlp.adam"))
-        accuracy = _accuracy(_batched(lambda x: _mlp_scores(weights, x), test_x), test_y)
+        train_loss = supervised_epoch(
+            mlp, optimisers["mlp"], train_x, train_y, g,
+            batch_size=config.backprop_batch_size, loss=nn.functional.cross_entropy,
+        )  # fmt: skip
         return {
-            "backprop_train_loss": total / batches,
-            "backprop_test_accuracy": accuracy,
+            "backprop_train_loss": train_loss,
+            "backprop_test_accuracy": accuracy(_batched(mlp, test_x), test_y),
             "backprop_seconds": time.perf_counter() - started,
         }
 
-    def train_epoch(step: int, state: dict[str, torch.Tensor]) -> EpochResult:
+    def train_epoch(step: int) -> dict[str, Any]:
         started = time.perf_counter()
-        state = dict(state)
-        if step <= config.epochs:  # unsupervised phase
+        if step <= rule.epochs:  # unsupervised phase
             done = step - 1
-            state["weight"] = competing_epoch(state["weight"], train_x, params, done, g)
-            norms = p_norms(state["weight"], config.p)
+            hebbian.weight = competing_epoch(hebbian.weight, train_x, rule, done, g)
+            norms = p_norms(hebbian.weight, rule.p)
             quantiles = torch.tensor([0.1, 0.5, 0.9], dtype=norms.dtype, device=norms.device)
             metrics: dict[str, Any] = {
                 "phase": "unsupervised",
-                "learning_rate": annealed_rate(config.learning_rate, done, config.epochs),
+                "learning_rate": annealed_rate(rule.learning_rate, done, rule.epochs),
                 "p_norm_min": norms.min().item(),
                 "p_norm_quantiles_10_50_90": norms.quantile(quantiles).tolist(),
                 "p_norm_max": norms.max().item(),
                 "converged_fraction": _converged_fraction(norms),
             }
         else:  # supervised phase: the two top layers and the backprop baseline
-            epoch = step - config.epochs
+            epoch = step - rule.epochs
             metrics = {"phase": "supervised", "supervised_epoch": epoch}
             if epoch <= config.top_epochs:
-                metrics.update(train_top("hebbian", state, epoch))
-                metrics.update(train_top("random", state, epoch))
+                metrics.update(train_top("hebbian", hebbian, epoch))
+                metrics.update(train_top("random", random, epoch))
             if epoch <= config.backprop_epochs:
-                metrics.update(train_backprop(state))
+                metrics.update(train_backprop())
         metrics["seconds"] = time.perf_counter() - started
-        return state, metrics
+        return metrics
 
-    state = run.run_epochs(config.epochs + supervised, initial, train_epoch, desc=run.recipe)
+    supervised = max(config.top_epochs, config.backprop_epochs)
+    Trainer(run, models, optimisers).train(rule.epochs + supervised, train_epoch)
     records = run.metrics()
-    _figures(run, config, state, shape, records)
-    return _results(config, state, records, train_x.mean(dim=0))
+    _figures(run, config, hebbian.weight, random.weight, shape, records)
+    return _results(config, hebbian.weight, records, train_x.mean(dim=0))
 
 
 def _converged_fraction(norms: torch.Tensor, tolerance: float = 0.05) -> float:
@@ -412,11 +323,11 @@ def _opposite_mean_fraction(weight: torch.Tensor, mean_image: torch.Tensor) -> f
 
 def _results(
     config: KrotovConfig,
-    state: dict[str, torch.Tensor],
+    weight: torch.Tensor,
     records: list[dict[str, Any]],
     mean_image: torch.Tensor,
 ) -> dict[str, Any]:
-    norms = p_norms(state["weight"], config.p)
+    norms = p_norms(weight, config.rule.p)
     hebbian = _last(records, "hebbian_test_accuracy")
     random = _last(records, "random_test_accuracy")
     backprop = _last(records, "backprop_test_accuracy")
@@ -428,8 +339,8 @@ def _results(
         "backprop_minus_hebbian_points": 100 * (backprop - hebbian),
         "median_p_norm": norms.median().item(),
         "converged_fraction": _converged_fraction(norms),
-        "opposite_mean_image_fraction": _opposite_mean_fraction(state["weight"], mean_image),
-        "unsupervised_epochs": config.epochs,
+        "opposite_mean_image_fraction": _opposite_mean_fraction(weight, mean_image),
+        "unsupervised_epochs": config.rule.epochs,
         "top_epochs": config.top_epochs,
         "backprop_epochs": config.backprop_epochs,
         # wall time of each model's training and scoring, timed on its own
@@ -460,24 +371,25 @@ def _mosaic(weight: torch.Tensor, shape: tuple, count: int) -> np.ndarray:
 def _figures(
     run: Run,
     config: KrotovConfig,
-    state: dict[str, torch.Tensor],
+    learned: torch.Tensor,
+    initial: torch.Tensor,
     shape: tuple,
     records: list[dict[str, Any]],
 ) -> None:
     fig, axes = plt.subplots(1, 2, figsize=(11, 5.6))
-    for ax, key, title in (
-        (axes[0], "weight", f"learned ({config.epochs} unsupervised epochs)"),
-        (axes[1], "random_weight", "initial (random-features baseline)"),
+    for ax, weight, title in (
+        (axes[0], learned, f"learned ({config.rule.epochs} unsupervised epochs)"),
+        (axes[1], initial, "initial (random-features baseline)"),
     ):
         image = ax.imshow(
-            _mosaic(state[key], shape, config.receptive_fields), cmap="RdBu_r", vmin=-1, vmax=1
+            _mosaic(weight, shape, config.receptive_fields), cmap="RdBu_r", vmin=-1, vmax=1
         )
         ax.set(xticks=[], yticks=[], title=title)
     fig.colorbar(image, ax=axes, shrink=0.7, label="w / max|w| of each unit")
     run.save_figure(
         fig,
         "receptive_fields",
-        f"Weights of the first {min(config.receptive_fields, config.hidden_units)} hidden "
+        f"Weights of the first {min(config.receptive_fields, config.rule.hidden_units)} hidden "
         "units, each scaled by its largest |w| (red positive, blue negative): learned by "
         "the competing-units rule (left) and the random initial weights they started "
         "from (right).",
@@ -492,7 +404,7 @@ def _figures(
     left.plot(epochs, [r["p_norm_min"] for r in unsupervised], ":", color="C1", label="min, max")
     left.plot(epochs, [r["p_norm_max"] for r in unsupervised], ":", color="C1")
     left.axhline(1.0, color="k", linewidth=0.8, label="theory: 1")
-    left.set(xlabel="unsupervised epoch", ylabel=f"||w||_{config.p:g}", yscale="log")
+    left.set(xlabel="unsupervised epoch", ylabel=f"||w||_{config.rule.p:g}", yscale="log")
     left.yaxis.set_major_locator(matplotlib.ticker.LogLocator(subs=(1.0, 2.0, 3.0, 5.0)))
     left.yaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
     left.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
@@ -520,7 +432,7 @@ def _figures(
         points = [(r["supervised_epoch"], r[key]) for r in supervised if key in r]
         ax.plot(*zip(*points, strict=True), marker=".", label=label)
     ax.set(xlabel="supervised epoch", ylabel="test accuracy")
-    ax.set_title(f"{config.hidden_units} hidden units")
+    ax.set_title(f"{config.rule.hidden_units} hidden units")
     ax.legend(fontsize=8)
     fig.tight_layout()
     run.save_figure(
@@ -544,19 +456,20 @@ def run_krotov_digits(config: KrotovDigitsConfig, run: Run) -> dict[str, Any]:
 
 
 def _describe(config: KrotovConfig, data: str) -> str:
+    rule = config.rule
     return (
         f"Krotov & Hopfield's competing hidden units (PNAS 2019) on {data}: each of "
-        f"{config.hidden_units} hidden units' current is its input in the p-norm metric, "
-        f"I = sign(W)|W|^(p-1) v with p = {config.p:g}; for each sample the strongest unit "
-        f"learns Hebbian-like (+1) and the k-th strongest (k = {config.k}) anti-Hebbian "
-        f"(-Delta = -{config.delta:g}), dW = g (v - I W), applied divided by its largest "
-        f"entry with a rate annealed linearly from {config.learning_rate:g} to 0 over "
-        f"{config.epochs} epochs. Theory: the weights of the units that learn converge to "
+        f"{rule.hidden_units} hidden units' current is its input in the p-norm metric, "
+        f"I = sign(W)|W|^(p-1) v with p = {rule.p:g}; for each sample the strongest unit "
+        f"learns Hebbian-like (+1) and the k-th strongest (k = {rule.k}) anti-Hebbian "
+        f"(-Delta = -{rule.delta:g}), dW = g (v - I W), applied divided by its largest "
+        f"entry with a rate annealed linearly from {rule.learning_rate:g} to 0 over "
+        f"{rule.epochs} epochs. Theory: the weights of the units that learn converge to "
         "the unit sphere of the p-norm, and look like prototypes of the inputs. A top layer "
         f"c = tanh(beta S ReLU(W v)^n) (n = {config.power:g}, beta = {config.beta:g}, "
-        f"{config.loss} loss, {config.top_epochs} epochs) is then trained on the frozen "
+        f"{config.loss.value} loss, {config.top_epochs} epochs) is then trained on the frozen "
         "weights and compared with the same top layer on the untrained random weights and "
-        f"with a ReLU network {config.hidden_units} units wide trained end to end by "
+        f"with a ReLU network {rule.hidden_units} units wide trained end to end by "
         f"backprop ({config.backprop_epochs} epochs). The paper's MNIST network (2000 "
         "units, far more epochs) comes within about 0.35 points of backprop (97.8% "
         "against 98.15% in a third-party reproduction)."
@@ -602,8 +515,8 @@ KROTOV_FASHION = Recipe(
     config_type=KrotovConfig,
     run=run_krotov_fashion,
     tour={
-        "hidden_units": 100,
-        "epochs": 2,
+        "rule.hidden_units": 100,
+        "rule.epochs": 2,
         "top_epochs": 2,
         "backprop_epochs": 2,
     },
@@ -618,6 +531,6 @@ KROTOV_DIGITS = Recipe(
     description=lambda config: _describe(config, "the embedded 8x8 digits (a small version)"),
     config_type=KrotovDigitsConfig,
     run=run_krotov_digits,
-    tour={"hidden_units": 100, "epochs": 60, "top_epochs": 40, "backprop_epochs": 40},
+    tour={"rule.hidden_units": 100, "rule.epochs": 60, "top_epochs": 40, "backprop_epochs": 40},
     expectations=_expectations,
 )
