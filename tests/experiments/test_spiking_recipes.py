@@ -105,9 +105,12 @@ def test_song_abbott_resumes_exactly_after_an_interruption(
 ) -> None:
     from hebbian.experiments import spiking
 
+    g_max = 0.05  # A+ = 0.01 g_max, A- = 1.05 A+, as in Brian2's example
     settings = {
-        "n_inputs": 200,
-        "g_max": 0.05,
+        "network.n_inputs": 200,
+        "network.stdp.w_max": g_max,
+        "network.stdp.a_plus": 0.01 * g_max,
+        "network.stdp.a_minus": 1.05 * (0.01 * g_max),
         "duration": 0.6,
         "epochs": 3,
         "probe": 0.1,
@@ -152,7 +155,7 @@ def test_song_abbott_resumes_exactly_after_an_interruption(
         # sizes that cannot fit are refused before anything is allocated
         (STDP_WINDOW, {"pairings": 10**9}, r"pairings=1000000000 \(41 protocols.* would need "),
         (TRIPLET_FREQUENCY, {"pairings": 10**9}, r"pairings=1000000000 .* would need "),
-        (SONG_ABBOTT, {"n_inputs": 10**9}, r"n_inputs=1000000000.* would need "),
+        (SONG_ABBOTT, {"network.n_inputs": 10**9}, r"network.n_inputs=1000000000.* would need "),
         (HODGKIN_HUXLEY, {"fine_step": 1e-9}, r"fine_step=1e-09 .* would need .* this machine has"),
     ],
 )

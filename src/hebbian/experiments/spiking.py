@@ -10,16 +10,14 @@
 * ``triplet-frequency``: weight change against pairing frequency for the triplet rule
   (Pfister & Gerstner 2006) and the pair rule.
 
-The pairing protocols are simulated event to event: the STDP step functions decay
-their traces exactly, ``exp(-dt / tau)``, so one step across a silent gap equals many
-small steps, and a protocol of 60 pairings at 0.1 Hz costs 120 steps, not 10^7.
+The models, the pairing protocols (simulated event to event) and the measurements live
+in :mod:`hebbian.spiking`; this module holds the recipes' configs, runs and figures.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -27,17 +25,29 @@ import torch
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from hebbian._checks import check_memory, check_positive, check_positive_int
+from hebbian._random import seeds, uniform
 from hebbian.experiments.base import Expectation, Recipe
 from hebbian.report.figures import plt
 from hebbian.runs import EpochResult, Run
-from hebbian.spiking.networks import (
+from hebbian.spiking.networks import simulate
+from hebbian.spiking.neurons import HHParameters, HHState, hh_state, hh_step
+from hebbian.spiking.protocols import (
+    StdpStep,
+    fit_stdp_window,
+    isolated_pairs_change,
+    pairing_protocol_bytes,
+    pairing_weight_changes,
+    step_responses,
+)
+from hebbian.spiking.song_abbott import (
+    WEIGHT_BINS,
     SongAbbottParameters,
     SongAbbottState,
-    simulate,
+    song_abbott_memory_bytes,
     song_abbott_run,
     song_abbott_state,
+    weight_distribution,
 )
-from hebbian.spiking.neurons import HHParameters, HHState, hh_state, hh_step
 from hebbian.spiking.stdp import (
     PairSTDPParameters,
     TripletSTDPParameters,
@@ -52,14 +62,28 @@ __all__ = ["HODGKIN_HUXLEY", "SONG_ABBOTT", "STDP_WINDOW", "TRIPLET_FREQUENCY"]
 TOPIC = "Spiking neurons and STDP"
 
 # the reference card's values for the Hodgkin-Huxley model (RK4, dt 0.01 ms, 1 s steps)
-HH_REFERENCE = {
-    "single_spike_threshold": 2.25,  # uA/cm2
-    "repetitive_threshold": 6.26,  # uA/cm2
-    "onset_rate": 52.0,  # Hz, the jump at the repetitive threshold
-    "rates": {9.8: 68.0, 20.0: 86.0, 50.0: 116.0},  # Hz
-}
+HH_SINGLE_SPIKE_THRESHOLD = 2.25  # uA/cm2
+HH_REPETITIVE_THRESHOLD = 6.26  # uA/cm2
+HH_ONSET_RATE = 52.0  # Hz, the jump at the repetitive threshold
+HH_REFERENCE_RATES = {9.8: 68.0, 20.0: 86.0, 50.0: 116.0}  # Hz at these uA/cm2
 # RK4 on the model diverges at 0.1 ms (currents 0-50 uA/cm2) and holds every spike at 0.05
 HH_MAX_DT = 5e-5
+UNBOUNDED = {"w_min": -math.inf, "w_max": math.inf}
+# default rules: stdp-window's (Bi & Poo's time constants, no upper bound) and
+# triplet-frequency's (Pfister & Gerstner's visual-cortex sets and a pair rule, unbounded)
+BI_POO_RULE = PairSTDPParameters(
+    a_plus=0.01, a_minus=0.0055, tau_plus=16.8e-3, tau_minus=33.7e-3, w_max=math.inf
+)
+VISUAL_CORTEX_FULL = TripletSTDPParameters.visual_cortex_all_to_all(**UNBOUNDED)
+VISUAL_CORTEX_MINIMAL = TripletSTDPParameters.visual_cortex_minimal_all_to_all(**UNBOUNDED)
+TRIPLET_PAIR_RULE = PairSTDPParameters(
+    a_plus=5e-3,
+    a_minus=2.6e-3,
+    tau_plus=16.8e-3,
+    tau_minus=33.7e-3,
+    w_min=-math.inf,
+    w_max=math.inf,
+)
 
 
 # --------------------------------------------------------------------------------------
@@ -93,89 +117,6 @@ def _epoch_steps(duration: float, epochs: int, dt: float) -> int:
     return _whole_steps("duration / epochs", duration / epochs, "dt", dt, shown=shown)
 
 
-def _protocol_bytes(batch: int, pairings: int) -> int:
-    """Bytes the event-driven pairing protocols of :func:`_run_protocols` allocate.
-
-    ``2 B K`` spike times (int64, a few temporaries each) and two boolean event tables of
-    ``T x B`` entries, with up to ``T = 2 B K`` distinct spike times.
-    """
-    spikes = 2 * batch * pairings
-    return 4 * 8 * spikes + 2 * spikes * batch
-
-
-# --------------------------------------------------------------------------------------
-# shared: event-driven pairing protocols
-# --------------------------------------------------------------------------------------
-
-
-def _pairing_ticks(
-    frequencies: Sequence[float],
-    delta_ts: Sequence[float],
-    pairings: int,
-    resolution: float,
-    lead: float,
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Spike times, in ticks of ``resolution``, of one protocol per (frequency, delta_t).
-
-    Protocol ``b`` has ``pairings`` pre spikes at ``lead + k / f_b`` and a post spike
-    ``delta_t_b`` after each. Returns ``pre, post`` of shape (B, pairings), int64.
-    """
-    k = torch.arange(pairings, dtype=torch.float64)
-    freq = torch.tensor(frequencies, dtype=torch.float64).unsqueeze(1)  # (B, 1)
-    shift = torch.tensor(delta_ts, dtype=torch.float64).unsqueeze(1)  # (B, 1)
-    pre = torch.round((lead + k / freq) / resolution).to(torch.int64)  # (B, K)
-    post = pre + torch.round(shift / resolution).to(torch.int64)  # (B, K)
-    return pre, post
-
-
-def _run_protocols(
-    step: Callable[..., tuple[torch.Tensor, Any]],
-    traces: Any,
-    weight: torch.Tensor,
-    pre_ticks: torch.Tensor,
-    post_ticks: torch.Tensor,
-    resolution: float,
-) -> torch.Tensor:
-    """Drive ``step(weight, traces, pre, post, dt=...)`` from event to event.
-
-    ``pre_ticks`` and ``post_ticks`` (B, K) hold spike times in ticks (> 0) of one
-    synapse per network. The step is called once per distinct spike time of the whole
-    batch, with ``dt`` the gap since the previous one; a network without a spike at
-    that time gets none. Returns the final weights (B, 1, 1).
-    """
-    batch = pre_ticks.shape[0]
-    ticks = torch.unique(torch.cat((pre_ticks.flatten(), post_ticks.flatten())))  # sorted
-    if int(ticks[0]) <= 0:
-        raise ValueError("spike times must be positive")
-    rows = torch.arange(batch).unsqueeze(1).expand_as(pre_ticks)
-    pre = torch.zeros(len(ticks), batch, 1, dtype=torch.bool)
-    post = torch.zeros(len(ticks), batch, 1, dtype=torch.bool)
-    pre[torch.searchsorted(ticks, pre_ticks), rows, 0] = True  # (T, B, 1)
-    post[torch.searchsorted(ticks, post_ticks), rows, 0] = True
-    gaps = torch.diff(ticks, prepend=torch.zeros(1, dtype=ticks.dtype)).tolist()
-    for i, gap in enumerate(gaps):
-        weight, traces = step(weight, traces, pre[i], post[i], dt=gap * resolution)
-    return weight
-
-
-def _log_linear_fit(x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
-    r"""Least-squares fit of ``log y = log a - x / tau``; returns ``(a, tau)``.
-
-    In closed form, :math:`s = \sum (x - \bar x)(\ln y - \overline{\ln y}) /
-    \sum (x - \bar x)^2`, :math:`\ln a = \overline{\ln y} - s \bar x`,
-    :math:`\tau = -1/s`, with correctly rounded sums (``math.fsum``) and the C
-    library's ``log``: the same numbers on every machine, unlike a LAPACK solve.
-    """
-    xs = [float(v) for v in x.tolist()]
-    logs = [math.log(float(v)) for v in y.tolist()]
-    x_mean, log_mean = math.fsum(xs) / len(xs), math.fsum(logs) / len(logs)
-    dx = [v - x_mean for v in xs]
-    slope = math.fsum(d * (v - log_mean) for d, v in zip(dx, logs, strict=True)) / math.fsum(
-        d * d for d in dx
-    )
-    return math.exp(log_mean - slope * x_mean), -1.0 / slope
-
-
 def _exact(value: float, digits: int = 6) -> float:
     """``value`` rounded to ``digits`` decimals: a result free of float64 rounding noise."""
     return round(value, digits) + 0.0  # + 0.0: no negative zero
@@ -192,12 +133,12 @@ class WindowConfig:
 
     Attributes
     ----------
-    a_plus, a_minus : float
-        Amplitudes of the additive pair rule, relative to the initial weight 1
-        (``a_minus * tau_minus > a_plus * tau_plus``: depression wins on average).
-    tau_plus, tau_minus : float
-        The time constants the fits should recover; default Bi & Poo's fitted values,
-        16.8 and 33.7 ms.
+    rule : PairSTDPParameters
+        The pair rule measured (settings ``rule.a_plus``, ``rule.tau_plus``, ...).
+        Default: additive, amplitudes relative to the initial weight 1 with
+        ``a_minus * tau_minus > a_plus * tau_plus`` (depression wins on average), and
+        Bi & Poo's fitted time constants, 16.8 and 33.7 ms, which the fits should
+        recover; no upper bound.
     pairings, frequency : int, float
         Pairings per protocol and their rate (Bi & Poo: 60 at 1 Hz).
     max_delta_t, delta_t_step : float
@@ -206,10 +147,7 @@ class WindowConfig:
         Time grid of the spike times.
     """
 
-    a_plus: float = 0.01
-    a_minus: float = 0.0055
-    tau_plus: float = 16.8e-3
-    tau_minus: float = 33.7e-3
+    rule: PairSTDPParameters = BI_POO_RULE
     pairings: int = 60
     frequency: float = 1.0
     max_delta_t: float = 0.1
@@ -217,8 +155,11 @@ class WindowConfig:
     resolution: float = 1e-4
 
     def __post_init__(self) -> None:
-        for name in ("a_plus", "a_minus", "tau_plus", "tau_minus", "frequency"):
-            check_positive(name, getattr(self, name))
+        if not isinstance(self.rule, PairSTDPParameters):
+            raise TypeError(f"rule must be PairSTDPParameters, got {type(self.rule).__name__}")
+        check_positive("rule.a_plus", self.rule.a_plus)  # both sides are fitted
+        check_positive("rule.a_minus", self.rule.a_minus)
+        check_positive("frequency", self.frequency)
         check_positive_int("pairings", self.pairings)
         check_positive("max_delta_t", self.max_delta_t)
         check_positive("delta_t_step", self.delta_t_step)
@@ -236,7 +177,7 @@ class WindowConfig:
         _whole_steps("delta_t_step", self.delta_t_step, "resolution", self.resolution)
         check_memory(
             f"pairings={self.pairings} ({self.protocols} protocols of spike times and events)",
-            _protocol_bytes(self.protocols, self.pairings),
+            pairing_protocol_bytes(self.protocols, self.pairings),
         )
 
     @property
@@ -249,57 +190,36 @@ def run_stdp_window(config: WindowConfig, run: Run) -> dict[str, Any]:
     """Measure the pair rule's window with pairing protocols and fit exponentials."""
     count = round(config.max_delta_t / config.delta_t_step)
     delta_ts = [i * config.delta_t_step for i in range(-count, count + 1)]
-    rule = PairSTDPParameters(
-        a_plus=config.a_plus,
-        a_minus=config.a_minus,
-        tau_plus=config.tau_plus,
-        tau_minus=config.tau_minus,
-        w_min=0.0,
-        w_max=math.inf,
-    )
-    batch = len(delta_ts)
-    pre, post = _pairing_ticks(
+    rule, batch = config.rule, len(delta_ts)
+    change = pairing_weight_changes(  # (B,), relative to the initial weight 1
+        partial(pair_stdp_step, params=rule),
+        pair_traces(batch, 1, 1),
         [config.frequency] * batch,
         delta_ts,
         config.pairings,
         config.resolution,
         lead=2 * config.max_delta_t,
     )
-    weight = torch.ones(batch, 1, 1, dtype=torch.float64)
-    step = partial(pair_stdp_step, params=rule)
-    final = _run_protocols(step, pair_traces(batch, 1, 1), weight, pre, post, config.resolution)
-    change = (final - 1.0).flatten()  # (B,), relative to the initial weight 1
     dts = torch.tensor(delta_ts, dtype=torch.float64)
-
-    causal, acausal = dts > 0, dts < 0
-    amp_plus, tau_plus = _log_linear_fit(dts[causal], change[causal])
-    amp_minus, tau_minus = _log_linear_fit(-dts[acausal], -change[acausal])
-    # isolated pairs: K A+ e^{-dt/tau+} or -K A- e^{dt/tau-}, with the C library's exp
-    theory = [
-        config.pairings
-        * (
-            config.a_plus * math.exp(-d / config.tau_plus)
-            if d >= 0
-            else -config.a_minus * math.exp(d / config.tau_minus)
-        )
-        for d in delta_ts
-    ]
+    fit = fit_stdp_window(dts, change)
+    theory = [isolated_pairs_change(rule, d, config.pairings) for d in delta_ts]
     deviation = max(abs(c - t) for c, t in zip(change.tolist(), theory, strict=True))
     run.log(1, delta_t=dts, weight_change=change)
-    _window_figure(run, dts, change, (amp_plus, tau_plus), (amp_minus, tau_minus), config)
+    plus, minus = (fit.amplitude_plus, fit.tau_plus), (fit.amplitude_minus, fit.tau_minus)
+    _window_figure(run, dts, change, plus, minus, config)
     # the fits are exact up to float64 rounding (~1e-11 relative): quoted to 1e-6, so that
     # no reported digit is rounding noise
     return {
         "delta_t_ms": [_exact(1e3 * d, 9) for d in delta_ts],
         "weight_change_percent": (100 * change).tolist(),
-        "fitted_tau_plus_ms": _exact(1e3 * tau_plus),
-        "fitted_tau_minus_ms": _exact(1e3 * tau_minus),
-        "configured_tau_plus_ms": _exact(1e3 * config.tau_plus, 9),
-        "configured_tau_minus_ms": _exact(1e3 * config.tau_minus, 9),
-        "fitted_amplitude_plus": _exact(amp_plus, 9),
-        "fitted_amplitude_minus": _exact(amp_minus, 9),
-        "theory_amplitude_plus": _exact(config.pairings * config.a_plus, 12),
-        "theory_amplitude_minus": _exact(config.pairings * config.a_minus, 12),
+        "fitted_tau_plus_ms": _exact(1e3 * fit.tau_plus),
+        "fitted_tau_minus_ms": _exact(1e3 * fit.tau_minus),
+        "configured_tau_plus_ms": _exact(1e3 * rule.tau_plus, 9),
+        "configured_tau_minus_ms": _exact(1e3 * rule.tau_minus, 9),
+        "fitted_amplitude_plus": _exact(fit.amplitude_plus, 9),
+        "fitted_amplitude_minus": _exact(fit.amplitude_minus, 9),
+        "theory_amplitude_plus": _exact(config.pairings * rule.a_plus, 12),
+        "theory_amplitude_minus": _exact(config.pairings * rule.a_minus, 12),
         "max_deviation_from_isolated_pairs_percent": _exact(100 * deviation, 9),
     }
 
@@ -322,10 +242,10 @@ def _window_expectations(config: WindowConfig) -> list[Expectation]:
 
 
 def _window_description(config: WindowConfig) -> str:
-    bi_poo = config.tau_plus == 16.8e-3 and config.tau_minus == 33.7e-3
+    bi_poo = config.rule.tau_plus == 16.8e-3 and config.rule.tau_minus == 33.7e-3
     return (
-        f"One synapse with additive pair STDP (A+ = {config.a_plus:g}, A- = "
-        f"{config.a_minus:g}) and pre/post traces receives {config.pairings} pairings at "
+        f"One synapse with additive pair STDP (A+ = {config.rule.a_plus:g}, A- = "
+        f"{config.rule.a_minus:g}) and pre/post traces receives {config.pairings} pairings at "
         f"{config.frequency:g} Hz"
         + (
             " (Bi & Poo 1998's protocol)"
@@ -336,8 +256,8 @@ def _window_description(config: WindowConfig) -> str:
         f"+{1e3 * config.max_delta_t:g} ms in steps of {1e3 * config.delta_t_step:g} ms. "
         "Theory: the weight change is K A+ exp(-dt/tau+) for dt >= 0 and -K A- exp(dt/tau-) "
         "for dt < 0 (K pairings that do not interact), so exponential fits to the simulated "
-        f"changes recover the configured tau+ = {1e3 * config.tau_plus:g} ms and tau- = "
-        f"{1e3 * config.tau_minus:g} ms"
+        f"changes recover the configured tau+ = {1e3 * config.rule.tau_plus:g} ms and tau- = "
+        f"{1e3 * config.rule.tau_minus:g} ms"
         + (", Bi & Poo's fitted values." if bi_poo else " (Bi & Poo fitted 16.8 and 33.7 ms).")
     )
 
@@ -382,8 +302,8 @@ def _window_figure(
         f"Weight change after {config.pairings} pre/post pairings at {config.frequency:g} Hz "
         "against the spike-time difference (dots), simulated with the additive pair rule, "
         "and exponential fits to each side. Configured time constants: "
-        f"{1e3 * config.tau_plus:.1f} and {1e3 * config.tau_minus:.1f} ms (Bi & Poo 1998's "
-        "fits).",
+        f"{1e3 * config.rule.tau_plus:.1f} and {1e3 * config.rule.tau_minus:.1f} ms "
+        "(Bi & Poo 1998's fits).",
     )
 
 
@@ -410,8 +330,10 @@ class SongAbbottConfig:
 
     Attributes
     ----------
-    n_inputs : int
-        Poisson inputs per neuron.
+    network : SongAbbottParameters
+        The network simulated (settings ``network.n_inputs``, ``network.neuron.tau_m``,
+        ``network.stdp.a_plus``, ``network.stdp.w_max`` ...); ``network.stdp.w_max`` is
+        g_max, the maximum weight (conductance relative to the leak).
     input_rates : tuple of float
         One network per input rate (Hz), simulated together; the first is the one
         whose weights and raster are drawn (15 Hz: Brian2's example).
@@ -419,12 +341,6 @@ class SongAbbottConfig:
         Simulated seconds, split into epochs (logged and checkpointed).
     dt : float
         Time step (s).
-    g_max : float
-        Maximum weight (conductance relative to the leak).
-    a_plus, a_ratio : float
-        ``A+ = a_plus * g_max``; ``A- = a_ratio * A+``.
-    tau_plus, tau_minus : float
-        STDP time constants (s).
     probe : float
         Seconds simulated with frozen initial weights to measure the rate before learning.
     raster_inputs, raster_duration : int, float
@@ -433,44 +349,33 @@ class SongAbbottConfig:
         Steps per window of the event-driven simulator (speed only).
     """
 
-    n_inputs: int = 1000
+    network: SongAbbottParameters = field(default_factory=SongAbbottParameters)
     input_rates: tuple[float, ...] = (15.0, 20.0, 25.0, 30.0)
     duration: float = 300.0
     epochs: int = 30
     dt: float = 1e-4
-    g_max: float = 0.01
-    a_plus: float = 0.01
-    a_ratio: float = 1.05
-    tau_plus: float = 20e-3
-    tau_minus: float = 20e-3
     probe: float = 2.0
     raster_inputs: int = 50
     raster_duration: float = 1.0
     window: int = 400
 
     def __post_init__(self) -> None:
-        check_positive_int("n_inputs", self.n_inputs)
+        if not isinstance(self.network, SongAbbottParameters):
+            raise TypeError(
+                f"network must be SongAbbottParameters, got {type(self.network).__name__}"
+            )
         if not isinstance(self.input_rates, tuple) or not self.input_rates:
             raise TypeError(f"input_rates must be a non-empty tuple, got {self.input_rates!r}")
         for rate in self.input_rates:
             check_positive("input_rates[i]", rate)
-        for name in (
-            "duration",
-            "dt",
-            "g_max",
-            "a_plus",
-            "a_ratio",
-            "tau_plus",
-            "tau_minus",
-            "probe",
-            "raster_duration",
-        ):
+        for name in ("duration", "dt", "probe", "raster_duration"):
             check_positive(name, getattr(self, name))
         check_positive_int("epochs", self.epochs)
         check_positive_int("raster_inputs", self.raster_inputs)
         check_positive_int("window", self.window)
-        if self.raster_inputs > self.n_inputs:
-            raise ValueError(f"raster_inputs must be <= n_inputs, got {self.raster_inputs}")
+        n_inputs = self.network.n_inputs
+        if self.raster_inputs > n_inputs:
+            raise ValueError(f"raster_inputs must be <= network.n_inputs, got {self.raster_inputs}")
         if max(self.input_rates) * self.dt > 1:
             raise ValueError(
                 f"input_rates * dt must be <= 1 (a spike probability per step), got "
@@ -486,77 +391,32 @@ class SongAbbottConfig:
                 f"{self.duration / self.epochs:g} s"
             )
         check_memory(
-            f"n_inputs={self.n_inputs}, {len(self.input_rates)} input rates, window="
+            f"network.n_inputs={n_inputs}, {len(self.input_rates)} input rates, window="
             f"{self.window} (the networks' weights, traces and input events)",
-            self.memory_bytes(),
+            song_abbott_memory_bytes(self.network, self.input_rates, self.dt, window=self.window),
         )
-
-    def memory_bytes(self) -> int:
-        """Bytes the event-driven simulator holds at once, roughly (see song_abbott_run).
-
-        Per network: about a dozen float64 copies of the weights and traces (N each),
-        twenty tensors per input event of a window (``N r dt window`` events) and a few
-        per event of a block of 5000 steps of drawn input, ten per step of a window.
-        """
-        per_step = self.n_inputs * max(self.input_rates) * self.dt  # input events per step
-        per_network = (
-            12 * 8 * self.n_inputs
-            + 20 * 8 * per_step * self.window
-            + 4 * 8 * per_step * 5000
-            + 10 * 8 * self.window
-        )
-        return int(len(self.input_rates) * per_network)
 
     @property
     def steps_per_epoch(self) -> int:
         """Steps in one epoch."""
         return round(self.duration / self.epochs / self.dt)
 
-    def parameters(self, *, plastic: bool = True) -> SongAbbottParameters:
-        """The simulator's parameters (with ``plastic=False``: zero amplitudes)."""
-        default = SongAbbottParameters()
-        a_plus = self.a_plus * self.g_max if plastic else 0.0
-        rule = replace(
-            default.stdp,
-            a_plus=a_plus,
-            a_minus=self.a_ratio * a_plus,
-            w_max=self.g_max,
-            tau_plus=self.tau_plus,
-            tau_minus=self.tau_minus,
-        )
-        return SongAbbottParameters(n_inputs=self.n_inputs, neuron=default.neuron, stdp=rule)
 
-
-_HIST_BINS = 20
-
-
-def _weight_summary(weight: torch.Tensor, g_max: float) -> dict[str, list[float]]:
-    """Per network: histogram (20 bins on [0, g_max]) and the mass near each bound."""
-    scaled = (weight / g_max).clamp(0, 1)  # (B, N)
-    index = (scaled * _HIST_BINS).long().clamp_max(_HIST_BINS - 1)
-    hist = torch.zeros(weight.shape[0], _HIST_BINS, dtype=torch.float64)
-    hist.scatter_add_(1, index.cpu(), torch.ones_like(scaled, dtype=torch.float64).cpu())
-    hist = hist / weight.shape[1]
-    low = (scaled < 0.1).double().mean(1)
-    high = (scaled > 0.9).double().mean(1)
-    middle = hist[:, 2:-2].mean(1) * 2  # mean mass per tenth of the range, 0.1 .. 0.9
+def _weight_metrics(weight: torch.Tensor, g_max: float) -> dict[str, list[float]]:
+    """Per network: the weight histogram and bimodality, as lists for the run's log."""
     return {
-        "histogram": hist.tolist(),
-        "fraction_near_zero": low.tolist(),
-        "fraction_near_max": high.tolist(),
-        "end_to_middle_ratio": (((low + high) / 2).cpu() / middle.clamp_min(1e-12)).tolist(),
-        "mean_weight": (weight.mean(1) / g_max).tolist(),
+        name: value.tolist() for name, value in weight_distribution(weight, g_max)._asdict().items()
     }
 
 
 def run_song_abbott(config: SongAbbottConfig, run: Run) -> dict[str, Any]:
     """Train B Song-Abbott networks (one per input rate) with additive STDP."""
-    params = config.parameters()
+    params = config.network
+    g_max = params.stdp.w_max
     batch = len(config.input_rates)
     rates = list(config.input_rates)
-    weight = torch.rand(batch, config.n_inputs, generator=run.generator, dtype=torch.float64)
-    seeds = torch.randint(0, 2**62, (batch,), generator=run.generator)
-    first = song_abbott_state(params, (weight * config.g_max).to(run.device), seeds)
+    weight = uniform((batch, params.n_inputs), run.generator)  # float64
+    first = song_abbott_state(params, (weight * g_max).to(run.device), seeds(batch, run.generator))
     steps = config.steps_per_epoch
     raster_steps = round(config.raster_duration / config.dt)
 
@@ -564,12 +424,11 @@ def run_song_abbott(config: SongAbbottConfig, run: Run) -> dict[str, Any]:
         state = SongAbbottState(**tensors)
         metrics: dict[str, Any] = {}
         if epoch == 1:  # the rate before learning: same weights, plasticity off
-            probe_seeds = torch.randint(0, 2**62, (batch,), generator=run.generator)
-            probe = song_abbott_state(params, state.weight, probe_seeds)
+            probe = song_abbott_state(params, state.weight, seeds(batch, run.generator))
             probe_steps = round(config.probe / config.dt)
             _, record = song_abbott_run(
                 probe,
-                config.parameters(plastic=False),
+                params.without_plasticity(),
                 rates,
                 probe_steps,
                 config.dt,
@@ -583,7 +442,7 @@ def run_song_abbott(config: SongAbbottConfig, run: Run) -> dict[str, Any]:
         )
         counts = torch.bincount(record.post_network.cpu(), minlength=batch)
         metrics["rate"] = (counts.double() / (steps * config.dt)).tolist()
-        metrics.update(_weight_summary(state.weight, config.g_max))
+        metrics.update(_weight_metrics(state.weight, g_max))
         if raster:
             start = int(state.step[0]) - steps  # first step of this epoch
             take = (record.input_network == 0) & (record.input_step < start + raster_steps)
@@ -598,7 +457,7 @@ def run_song_abbott(config: SongAbbottConfig, run: Run) -> dict[str, Any]:
 
     final = run.run_epochs(config.epochs, dict(first._asdict()), train_epoch, desc=run.recipe)
     records = run.metrics()
-    summary = _weight_summary(final["weight"], config.g_max)
+    summary = _weight_metrics(final["weight"], g_max)
     initial_rate = records[0]["initial_rate"]
     final_rate = records[-1]["rate"]
     _song_abbott_figures(run, records, config)
@@ -634,7 +493,7 @@ def _song_abbott_figures(run: Run, records: list[dict[str, Any]], config: SongAb
     seconds = config.duration / config.epochs
     times = [(r["step"] - 0.5) * seconds for r in records]  # epoch midpoints
     hist = torch.tensor([r["histogram"][0] for r in records])  # (epochs, bins)
-    edges = torch.linspace(0, 1, _HIST_BINS + 1)
+    edges = torch.linspace(0, 1, WEIGHT_BINS + 1)
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6))
     image = left.imshow(
@@ -651,8 +510,8 @@ def _song_abbott_figures(run: Run, records: list[dict[str, Any]], config: SongAb
     centres = ((edges[:-1] + edges[1:]) / 2).numpy()
     right.bar(
         centres,
-        torch.full((_HIST_BINS,), 1 / _HIST_BINS).numpy(),
-        width=1 / _HIST_BINS,
+        torch.full((WEIGHT_BINS,), 1 / WEIGHT_BINS).numpy(),
+        width=1 / WEIGHT_BINS,
         color="0.85",
         label="start (uniform)",
     )
@@ -719,13 +578,17 @@ def _song_abbott_figures(run: Run, records: list[dict[str, Any]], config: SongAb
 
 def _song_abbott_description(config: SongAbbottConfig) -> str:
     rates = ", ".join(f"{r:g}" for r in config.input_rates)
+    network = config.network
+    neuron, rule = network.neuron, network.stdp
     return (
         f"Song, Miller & Abbott (2000) with the parameters of Brian2's example: "
-        f"{config.n_inputs} Poisson excitatory inputs onto one conductance-based LIF neuron "
-        "(tau_m 10 ms, E_L -74, V_th -54, V_reset -60 mV, E_e 0 mV, tau_e 5 ms), additive "
-        f"all-to-all STDP with hard bounds [0, g_max = {config.g_max:g}], A+ = "
-        f"{config.a_plus:g} g_max, A- = {config.a_ratio:g} A+, tau+ = "
-        f"{1e3 * config.tau_plus:g} ms, tau- = {1e3 * config.tau_minus:g} ms, dt = "
+        f"{network.n_inputs} Poisson excitatory inputs onto one conductance-based LIF "
+        f"neuron (tau_m {1e3 * neuron.tau_m:g} ms, E_L {neuron.v_rest:g}, V_th "
+        f"{neuron.v_threshold:g}, V_reset {neuron.v_reset:g} mV, E_e {neuron.e_exc:g} mV, "
+        f"tau_e {1e3 * neuron.tau_exc:g} ms), additive all-to-all STDP with hard bounds "
+        f"[0, g_max = {rule.w_max:g}], A+ = {rule.a_plus / rule.w_max:g} g_max, A- = "
+        f"{rule.a_minus / rule.a_plus:g} A+, tau+ = "
+        f"{1e3 * rule.tau_plus:g} ms, tau- = {1e3 * rule.tau_minus:g} ms, dt = "
         f"{1e3 * config.dt:g} ms, {config.duration:g} s simulated, one network per input "
         f"rate ({rates} Hz), weights uniform on [0, g_max] at the start. Theory: the weights "
         "split towards 0 and g_max (bimodal) and the output rate becomes nearly "
@@ -785,6 +648,9 @@ class HHConfig:
 
     Attributes
     ----------
+    neuron : HHParameters
+        The model (settings ``neuron.g_na``, ``neuron.e_l`` ...); the reference values
+        of the expectations hold for the default, Hodgkin & Huxley's.
     dt : float
         RK4 step (s).
     duration, epochs : float, int
@@ -800,27 +666,11 @@ class HHConfig:
         The current whose first ``trace_duration`` seconds are drawn.
     """
 
+    neuron: HHParameters = field(default_factory=HHParameters)
     dt: float = 1e-5
     duration: float = 1.0
     epochs: int = 10
-    currents: tuple[float, ...] = (
-        0.0,
-        1.0,
-        2.0,
-        3.0,
-        4.0,
-        5.0,
-        6.0,
-        7.0,
-        8.0,
-        9.8,
-        12.0,
-        15.0,
-        20.0,
-        30.0,
-        40.0,
-        50.0,
-    )
+    currents: tuple[float, ...] = (*map(float, range(9)), 9.8, 12.0, 15.0, 20.0, 30.0, 40.0, 50.0)
     single_range: tuple[float, ...] = (2.15, 2.35)
     repetitive_range: tuple[float, ...] = (6.0, 6.5)
     fine_step: float = 0.01
@@ -828,6 +678,8 @@ class HHConfig:
     trace_duration: float = 0.05
 
     def __post_init__(self) -> None:
+        if not isinstance(self.neuron, HHParameters):
+            raise TypeError(f"neuron must be HHParameters, got {type(self.neuron).__name__}")
         check_positive("dt", self.dt)
         check_positive("duration", self.duration)
         check_positive_int("epochs", self.epochs)
@@ -878,17 +730,9 @@ class HHConfig:
         return [*self.currents, *scans, self.trace_current]
 
 
-def _steady_rate(times: list[float], duration: float) -> float:
-    """Firing rate from the interspike intervals of the second half of the step (Hz)."""
-    late = [t for t in times if t >= duration / 2]
-    if len(late) < 2:
-        return 0.0
-    return (len(late) - 1) / (late[-1] - late[0])
-
-
 def run_hodgkin_huxley(config: HHConfig, run: Run) -> dict[str, Any]:
     """Current steps from rest into Hodgkin-Huxley neurons: f-I curve and thresholds."""
-    params = HHParameters()
+    params = config.neuron
     currents = config.all_currents()
     drive = torch.tensor(currents, dtype=torch.float64, device=run.device).unsqueeze(0)  # (1, C)
     steps = round(config.duration / config.epochs / config.dt)
@@ -929,10 +773,8 @@ def run_hodgkin_huxley(config: HHConfig, run: Run) -> dict[str, Any]:
     times = [
         [s * config.dt for r in records for s in r["spike_steps"][c]] for c in range(len(currents))
     ]
-    counts = [len(t) for t in times]
-    rates = [_steady_rate(t, config.duration) for t in times]
-    # repetitive: still firing in the last quarter of the step
-    repetitive = [sum(t >= 0.75 * config.duration for t in ts) >= 2 for ts in times]
+    responses = step_responses(times, config.duration)
+    counts, rates = [r.spikes for r in responses], [r.steady_rate for r in responses]
     n_fi = len(config.currents)
     results: dict[str, Any] = {
         "currents": list(config.currents),
@@ -941,16 +783,11 @@ def run_hodgkin_huxley(config: HHConfig, run: Run) -> dict[str, Any]:
         # potentials quoted to 1e-6 mV: their last bits depend on the CPU's vector width
         "resting_potential_mv": _exact(records[-1]["v_end"][0]) if currents[0] == 0 else None,
     }
-    single_scan = [(i, c) for i, c in enumerate(currents) if _within(c, config.single_range)]
-    single_scan = [(i, c) for i, c in single_scan if i >= n_fi]
-    single = [c for i, c in single_scan if counts[i] >= 1]
-    repetitive_scan = [
-        (i, c) for i, c in enumerate(currents[n_fi:], n_fi) if _within(c, config.repetitive_range)
-    ]
-    above = [(i, c) for i, c in repetitive_scan if repetitive[i]]
-    # stricter: still firing in the last tenth of the step (near the threshold the model
-    # can fire dozens of spikes before it falls silent)
-    to_end = [c for i, c in repetitive_scan if any(t >= 0.9 * config.duration for t in times[i])]
+    scans = list(enumerate(currents))[n_fi:]
+    single = [c for i, c in scans if _within(c, config.single_range) and counts[i] >= 1]
+    repetitive_scan = [(i, c) for i, c in scans if _within(c, config.repetitive_range)]
+    above = [(i, c) for i, c in repetitive_scan if responses[i].repetitive]
+    to_end = [c for i, c in repetitive_scan if responses[i].fires_to_end]
     results["single_spike_threshold"] = min(single) if single else None
     results["repetitive_threshold"] = min(c for _, c in above) if above else None
     results["repetitive_threshold_firing_to_end"] = min(to_end) if to_end else None
@@ -958,17 +795,17 @@ def run_hodgkin_huxley(config: HHConfig, run: Run) -> dict[str, Any]:
     if above:
         first = min(above, key=lambda ic: ic[1])[0]
         results["spikes_at_repetitive_threshold"] = counts[first]
-        results["last_spike_at_repetitive_threshold_s"] = max(times[first])
+        results["last_spike_at_repetitive_threshold_s"] = responses[first].last_spike
     trace = records[0]["trace"]
     results["spike_peak_mv"] = _exact(max(trace["v"]))
     results["reference"] = {
-        "single_spike_threshold": HH_REFERENCE["single_spike_threshold"],
-        "repetitive_threshold": HH_REFERENCE["repetitive_threshold"],
-        "onset_rate_hz": HH_REFERENCE["onset_rate"],
-        "rates_hz": {f"{c:g}": r for c, r in HH_REFERENCE["rates"].items()},
+        "single_spike_threshold": HH_SINGLE_SPIKE_THRESHOLD,
+        "repetitive_threshold": HH_REPETITIVE_THRESHOLD,
+        "onset_rate_hz": HH_ONSET_RATE,
+        "rates_hz": {f"{c:g}": r for c, r in HH_REFERENCE_RATES.items()},
     }
     results["rates_at_reference_currents_hz"] = {
-        f"{c:g}": rates[currents.index(c)] for c in HH_REFERENCE["rates"] if c in currents
+        f"{c:g}": rates[currents.index(c)] for c in HH_REFERENCE_RATES if c in currents
     }
     scan = sorted((currents[i], rates[i]) for i, _ in repetitive_scan)
     _hh_figures(run, config, trace, currents[:n_fi], rates[:n_fi], counts[:n_fi], scan, results)
@@ -1018,7 +855,7 @@ def _hh_figures(
         ms=3,
         label="threshold scan",
     )
-    ref = HH_REFERENCE["rates"]
+    ref = HH_REFERENCE_RATES
     ax.plot(
         list(ref),
         list(ref.values()),
@@ -1055,9 +892,11 @@ def _hh_figures(
 
 
 def _hh_description(config: HHConfig) -> str:
+    p = config.neuron
     return (
-        "The Hodgkin & Huxley (1952) squid axon (rest -65 mV; g_Na 120, g_K 36, g_L 0.3 "
-        "mS/cm2; E_Na 50, E_K -77, E_L -54.387 mV) integrated with RK4 at dt = "
+        f"The Hodgkin & Huxley (1952) squid axon (g_Na {p.g_na:g}, g_K {p.g_k:g}, g_L "
+        f"{p.g_l:g} mS/cm2; E_Na {p.e_na:g}, E_K {p.e_k:g}, E_L {p.e_l:g} mV; rest at -65 "
+        "mV with Hodgkin & Huxley's values) integrated with RK4 at dt = "
         f"{1e3 * config.dt:g} ms from rest under current steps of {config.duration:g} s: "
         f"{len(config.currents)} currents from {min(config.currents):g} to "
         f"{max(config.currents):g} uA/cm2 for the f-I curve, and scans in steps of "
@@ -1074,23 +913,21 @@ def _hh_expectations(config: HHConfig) -> list[Expectation]:
     card = "reference card: Hodgkin-Huxley 1952 model, RK4 at 0.01 ms, 1 s steps"
     scan = config.fine_step + 1e-9  # a threshold is found to one step of the scan
     rules = []
-    if _within(HH_REFERENCE["single_spike_threshold"], config.single_range):
+    if _within(HH_SINGLE_SPIKE_THRESHOLD, config.single_range):
         rules.append(
             Expectation(
                 "single_spike_threshold",
-                HH_REFERENCE["single_spike_threshold"],
+                HH_SINGLE_SPIKE_THRESHOLD,
                 card,
                 tolerance=scan,
             )
         )
-    if _within(HH_REFERENCE["repetitive_threshold"], config.repetitive_range):
+    if _within(HH_REPETITIVE_THRESHOLD, config.repetitive_range):
         rules += [
-            Expectation(
-                "repetitive_threshold", HH_REFERENCE["repetitive_threshold"], card, tolerance=scan
-            ),
-            Expectation("onset_rate_hz", HH_REFERENCE["onset_rate"], card, tolerance=5.0),
+            Expectation("repetitive_threshold", HH_REPETITIVE_THRESHOLD, card, tolerance=scan),
+            Expectation("onset_rate_hz", HH_ONSET_RATE, card, tolerance=5.0),
         ]
-    for current, rate in HH_REFERENCE["rates"].items():
+    for current, rate in HH_REFERENCE_RATES.items():
         if current in config.currents:
             rules.append(
                 Expectation(
@@ -1131,6 +968,11 @@ HODGKIN_HUXLEY = Recipe(
 # --------------------------------------------------------------------------------------
 
 
+# --------------------------------------------------------------------------------------
+# triplet-frequency
+# --------------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class TripletFrequencyConfig:
     """Settings of the triplet-versus-pair frequency recipe.
@@ -1143,9 +985,13 @@ class TripletFrequencyConfig:
         ``|t_post - t_pre|`` (s); both signs are simulated.
     pairings : int
         Pairs per protocol.
-    pair_a_plus, pair_a_minus : float
-        Amplitudes of the pair rule compared (time constants as the triplet model's
-        tau+ and tau-); by default slightly depression-dominated, as in Song et al.
+    full, minimal : TripletSTDPParameters
+        The triplet rules compared (settings ``full.a3_plus``, ``minimal.tau_y`` ...);
+        default Pfister & Gerstner's visual-cortex sets, all-to-all, without bounds.
+    pair : PairSTDPParameters
+        The pair rule compared (settings ``pair.a_plus``, ``pair.a_minus`` ...); by
+        default slightly depression-dominated, as in Song et al., with the triplet
+        model's time constants and no bounds.
     resolution : float
         Time grid of the spike times (s).
     """
@@ -1153,8 +999,9 @@ class TripletFrequencyConfig:
     frequencies: tuple[float, ...] = (0.1, 1.0, 5.0, 10.0, 20.0, 30.0, 40.0, 50.0)
     delta_t: float = 10e-3
     pairings: int = 60
-    pair_a_plus: float = 5e-3
-    pair_a_minus: float = 2.6e-3
+    full: TripletSTDPParameters = VISUAL_CORTEX_FULL
+    minimal: TripletSTDPParameters = VISUAL_CORTEX_MINIMAL
+    pair: PairSTDPParameters = TRIPLET_PAIR_RULE
     resolution: float = 1e-4
 
     def __post_init__(self) -> None:
@@ -1164,8 +1011,11 @@ class TripletFrequencyConfig:
             check_positive("frequencies[i]", f)
         check_positive("delta_t", self.delta_t)
         check_positive_int("pairings", self.pairings)
-        check_positive("pair_a_plus", self.pair_a_plus)
-        check_positive("pair_a_minus", self.pair_a_minus)
+        for name, kind in (("full", TripletSTDPParameters), ("minimal", TripletSTDPParameters)):
+            if not isinstance(getattr(self, name), kind):
+                raise TypeError(f"{name} must be {kind.__name__}")
+        if not isinstance(self.pair, PairSTDPParameters):
+            raise TypeError(f"pair must be PairSTDPParameters, got {type(self.pair).__name__}")
         check_positive("resolution", self.resolution)
         if self.delta_t > 0.5 / max(self.frequencies):
             raise ValueError(
@@ -1175,41 +1025,32 @@ class TripletFrequencyConfig:
         batch = 2 * len(self.frequencies)
         check_memory(
             f"pairings={self.pairings} ({batch} protocols of spike times and events)",
-            _protocol_bytes(batch, self.pairings),
+            pairing_protocol_bytes(batch, self.pairings),
         )
 
 
 def run_triplet_frequency(config: TripletFrequencyConfig, run: Run) -> dict[str, Any]:
     """Weight change of triplet and pair rules against the pairing frequency."""
-    full = TripletSTDPParameters.visual_cortex_all_to_all(w_min=-math.inf, w_max=math.inf)
-    minimal = TripletSTDPParameters.visual_cortex_minimal_all_to_all(
-        w_min=-math.inf, w_max=math.inf
-    )
-    pair = PairSTDPParameters(
-        a_plus=config.pair_a_plus,
-        a_minus=config.pair_a_minus,
-        tau_plus=full.tau_plus,
-        tau_minus=full.tau_minus,
-        w_min=-math.inf,
-        w_max=math.inf,
-    )
     freqs = list(config.frequencies)
     signs = [config.delta_t] * len(freqs) + [-config.delta_t] * len(freqs)
-    pre, post = _pairing_ticks(freqs * 2, signs, config.pairings, config.resolution, lead=0.1)
     batch = len(signs)
-    models: dict[str, tuple[Callable[..., Any], Any]] = {
-        "triplet_full": (partial(triplet_stdp_step, params=full), triplet_traces(batch, 1, 1)),
-        "triplet_minimal": (
-            partial(triplet_stdp_step, params=minimal),
+    models: dict[str, tuple[StdpStep, Any]] = {
+        "triplet_full": (
+            partial(triplet_stdp_step, params=config.full),
             triplet_traces(batch, 1, 1),
         ),
-        "pair": (partial(pair_stdp_step, params=pair), pair_traces(batch, 1, 1)),
+        "triplet_minimal": (
+            partial(triplet_stdp_step, params=config.minimal),
+            triplet_traces(batch, 1, 1),
+        ),
+        "pair": (partial(pair_stdp_step, params=config.pair), pair_traces(batch, 1, 1)),
     }
     changes: dict[str, dict[str, list[float]]] = {}
     for name, (step, traces) in models.items():
-        weight = torch.ones(batch, 1, 1, dtype=torch.float64)
-        final = _run_protocols(step, traces, weight, pre, post, config.resolution)
-        percent = (100 * (final.flatten() - 1.0)).tolist()
+        change = pairing_weight_changes(
+            step, traces, freqs * 2, signs, config.pairings, config.resolution, lead=0.1
+        )
+        percent = (100 * change).tolist()
         changes[name] = {"pre_post": percent[: len(freqs)], "post_pre": percent[len(freqs) :]}
         run.log(len(changes), model=name, **changes[name])
     _triplet_figure(run, config, changes)
@@ -1262,9 +1103,10 @@ def _triplet_description(config: TripletFrequencyConfig) -> str:
         f"orders), repeated {config.pairings} times at {min(config.frequencies):g} to "
         f"{max(config.frequencies):g} Hz, applied to the triplet rule of Pfister & Gerstner "
         "(2006) with its visual-cortex parameter sets (all-to-all, full and minimal) and to "
-        f"a pair rule (A+ = {config.pair_a_plus:g}, A- = {config.pair_a_minus:g}, tau+ 16.8 "
-        "and tau- 33.7 ms). Theory: with the triplet rule potentiation grows with frequency "
-        "and post-pre pairings switch from depression to potentiation (as Sjöström et al. "
+        f"a pair rule (A+ = {config.pair.a_plus:g}, A- = {config.pair.a_minus:g}, tau+ "
+        f"{1e3 * config.pair.tau_plus:g} and tau- {1e3 * config.pair.tau_minus:g} ms). "
+        "Theory: with the triplet rule potentiation grows with frequency and post-pre "
+        "pairings switch from depression to potentiation (as Sjöström et al. "
         "2001 measured); with the pair rule the two orders converge at high frequency to "
         "the same change, set by the window's integral."
     )
@@ -1295,7 +1137,7 @@ def _triplet_expectations(config: TripletFrequencyConfig) -> list[Expectation]:
     if min(freqs) <= 0.1:
         # the minimal set at low frequency, by hand: no pre-post LTP (A2+ = 0, o2 decayed),
         # post-pre LTD of K A2- e^{-dt/tau-}
-        minimal = TripletSTDPParameters.visual_cortex_minimal_all_to_all()
+        minimal = config.minimal
         ltd = -100 * config.pairings * minimal.a2_minus
         ltd *= math.exp(-config.delta_t / minimal.tau_minus)
         theory = "theory: isolated pairs under the minimal triplet rule (A2+ = 0)"

@@ -38,6 +38,8 @@ from hebbian.spiking.neurons import (
     lif_step,
 )
 from hebbian.spiking.protocols import (
+    StdpStep,
+    StepResponse,
     WindowFit,
     fit_stdp_window,
     isolated_pairs_change,
@@ -47,6 +49,7 @@ from hebbian.spiking.protocols import (
     pairing_weight_changes,
     run_pairing_protocols,
     steady_rate,
+    step_responses,
 )
 from hebbian.spiking.song_abbott import (
     WEIGHT_BINS,
@@ -94,6 +97,8 @@ __all__ = [
     "SongAbbottParameters",
     "SongAbbottRecord",
     "SongAbbottState",
+    "StdpStep",
+    "StepResponse",
     "Synapses",
     "TripletSTDPParameters",
     "TripletTraces",
@@ -127,6 +132,7 @@ __all__ = [
     "song_abbott_run",
     "song_abbott_state",
     "steady_rate",
+    "step_responses",
     "triplet_depression",
     "triplet_potentiation",
     "triplet_stdp_step",

@@ -13,8 +13,8 @@ small steps, and 60 pairings at 0.1 Hz cost 120 steps, not 10^7.
 * :func:`isolated_pairs_change`: the theory for pairings that do not interact;
 * :func:`fit_stdp_window` (with :func:`log_linear_fit`): exponential fits to each side
   of a measured window;
-* :func:`steady_rate`: a firing rate from the interspike intervals of a current step
-  (for f-I curves).
+* :func:`steady_rate` and :func:`step_responses`: firing rates and the regime
+  (silent, one spike, repetitive) of current steps, for f-I curves and thresholds.
 
 Times are in seconds, rates in Hz.
 """
@@ -32,6 +32,8 @@ from hebbian.spiking._common import check_dt
 from hebbian.spiking.stdp import PairSTDPParameters
 
 __all__ = [
+    "StdpStep",
+    "StepResponse",
     "WindowFit",
     "fit_stdp_window",
     "isolated_pairs_change",
@@ -41,6 +43,7 @@ __all__ = [
     "pairing_weight_changes",
     "run_pairing_protocols",
     "steady_rate",
+    "step_responses",
 ]
 
 StdpStep = Callable[..., tuple[torch.Tensor, Any]]
@@ -357,3 +360,54 @@ def steady_rate(spike_times: Sequence[float], duration: float) -> float:
     if len(late) < 2:
         return 0.0
     return (len(late) - 1) / (late[-1] - late[0])
+
+
+class StepResponse(NamedTuple):
+    """A neuron's response to a current step of ``duration`` seconds from rest.
+
+    Attributes
+    ----------
+    spikes : int
+        Spikes during the step.
+    steady_rate : float
+        :func:`steady_rate` of the spikes (Hz).
+    repetitive : bool
+        At least two spikes in the last quarter of the step (still firing).
+    fires_to_end : bool
+        A spike in the last tenth of the step (stricter: near the threshold for
+        repetitive firing a model can fire dozens of spikes before it falls silent).
+    last_spike : float or None
+        Time of the last spike (s), None without spikes.
+    """
+
+    spikes: int
+    steady_rate: float
+    repetitive: bool
+    fires_to_end: bool
+    last_spike: float | None
+
+
+def step_responses(spike_times: Sequence[Sequence[float]], duration: float) -> list[StepResponse]:
+    """Measure each neuron's :class:`StepResponse` from its spike times (s) in a step.
+
+    The f-I curve is ``steady_rate`` against the current; the threshold for one spike
+    is the lowest current with ``spikes >= 1``, that for repetitive firing the lowest
+    with ``repetitive``.
+
+    Examples
+    --------
+    >>> step_responses([[0.01], [0.01, 0.6, 0.8, 0.95]], 1.0)[1]
+    StepResponse(spikes=4, steady_rate=5.714285714285714, repetitive=True, \
+fires_to_end=True, last_spike=0.95)
+    """
+    duration = check_positive("duration", duration)
+    return [
+        StepResponse(
+            spikes=len(times),
+            steady_rate=steady_rate(times, duration),
+            repetitive=sum(t >= 0.75 * duration for t in times) >= 2,
+            fires_to_end=any(t >= 0.9 * duration for t in times),
+            last_spike=max(times) if len(times) else None,
+        )
+        for times in spike_times
+    ]
