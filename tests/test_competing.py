@@ -17,13 +17,17 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from hebbian import _random
 from hebbian._checks import NonFiniteWeightsError
 from hebbian.competing import (
+    BackpropBaseline,
+    CompetingClassifier,
     CompetingHiddenUnits,
     CompetingParams,
     Init,
     TopLayer,
     TopLoss,
+    accuracy,
     annealed_rate,
     competing_epoch,
     competing_update,
@@ -36,9 +40,11 @@ from hebbian.competing import (
     p_norms,
     power_loss,
     power_weights,
+    supervised_epoch,
     top_layer_epoch,
     top_layer_loss,
 )
+from hebbian.competing.params import check_exponent, check_ranking
 
 F64 = torch.float64
 
@@ -268,7 +274,7 @@ def test_bad_arguments_are_refused_by_name() -> None:
         CompetingParams(hidden_units=5, k=6)
     with pytest.raises(ValueError, match="delta"):
         CompetingParams(delta=-0.1)
-    with pytest.raises(TypeError, match="init must be one of Init.NORMAL, Init.UNIFORM"):
+    with pytest.raises(TypeError, match=r"init must be one of Init\.NORMAL, Init\.UNIFORM"):
         CompetingParams(init="normal")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="weight must have shape"):
         hidden_currents(torch.zeros(2, 3), torch.zeros(4, 5), 3.0)
@@ -283,7 +289,7 @@ def test_bad_arguments_are_refused_by_name() -> None:
         competing_epoch(torch.zeros(1, 3), torch.zeros(20, 3), params, 0, torch.Generator())
     with pytest.raises(ValueError, match="power"):
         hidden_features(torch.zeros(2, 3), torch.zeros(4, 3), 0.5)
-    with pytest.raises(TypeError, match="loss must be one of TopLoss.POWER"):
+    with pytest.raises(TypeError, match=r"loss must be one of TopLoss\.POWER"):
         top_layer_loss(torch.zeros(2, 3), torch.zeros(2, dtype=torch.long), "power")  # type: ignore[arg-type]
 
 
@@ -361,6 +367,127 @@ def test_top_layer_learns_separable_features(loss: TopLoss) -> None:
     assert losses[-1] < 0.2 * losses[0]
     accuracy = (layer(features).argmax(dim=1) == labels).double().mean().item()
     assert accuracy == 1.0
+
+
+def test_fit_competing_is_the_one_loop_for_both_steps() -> None:
+    """fit_competing with a reduce runs the dense step epoch after epoch, with the callback."""
+    gen = torch.Generator().manual_seed(8)
+    data = torch.randn(60, 5, generator=gen, dtype=F64)
+    params = CompetingParams(hidden_units=6, p=3.0, k=2, batch_size=10, epochs=3)
+    start = initial_weights(6, 5, params, gen, dtype=F64)
+    seen: list[int] = []
+    dense = fit_competing(
+        data, params, torch.Generator().manual_seed(2), weight=start,
+        reduce=lambda t: t, callback=lambda epoch, w: seen.append(epoch),
+    )  # fmt: skip
+    assert seen == [1, 2, 3]
+    by_hand, g = start, torch.Generator().manual_seed(2)
+    for epoch in range(3):
+        by_hand = competing_epoch(by_hand, data, params, epoch, g, reduce=lambda t: t)
+    assert torch.equal(dense, by_hand)
+    sparse = fit_competing(data, params, torch.Generator().manual_seed(2), weight=start)
+    torch.testing.assert_close(sparse, dense, rtol=0, atol=1e-12)
+
+
+def test_initial_weights_are_the_documented_draws() -> None:
+    normal = CompetingParams(hidden_units=3, k=2, init_scale=2.0)
+    uniform = CompetingParams(hidden_units=3, k=2, init=Init.UNIFORM, init_scale=0.5)
+    g = torch.Generator().manual_seed(0)
+    expected = torch.randn(3, 4, generator=torch.Generator().manual_seed(0), dtype=F64) * 2.0
+    assert torch.equal(initial_weights(3, 4, normal, g, dtype=F64), expected)
+    u = torch.rand(3, 4, generator=torch.Generator().manual_seed(0), dtype=F64)
+    got = initial_weights(3, 4, uniform, torch.Generator().manual_seed(0), dtype=F64)
+    assert torch.equal(got, (u * 2 - 1) * 0.5)
+    with pytest.raises(TypeError, match=r"generator must be a CPU torch\.Generator"):
+        initial_weights(3, 4, normal, 0)  # type: ignore[arg-type]
+
+
+def test_p_k_and_delta_are_checked_in_one_place() -> None:
+    assert check_exponent(2) == 2.0 and check_ranking(2, 0, 2) == (2, 0.0)
+    for bad in (0.5, float("inf")):
+        with pytest.raises(ValueError, match="p must be a finite number"):
+            check_exponent(bad)
+    with pytest.raises(TypeError, match="p must be a number"):
+        power_weights(torch.zeros(1, 1), "3")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"p must be a finite number >= 1, got 0\.5"):
+        p_norms(torch.zeros(1, 1), 0.5)
+    with pytest.raises(ValueError, match="delta must be a finite number >= 0"):
+        competition(torch.zeros(1, 3), 2, -1.0)
+    with pytest.raises(ValueError, match="k must be an int >= 2"):
+        CompetingParams(k=1)
+
+
+def test_from_readout_builds_through_init_and_copies() -> None:
+    readout = torch.tensor([[1.0, 0.0, 2.0], [0.0, -1.0, 0.5]], dtype=F64)
+    layer = TopLayer.from_readout(readout, beta=0.5)
+    assert layer.beta == 0.5 and layer.readout.dtype == F64
+    torch.testing.assert_close(layer.readout.detach(), readout)
+    layer.readout.data.zero_()
+    assert readout.abs().sum() > 0  # a copy
+    direct = TopLayer(3, 2, beta=0.5, readout=readout)
+    assert torch.equal(direct.readout.detach(), readout)
+    with pytest.raises(ValueError, match=r"readout must have shape \(2, 4\)"):
+        TopLayer(4, 2, readout=readout)
+    with pytest.raises(ValueError, match="classes must be an int >= 2"):
+        TopLayer.from_readout(torch.ones(1, 3))
+    drawn = TopLayer(3, 2, generator=torch.Generator().manual_seed(1))
+    expected = torch.randn(2, 3, generator=torch.Generator().manual_seed(1)) / 3**0.5
+    assert torch.equal(drawn.readout.detach(), expected)  # S ~ N(0, 1/H), a float32 draw
+
+
+def test_classifier_holds_the_hidden_weights_as_a_buffer() -> None:
+    g = torch.Generator().manual_seed(0)
+    weight = torch.randn(5, 3, generator=g)
+    model = CompetingClassifier(weight, TopLayer(5, 2, beta=0.3, generator=g), power=2.0)
+    inputs = torch.rand(4, 3, generator=g)
+    torch.testing.assert_close(model(inputs), model.top(hidden_features(inputs, weight, 2.0)))
+    assert [name for name, _ in model.named_parameters()] == ["top.readout"]
+    assert set(model.state_dict()) == {"weight", "top.readout"}
+    with pytest.raises(ValueError, match="top must be a TopLayer with 5 inputs"):
+        CompetingClassifier(weight, TopLayer(4, 2, generator=g))
+
+
+def test_backprop_baseline_draws_and_scores_as_documented() -> None:
+    net = BackpropBaseline(4, 3, 2, torch.Generator().manual_seed(0), dtype=F64)
+    g = torch.Generator().manual_seed(0)
+    expected = [
+        _random.symmetric_uniform((3, 4), 0.5, g, dtype=F64),
+        _random.symmetric_uniform((3,), 0.5, g, dtype=F64),
+        _random.symmetric_uniform((2, 3), 1 / 3**0.5, g, dtype=F64),
+        _random.symmetric_uniform((2,), 1 / 3**0.5, g, dtype=F64),
+    ]
+    params = list(net.parameters())  # the optimiser's order: w1, b1, w2, b2
+    assert all(torch.equal(p.detach(), e) for p, e in zip(params, expected, strict=True))
+    x = torch.rand(5, 4, generator=g, dtype=F64)
+    w1, b1, w2, b2 = expected
+    assert torch.equal(net(x), torch.relu(x @ w1.T + b1) @ w2.T + b2)
+
+
+def test_supervised_epoch_takes_one_step_per_shuffled_batch() -> None:
+    g = torch.Generator().manual_seed(0)
+    x, y = torch.randn(10, 3, generator=g, dtype=F64), torch.randint(2, (10,), generator=g)
+    net = BackpropBaseline(3, 4, 2, g, dtype=F64)
+    copy = BackpropBaseline(3, 4, 2, dtype=F64)
+    copy.load_state_dict(net.state_dict())
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
+    loss = supervised_epoch(
+        net, optimizer, x, y, torch.Generator().manual_seed(3),
+        batch_size=4, loss=torch.nn.functional.cross_entropy,
+    )  # fmt: skip
+    order = torch.randperm(10, generator=torch.Generator().manual_seed(3))
+    by_hand = torch.optim.SGD(copy.parameters(), lr=0.1)
+    losses = []
+    for start in (0, 4, 8):  # batches of 4, 4 and the last 2
+        index = order[start : start + 4]
+        by_hand.zero_grad()
+        value = torch.nn.functional.cross_entropy(copy(x[index]), y[index])
+        value.backward()
+        by_hand.step()
+        losses.append(value.item())
+    assert loss == pytest.approx(sum(losses) / 3)
+    for a, b in zip(net.parameters(), copy.parameters(), strict=True):
+        assert torch.equal(a, b)
+    assert accuracy(torch.tensor([[1.0, 0.0], [0.0, 0.0]]), torch.tensor([0, 1])) == 0.5
 
 
 # --------------------------------------------------------------------------- estimator

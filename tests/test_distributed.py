@@ -111,6 +111,18 @@ def test_the_shares_of_the_ranks_add_up_to_the_global_update() -> None:
     torch.testing.assert_close(summed, recorded[0], rtol=1e-12, atol=1e-12)
 
 
+def test_in_one_process_the_launcher_is_fit_competing_with_the_all_reduce() -> None:
+    """Without a process group fit_competing_distributed is the one loop, dense step."""
+    assert not dist.is_initialized()
+    data = synthetic_data()
+    params = CompetingParams(batch_size=LOCAL_BATCH, **SETTINGS)
+    got = distributed.fit_competing_distributed(data, params, torch.Generator().manual_seed(1))
+    expected = fit_competing(
+        data, params, torch.Generator().manual_seed(1), reduce=distributed.all_reduce_sum
+    )
+    assert torch.equal(got, expected)
+
+
 def test_without_a_process_group_all_reduce_is_the_identity() -> None:
     assert not dist.is_initialized()
     t = torch.arange(3.0)
