@@ -44,9 +44,13 @@ from hebbian.plastic import (
     PatternTask,
     PlasticRecurrentCell,
     bit_error,
+    completion,
     cue_reward_model,
+    cue_reward_step,
     memorisation_model,
-    pixel_nearest_neighbour,
+    memorisation_step,
+    one_shot_accuracy,
+    one_shot_step,
     play_cue_reward,
     rotated_classes,
 )
@@ -243,13 +247,9 @@ def run_plastic_patterns(config: PatternsConfig, run: Run) -> dict[str, Any]:
         for _ in range(steps_per_epoch):
             episode = task.sample(config.batch_size, generator=run.generator, device=run.device)
             for name, model in models.items():
-                output = model.run(episode.inputs)[0][-1, :, :bits]
-                loss = (output - episode.target).square().mean()
-                optimisers[name].zero_grad()
-                loss.backward()
-                optimisers[name].step()
-                sums[name][0] += loss.item()
-                sums[name][1] += bit_error(output.detach(), episode.target).mean().item()
+                loss, output = memorisation_step(model, optimisers[name], episode)
+                sums[name][0] += loss
+                sums[name][1] += bit_error(output, episode.target).mean().item()
         metrics: dict[str, Any] = {"episodes": epoch * config.episodes_per_epoch}
         for name, (loss_sum, error_sum) in sums.items():
             metrics[f"{name}_loss"] = loss_sum / steps_per_epoch
@@ -271,7 +271,7 @@ def run_plastic_patterns(config: PatternsConfig, run: Run) -> dict[str, Any]:
     answers = {}
     with torch.no_grad():
         for name, model in models.items():
-            answers[name] = model.run(test.inputs)[0][-1, :, :bits]
+            answers[name] = completion(model, test.inputs, bits)
             errors = bit_error(answers[name], test.target)
             results[f"{name}_test_bit_error"] = errors.mean().item()
             results[f"{name}_test_bit_error_erased"] = (
@@ -481,10 +481,7 @@ def run_plastic_images(config: ImagesConfig, run: Run) -> dict[str, Any]:
     height, width = train.shape[1:]
     pixels = height * width
     model = PlasticRecurrentCell(
-        pixels + 1,
-        alpha_mode=config.alpha_mode,
-        eta=config.eta,
-        generator=run.generator,
+        pixels + 1, alpha_mode=config.alpha_mode, eta=config.eta, generator=run.generator
     ).to(run.device)
     optimiser = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
     steps_per_epoch = config.episodes_per_epoch // config.batch_size
@@ -495,14 +492,10 @@ def run_plastic_images(config: ImagesConfig, run: Run) -> dict[str, Any]:
             episode = task.sample(
                 train, config.batch_size, generator=run.generator, device=run.device
             )
-            output = model.run_activity(episode.inputs)[-1, :, :pixels]
-            loss = (output - episode.target).square().mean()
-            optimiser.zero_grad()
-            loss.backward()
-            optimiser.step()
-            loss_sum += loss.item()
+            loss, output = memorisation_step(model, optimiser, episode)
+            loss_sum += loss
             erased = episode.erased.float()
-            error = ((output.detach() - episode.target).abs() * erased).sum() / erased.sum()
+            error = ((output - episode.target).abs() * erased).sum() / erased.sum()
             error_sum += error.item()
         return {
             "episodes": epoch * config.episodes_per_epoch,
@@ -516,7 +509,7 @@ def run_plastic_images(config: ImagesConfig, run: Run) -> dict[str, Any]:
     )
     test = task.sample(test_pool, config.test_episodes, generator=run.generator, device=run.device)
     with torch.no_grad():
-        output = model.run_activity(test.inputs)[-1, :, :pixels]
+        output = completion(model, test.inputs, pixels)
     erased = test.erased.float()
     per_pixel = (output - test.target).abs()
     results = {
@@ -732,13 +725,9 @@ def run_plastic_oneshot(config: OneShotConfig, run: Run) -> dict[str, Any]:
                 train_images, train_labels, config.batch_size,
                 generator=run.generator, classes=train_ids,
             )  # fmt: skip
-            logits = learner(episode.support, episode.support_labels, episode.query)
-            loss = torch.nn.functional.cross_entropy(logits, episode.query_label)
-            optimiser.zero_grad()
-            loss.backward()
-            optimiser.step()
-            loss_sum += loss.item()
-            correct += (logits.argmax(dim=1) == episode.query_label).float().mean().item()
+            loss, right = one_shot_step(learner, optimiser, episode)
+            loss_sum += loss
+            correct += right
         return {
             "steps": epoch * config.steps_per_epoch,
             "loss": loss_sum / config.steps_per_epoch,
@@ -750,39 +739,27 @@ def run_plastic_oneshot(config: OneShotConfig, run: Run) -> dict[str, Any]:
         config.steps // config.steps_per_epoch, epoch_fn
     )
 
-    def evaluate(images: torch.Tensor, labels: torch.Tensor, ids: torch.Tensor) -> dict[str, float]:
-        # Accuracies count argmax predictions: exact ties (e.g. equal logits) go to the
-        # lower class on every device; logits within rounding of each other could swap
-        # under another summation order, which the tests do not see at the tour's size.
-        hits = nn_hits = 0.0
-        done = 0
-        with torch.no_grad():
-            while done < config.test_episodes:
-                batch = min(200, config.test_episodes - done)
-                episode = task.sample(images, labels, batch, generator=run.generator, classes=ids)
-                logits = learner(episode.support, episode.support_labels, episode.query)
-                hits += (logits.argmax(dim=1) == episode.query_label).sum().item()
-                nn_hits += (pixel_nearest_neighbour(episode) == episode.query_label).sum().item()
-                done += batch
-        accuracy = hits / done
-        return {
-            "accuracy": accuracy,
-            "ci95": 1.96 * math.sqrt(accuracy * (1 - accuracy) / done),
-            "pixel_nn_accuracy": nn_hits / done,
-        }
-
-    meta_test = evaluate(test_images, test_labels, test_ids)
-    meta_train = evaluate(train_images, train_labels, train_ids)
+    # Accuracies count argmax predictions: logits within rounding of each other could
+    # swap under another summation order, which the tests do not see at the tour's size.
+    meta_test, pixel_test = one_shot_accuracy(
+        learner, task, test_images, test_labels, config.test_episodes,
+        generator=run.generator, classes=test_ids,
+    )  # fmt: skip
+    meta_train, _ = one_shot_accuracy(
+        learner, task, train_images, train_labels, config.test_episodes,
+        generator=run.generator, classes=train_ids,
+    )  # fmt: skip
+    ci95 = 1.96 * math.sqrt(meta_test * (1 - meta_test) / config.test_episodes)
     results = {
         "dataset": config.dataset,
         "meta_train_base_classes": list(config.meta_train_classes),
         "meta_test_base_classes": held_out,
         "meta_train_classes": len(train_ids),
         "meta_test_classes": len(test_ids),
-        "meta_test_accuracy": meta_test["accuracy"],
-        "meta_test_accuracy_ci95": meta_test["ci95"],
-        "meta_test_pixel_nearest_neighbour_accuracy": meta_test["pixel_nn_accuracy"],
-        "meta_train_accuracy": meta_train["accuracy"],
+        "meta_test_accuracy": meta_test,
+        "meta_test_accuracy_ci95": ci95,
+        "meta_test_pixel_nearest_neighbour_accuracy": pixel_test,
+        "meta_train_accuracy": meta_train,
         "chance": 1 / config.task.ways,
         "eta": learner.output.eta.item(),
     }
@@ -793,7 +770,7 @@ def run_plastic_oneshot(config: OneShotConfig, run: Run) -> dict[str, Any]:
         "query accuracy",
         f"{config.task.ways}-way {config.task.shots}-shot, {config.dataset}",
     )
-    ax.axhline(meta_test["accuracy"], color="C1", linestyle="--", label="meta-test (final)")
+    ax.axhline(meta_test, color="C1", linestyle="--", label="meta-test (final)")
     ax.axhline(1 / config.task.ways, color="k", linestyle=":", label="chance")
     ax.legend(fontsize=8)
     run.save_figure(
@@ -959,15 +936,11 @@ def run_cue_reward(config: CueRewardConfig, run: Run) -> dict[str, Any]:
             episodes = task.sample(config.batch_size, generator=run.generator, device=run.device)
             correct = task.correct_answers(episodes)
             for name, model in models.items():
-                logits, _, rewards = play_cue_reward(
-                    model, task, episodes, run.generator, greedy=False
+                loss, logits, rewards = cue_reward_step(
+                    model, optimisers[name], task, episodes, run.generator
                 )
-                loss = torch.nn.functional.cross_entropy(logits.flatten(0, 1), correct.flatten())
-                optimisers[name].zero_grad()
-                loss.backward()
-                optimisers[name].step()
-                right = (logits.detach().argmax(dim=2) == correct).float()
-                sums[name][0] += loss.item()
+                right = (logits.argmax(dim=2) == correct).float()
+                sums[name][0] += loss
                 sums[name][1] += right[:, half:].mean().item()
                 sums[name][2] += rewards[:, half:].mean().item()
         metrics: dict[str, Any] = {"steps": epoch * config.steps_per_epoch}

@@ -22,8 +22,11 @@ from hebbian.plastic import factored, models, networks, oneshot, tasks, traces
 from hebbian.plastic.factored import factored_decaying_run
 from hebbian.plastic.models import (
     ModelKind,
+    completion,
     cue_reward_model,
+    cue_reward_step,
     memorisation_model,
+    memorisation_step,
     play_cue_reward,
 )
 from hebbian.plastic.networks import (
@@ -42,6 +45,8 @@ from hebbian.plastic.networks import (
 from hebbian.plastic.oneshot import (
     ConvEncoder,
     OneShotLearner,
+    one_shot_accuracy,
+    one_shot_step,
     pixel_nearest_neighbour,
     rotated_classes,
 )
@@ -97,7 +102,9 @@ __all__ = [
     "TraceState",
     "bit_error",
     "clipped_trace",
+    "completion",
     "cue_reward_model",
+    "cue_reward_step",
     "decaying_trace",
     "factored",
     "factored_decaying_run",
@@ -106,10 +113,13 @@ __all__ = [
     "history_drive",
     "initial_trace_state",
     "memorisation_model",
+    "memorisation_step",
     "models",
     "modulated_trace",
     "networks",
     "oja_trace",
+    "one_shot_accuracy",
+    "one_shot_step",
     "oneshot",
     "pixel_nearest_neighbour",
     "plastic_drive",

@@ -4,7 +4,8 @@
 image tasks (a network of one neuron per bit and a bias neuron, whose answer is the
 activity of the first neurons), :func:`cue_reward_model` one for the cue-reward task (an
 input projection, a recurrent cell and a two-way readout), and :func:`play_cue_reward`
-plays its episodes. Every model offers
+plays its episodes; :func:`memorisation_step` and :func:`cue_reward_step` are one
+optimiser step of each task's training. Every model offers
 ``run(drives, state=None) -> (outputs, state)`` (:class:`~hebbian.plastic.RecurrentModel`).
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import math
 from enum import Enum
+from typing import Any
 
 import torch
 
@@ -21,12 +23,21 @@ from hebbian.plastic.networks import (
     LSTMNetwork,
     PlasticRecurrentCell,
     RecurrentCell,
+    RecurrentModel,
     RecurrentNetwork,
 )
-from hebbian.plastic.tasks import CueRewardEpisodes, CueRewardTask
+from hebbian.plastic.tasks import CueRewardEpisodes, CueRewardTask, MemorisationEpisode
 from hebbian.plastic.traces import TraceRule
 
-__all__ = ["ModelKind", "cue_reward_model", "memorisation_model", "play_cue_reward"]
+__all__ = [
+    "ModelKind",
+    "completion",
+    "cue_reward_model",
+    "cue_reward_step",
+    "memorisation_model",
+    "memorisation_step",
+    "play_cue_reward",
+]
 
 
 class ModelKind(Enum):
@@ -208,3 +219,55 @@ def play_cue_reward(
         answers.append(answer)
         rewards.append(reward)
     return torch.stack(logits, dim=1), torch.stack(answers, dim=1), torch.stack(rewards, dim=1)
+
+
+def completion(model: RecurrentModel[Any], inputs: torch.Tensor, outputs: int) -> torch.Tensor:
+    """A memorisation model's answer: its first ``outputs`` outputs at the last step, (B, outputs).
+
+    ``inputs`` is (T, B, N + 1) (:class:`~hebbian.plastic.MemorisationEpisode`).
+
+    >>> model = memorisation_model(ModelKind.RNN, 5, 4, generator=torch.Generator())
+    >>> tuple(completion(model, torch.zeros(3, 2, 5), 4).shape)
+    (2, 4)
+    """
+    return model.run(inputs)[0][-1, :, :outputs]
+
+
+def memorisation_step(
+    model: PlasticRecurrentCell | RecurrentCell | LSTMNetwork,
+    optimiser: torch.optim.Optimizer,
+    episode: MemorisationEpisode,
+) -> tuple[float, torch.Tensor]:
+    r"""One optimiser step on the squared error of the :func:`completion` of ``episode``.
+
+    The loss is :math:`\operatorname{mean}_{b,i} (o_{bi} - y_{bi})^2` over the target's
+    entries. Returns the loss and the (detached) answer, (B, N).
+    """
+    answer = completion(model, episode.inputs, episode.target.shape[1])
+    loss = (answer - episode.target).square().mean()
+    optimiser.zero_grad()
+    loss.backward()
+    optimiser.step()
+    return loss.item(), answer.detach()
+
+
+def cue_reward_step(
+    model: LSTMNetwork | RecurrentNetwork,
+    optimiser: torch.optim.Optimizer,
+    task: CueRewardTask,
+    episodes: CueRewardEpisodes,
+    generator: torch.Generator | None,
+) -> tuple[float, torch.Tensor, torch.Tensor]:
+    """One optimiser step on the cross-entropy of the right answers of every trial.
+
+    The episodes are played with answers drawn from the network's softmax
+    (:func:`play_cue_reward`). Returns the loss, the detached logits (B, trials, 2) and
+    the rewards earned (B, trials).
+    """
+    correct = task.correct_answers(episodes)
+    logits, _, rewards = play_cue_reward(model, task, episodes, generator, greedy=False)
+    loss = torch.nn.functional.cross_entropy(logits.flatten(0, 1), correct.flatten())
+    optimiser.zero_grad()
+    loss.backward()
+    optimiser.step()
+    return loss.item(), logits.detach(), rewards

@@ -11,7 +11,8 @@ r"""One-shot classification with a plastic output layer (Miconi et al. 2018, sec
       \qquad \mathrm{logits} = (W + \alpha \odot \mathrm{Hebb})\, f(q) + b;
 
 * :func:`rotated_classes`: the rotations of every class as new classes (the usual
-  Omniglot augmentation), and :func:`pixel_nearest_neighbour`, a baseline classifier.
+  Omniglot augmentation), and :func:`pixel_nearest_neighbour`, a baseline classifier;
+* :func:`one_shot_step` (one training step) and :func:`one_shot_accuracy`.
 """
 
 from __future__ import annotations
@@ -22,9 +23,16 @@ from torch import nn
 from hebbian._checks import check_floating_tensor, check_generator, check_positive_int
 from hebbian._random import reset_like_pytorch
 from hebbian.plastic.networks import PlasticLinear
-from hebbian.plastic.tasks import OneShotEpisode
+from hebbian.plastic.tasks import OneShotEpisode, OneShotTask
 
-__all__ = ["ConvEncoder", "OneShotLearner", "pixel_nearest_neighbour", "rotated_classes"]
+__all__ = [
+    "ConvEncoder",
+    "OneShotLearner",
+    "one_shot_accuracy",
+    "one_shot_step",
+    "pixel_nearest_neighbour",
+    "rotated_classes",
+]
 
 
 class ConvEncoder(nn.Module):
@@ -179,3 +187,56 @@ def pixel_nearest_neighbour(episode: OneShotEpisode) -> torch.Tensor:
     query = nn.functional.normalize(episode.query.flatten(1), dim=1)  # (B, P)
     nearest = torch.einsum("bsp,bp->bs", support, query).argmax(dim=1)
     return episode.support_labels.gather(1, nearest[:, None])[:, 0]
+
+
+def one_shot_step(
+    learner: OneShotLearner, optimiser: torch.optim.Optimizer, episode: OneShotEpisode
+) -> tuple[float, float]:
+    """One optimiser step on the cross-entropy of the query labels of ``episode``.
+
+    Returns the loss and the fraction of queries classified right (before the step).
+    """
+    logits = learner(episode.support, episode.support_labels, episode.query)
+    loss = nn.functional.cross_entropy(logits, episode.query_label)
+    optimiser.zero_grad()
+    loss.backward()
+    optimiser.step()
+    right = (logits.argmax(dim=1) == episode.query_label).float().mean().item()
+    return loss.item(), right
+
+
+def one_shot_accuracy(
+    learner: OneShotLearner,
+    task: OneShotTask,
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    episodes: int,
+    *,
+    generator: torch.Generator,
+    classes: torch.Tensor | None = None,
+    batch: int = 200,
+) -> tuple[float, float]:
+    """The accuracy of ``learner`` and of :func:`pixel_nearest_neighbour` on new episodes.
+
+    ``episodes`` episodes of ``task`` are drawn from ``images`` and ``labels`` (restricted
+    to ``classes``), ``batch`` at a time, with ``generator``. Predictions are argmaxes:
+    exact ties go to the lower label on every device.
+
+    Returns
+    -------
+    learner_accuracy, pixel_accuracy : float
+        Fractions of queries classified right.
+    """
+    check_positive_int("episodes", episodes)
+    check_positive_int("batch", batch)
+    hits = pixel_hits = 0.0
+    done = 0
+    with torch.no_grad():
+        while done < episodes:
+            size = min(batch, episodes - done)
+            episode = task.sample(images, labels, size, generator=generator, classes=classes)
+            logits = learner(episode.support, episode.support_labels, episode.query)
+            hits += (logits.argmax(dim=1) == episode.query_label).sum().item()
+            pixel_hits += (pixel_nearest_neighbour(episode) == episode.query_label).sum().item()
+            done += size
+    return hits / done, pixel_hits / done
