@@ -43,9 +43,7 @@ from hebbian._random import permutation
 from hebbian.data import load_dataset, random_binary_patterns
 from hebbian.experiments.base import Expectation, Recipe
 from hebbian.hopfield import (
-    DenseAssociativeMemory,
     HopfieldNetwork,
-    Polynomial,
     StorageRule,
     modern,
 )
@@ -56,6 +54,12 @@ from hebbian.hopfield.cues import (
     flip_bits,
     invert_pixels,
     mask_bottom_half,
+)
+from hebbian.hopfield.protocols import (
+    angle_code_retrieve,
+    dense_exact_recalls,
+    recall_at_nested_loads,
+    recall_exactly,
 )
 from hebbian.hopfield.theory import (
     crossing,
@@ -198,20 +202,14 @@ def run_hopfield_capacity(config: HopfieldCapacityConfig, run: Run) -> dict[str,
             patterns = random_binary_patterns(counts[-1], n, generator=run.generator)
             patterns = patterns.to(run.device)  # (P_max, N)
             cue_sets = [flip_bits(patterns, f, run.generator) for f in config.cue_flip_fractions]
-            for ri, rule in enumerate(RULES):
-                net, stored = HopfieldNetwork(storage=rule, shared_order=True), 0
-                for ai, count in enumerate(counts):
-                    if count > stored:  # nested pattern sets: Storkey continues incrementally
-                        net.partial_fit(patterns[stored:count])
-                        stored = count
-                    for fi, cue_set in enumerate(cue_sets):
-                        result = net.recall(
-                            cue_set[:count], max_sweeps=config.max_sweeps, generator=run.generator
-                        )
-                        hits = (result.states == patterns[:count]).all(dim=1)
-                        exact[ri, si, fi, ai] += hits.sum()
-                        overlap[ri, si, fi, ai] += result.overlaps.diagonal().sum()
-                        cues[ri, si, fi, ai] += count
+            for ri, rule in enumerate(RULES):  # nested pattern sets: Storkey continues
+                hits, overlaps = recall_at_nested_loads(
+                    rule, patterns, counts, cue_sets, max_sweeps=config.max_sweeps,
+                    generator=run.generator,
+                )  # fmt: skip
+                exact[ri, si] += hits
+                overlap[ri, si] += overlaps
+                cues[ri, si] += torch.tensor(counts, dtype=cues.dtype, device=cues.device)
         metrics = {
             "exact_fraction": exact / cues.clamp(min=1),
             "mean_overlap": overlap / cues.clamp(min=1),
@@ -523,16 +521,13 @@ def run_dense_capacity(config: DenseCapacityConfig, run: Run) -> dict[str, Any]:
         exact, cues = state["exact"].clone(), state["cues"].clone()
         for di, degree in enumerate(config.degrees):
             for li, count in enumerate(_dense_counts(config, degree)):
-                memories = math.ceil(config.probes / count)  # independent memories at this P
-                for _ in range(memories):
-                    patterns = random_binary_patterns(count, n, generator=run.generator)
-                    patterns = patterns.to(run.device)  # (P, N)
-                    probe = patterns[: min(count, config.probes)]
-                    cue = flip_bits(probe, config.cue_flip_fraction, run.generator)
-                    memory = DenseAssociativeMemory(Polynomial(degree)).fit(patterns)
-                    result = memory.recall(cue, max_sweeps=sweeps, generator=run.generator)
-                    exact[di, li] += (result.states == probe).all(dim=1).sum()
-                    cues[di, li] += probe.shape[0]
+                hits, recalled = dense_exact_recalls(
+                    degree, count, n, probes=config.probes, max_sweeps=sweeps,
+                    flip_fraction=config.cue_flip_fraction, generator=run.generator,
+                    device=run.device,
+                )  # fmt: skip
+                exact[di, li] += hits
+                cues[di, li] += recalled
         return {"exact": exact, "cues": cues}, {"exact_fraction": exact / cues.clamp(min=1)}
 
     state = run.run_epochs(config.trials, initial, train_epoch, desc=run.recipe)
@@ -834,19 +829,14 @@ def run_hopfield_images(config: HopfieldImagesConfig, run: Run) -> dict[str, Any
                     ("pseudo_inverse", StorageRule.PSEUDO_INVERSE, binary[:count]),
                     ("hebb_random_patterns", StorageRule.HEBB, random_patterns),
                 ):
-                    truth_bits = stored[source]
-                    start = (
-                        bits
-                        if name != "hebb_random_patterns"
-                        else _random_cue(
-                            truth_bits, cue_type, unknown, config.noise_fraction, run.generator
-                        )
-                    )
+                    truth, start = stored[source], bits
+                    if name == "hebb_random_patterns":
+                        noise = config.noise_fraction
+                        start = _random_cue(truth, cue_type, unknown, noise, run.generator)
                     net = HopfieldNetwork(storage=rule, shared_order=True).fit(stored)
-                    result = net.recall(start, generator=run.generator)
-                    results[name] = (result.overlaps, (result.states == truth_bits).all(dim=1))
-            query = angle_encode(cue) * (~unknown).repeat(1, 2)  # unknown pixels -> (0, 0)
-            retrieved = modern.retrieve(query, codes[:count], config.beta)  # (B, 2D)
+                    result, hits = recall_exactly(net, start, truth, generator=run.generator)
+                    results[name] = (result.overlaps, hits)
+            retrieved = angle_code_retrieve(cue, unknown, codes[:count], config.beta)  # (B, 2D)
             scores = retrieved @ codes[:count].T / dim  # (B, P)
             error = (angle_decode(retrieved) - grey[source]).abs().amax(dim=1)
             results["modern"] = (scores, error < 0.02)
@@ -951,8 +941,7 @@ def _images_grid(
             net = HopfieldNetwork(storage=rule, shared_order=True).fit(stored)
             rows.append((net.recall(bits, generator=run.generator).states + 1) / 2)
             labels.append(f"{label} P={config.grid_stored}")
-        query = angle_encode(cue) * (~unknown).repeat(1, 2)
-        rows.append(angle_decode(modern.retrieve(query, codes, config.beta)))
+        rows.append(angle_decode(angle_code_retrieve(cue, unknown, codes, config.beta)))
         labels.append(f"modern P={config.modern_stored}")
         rows.append(truth)
         labels.append("truth")
