@@ -13,7 +13,8 @@
   memories share;
 * :mod:`hebbian.hopfield.theory`: capacity theory (McEliece et al. 1987, Amit et al.
   1987, Storkey 1997, Krotov & Hopfield 2016) and the reading of measured curves;
-* :mod:`hebbian.hopfield.cues`: corrupted cues and the angle code of grey levels.
+* :mod:`hebbian.hopfield.cues`: corrupted cues and the angle code of grey levels;
+* :mod:`hebbian.hopfield.protocols`: the recall protocols that measure capacity.
 
 Names that exist in several submodules (``energy``, ``synchronous_step``,
 ``asynchronous_sweep``) are reached through their submodule, e.g.
@@ -25,7 +26,17 @@ Names that exist in several submodules (``energy``, ``synchronous_step``,
 <StorageRule.STORKEY: 'storkey'>
 """
 
-from hebbian.hopfield import classical, cues, dense, modern, recall, storage, sweeps, theory
+from hebbian.hopfield import (
+    classical,
+    cues,
+    dense,
+    modern,
+    protocols,
+    recall,
+    storage,
+    sweeps,
+    theory,
+)
 from hebbian.hopfield._common import RecallResult, UpdateRule
 from hebbian.hopfield.classical import (
     FieldState,
@@ -114,6 +125,7 @@ __all__ = [
     "local_field",
     "mask_bottom_half",
     "modern",
+    "protocols",
     "pseudo_inverse_weights",
     "recall",
     "retrieval_overlap",
