@@ -18,9 +18,11 @@ from hebbian.plastic import (
     RecurrentNetwork,
     RunMethod,
     TraceRule,
+    completion,
     cue_reward_model,
     factored_decaying_run,
     memorisation_model,
+    networks,
     pixel_nearest_neighbour,
     play_cue_reward,
     rotated_classes,
@@ -44,6 +46,21 @@ def test_memorisation_models_answer_with_their_first_outputs(kind, cls) -> None:
     assert isinstance(model, cls)
     outputs, _ = model.run(torch.zeros(4, 3, 7))
     assert outputs[-1, :, :6].shape == (3, 6)
+
+
+@pytest.mark.parametrize("kind", [ModelKind.PLASTIC, ModelKind.RNN, ModelKind.LSTM])
+def test_completion_is_the_runs_answer_and_builds_no_plastic_trace(
+    kind: ModelKind, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = memorisation_model(kind, 7, 6, generator=seeded(0))
+    inputs = torch.randn(5, 3, 7, generator=seeded(1))
+    expected = model.run(inputs)[0][-1, :, :6]
+
+    def no_trace(*args: object) -> None:
+        raise AssertionError("completion built the final (B, N, N) trace")
+
+    monkeypatch.setattr(networks, "hebb_from_history", no_trace)
+    assert torch.equal(completion(model, inputs, 6), expected)
 
 
 def test_memorisation_models_follow_their_arguments() -> None:

@@ -222,15 +222,36 @@ def play_cue_reward(
 
 
 def completion(model: RecurrentModel[Any], inputs: torch.Tensor, outputs: int) -> torch.Tensor:
-    """A memorisation model's answer: its first ``outputs`` outputs at the last step, (B, outputs).
+    """A memorisation model's answer: its first ``outputs`` outputs at the last step.
 
-    ``inputs`` is (T, B, N + 1) (:class:`~hebbian.plastic.MemorisationEpisode`).
+    The outputs of ``model.run(inputs)``; a :class:`~hebbian.plastic.PlasticRecurrentCell`
+    runs :meth:`~hebbian.plastic.PlasticRecurrentCell.run_activity` instead (the same
+    activities, without the final ``(B, N, N)`` trace, which the answer does not need).
 
+    Parameters
+    ----------
+    model : RecurrentModel
+        A network of :func:`memorisation_model`.
+    inputs : Tensor, shape (T, B, N + 1)
+        The episode's inputs (:class:`~hebbian.plastic.MemorisationEpisode`).
+    outputs : int
+        The bits of the answer.
+
+    Returns
+    -------
+    Tensor, shape (B, outputs)
+
+    Examples
+    --------
     >>> model = memorisation_model(ModelKind.RNN, 5, 4, generator=torch.Generator())
     >>> tuple(completion(model, torch.zeros(3, 2, 5), 4).shape)
     (2, 4)
     """
-    return model.run(inputs)[0][-1, :, :outputs]
+    if isinstance(model, PlasticRecurrentCell):
+        activity = model.run_activity(inputs)
+    else:
+        activity = model.run(inputs)[0]
+    return activity[-1, :, :outputs]
 
 
 def memorisation_step(
