@@ -8,7 +8,9 @@ import torch
 from hebbian.plastic import (
     TraceRule,
     TraceState,
+    check_modulation,
     clipped_trace,
+    decay_coefficients,
     decaying_trace,
     hebb_from_history,
     hebbian_outer,
@@ -17,8 +19,10 @@ from hebbian.plastic import (
     modulated_trace,
     oja_trace,
     plastic_drive,
+    plastic_drive_unchecked,
     retroactive_trace,
     update_trace,
+    update_trace_unchecked,
 )
 
 F64 = torch.float64
@@ -112,6 +116,31 @@ def test_update_trace_dispatches_to_the_pure_functions(rule: TraceRule) -> None:
         torch.testing.assert_close(new.eligibility, expected[1])
 
 
+@pytest.mark.parametrize("rule", list(TraceRule))
+def test_the_unchecked_update_is_the_checked_one(rule: TraceRule) -> None:
+    eligibility = torch.full_like(HEBB, 0.3) if rule is TraceRule.RETROACTIVE else None
+    state = TraceState(HEBB, eligibility)
+    m = torch.tensor([0.4], dtype=F64) if rule.modulated else None
+    checked = update_trace(rule, state, PRE, POST, eta=0.1, modulation=m, bound=0.5)
+    rows = None if m is None else check_modulation(m, POST)
+    assert rows is None or rows.shape == (1, 1)
+    unchecked = update_trace_unchecked(rule, state, PRE, POST, 0.1, rows, 0.5)
+    assert torch.equal(unchecked.hebb, checked.hebb)
+    assert (unchecked.eligibility is None) == (checked.eligibility is None)
+    if checked.eligibility is not None:
+        assert unchecked.eligibility is not None
+        assert torch.equal(unchecked.eligibility, checked.eligibility)
+
+
+def test_decay_coefficients_in_both_orders() -> None:
+    eta = torch.tensor(0.3, dtype=F64)
+    by_age = decay_coefficients(eta, 40, PRE, oldest_first=False)
+    expected = torch.tensor([0.3 * 0.7**a for a in range(40)], dtype=F64)
+    torch.testing.assert_close(by_age, expected)
+    torch.testing.assert_close(decay_coefficients(eta, 40, PRE), by_age.flip(0))
+    assert decay_coefficients(0.5, 1, PRE).dtype == F64
+
+
 def test_traces_of_a_batch_are_independent() -> None:
     g = torch.Generator().manual_seed(0)
     pre, post = torch.randn(3, 4, generator=g), torch.randn(3, 5, generator=g)
@@ -134,6 +163,11 @@ def test_plastic_drive_by_hand() -> None:
         plastic_drive(weight, torch.tensor(0.5, dtype=F64), HEBB, PRE),
         torch.tensor([[1.5, 1.4]], dtype=F64),
     )
+    for alpha in (torch.tensor(0.5, dtype=F64), weight):
+        assert torch.equal(
+            plastic_drive_unchecked(weight, alpha, HEBB, PRE),
+            plastic_drive(weight, alpha, HEBB, PRE),
+        )
 
 
 @pytest.mark.parametrize("shared", [False, True])

@@ -63,7 +63,9 @@ from hebbian.plastic.tasks import (
 from hebbian.plastic.traces import (
     TraceRule,
     TraceState,
+    check_modulation,
     clipped_trace,
+    decay_coefficients,
     decaying_trace,
     hebb_from_history,
     hebbian_outer,
@@ -72,8 +74,10 @@ from hebbian.plastic.traces import (
     modulated_trace,
     oja_trace,
     plastic_drive,
+    plastic_drive_unchecked,
     retroactive_trace,
     update_trace,
+    update_trace_unchecked,
 )
 
 __all__ = [
@@ -101,10 +105,12 @@ __all__ = [
     "TraceRule",
     "TraceState",
     "bit_error",
+    "check_modulation",
     "clipped_trace",
     "completion",
     "cue_reward_model",
     "cue_reward_step",
+    "decay_coefficients",
     "decaying_trace",
     "factored",
     "factored_decaying_run",
@@ -123,10 +129,12 @@ __all__ = [
     "oneshot",
     "pixel_nearest_neighbour",
     "plastic_drive",
+    "plastic_drive_unchecked",
     "play_cue_reward",
     "retroactive_trace",
     "rotated_classes",
     "tasks",
     "traces",
     "update_trace",
+    "update_trace_unchecked",
 ]

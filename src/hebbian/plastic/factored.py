@@ -16,13 +16,9 @@ from typing import Any
 
 import torch
 
+from hebbian.plastic.traces import decay_coefficients
+
 __all__ = ["factored_decaying_run"]
-
-
-def _decay_powers(eta: torch.Tensor, count: int, like: torch.Tensor) -> torch.Tensor:
-    """``eta (1 - eta)^a`` for ages ``a = 0 .. count-1``, shape (count,)."""
-    ages = torch.arange(count, device=like.device, dtype=like.dtype)
-    return eta * (1 - eta) ** ages
 
 
 _DEFER_BLOCK = 16  # steps whose deferred gradient terms reach earlier blocks in one product
@@ -84,7 +80,7 @@ class _FactoredDecayingRecurrence(torch.autograd.Function):
     ) -> torch.Tensor:
         steps, batch, size = drives.shape
         history = drives.new_zeros(batch, steps + 1, size)  # x_0 .. x_T, (B, T+1, N)
-        powers = _decay_powers(eta, steps, drives)  # c_a, (T,)
+        powers = decay_coefficients(eta, steps, drives, oldest_first=False)  # c_a, (T,)
         shared = alpha.ndim == 0
         # shared alpha: the dot products x_{s-1}.x_{t-1} of every step, kept for backward
         scores_all = drives.new_zeros(batch, steps + 1, steps) if shared else drives.new_zeros(0)
@@ -114,7 +110,7 @@ class _FactoredDecayingRecurrence(torch.autograd.Function):
         batch, steps_1, size = history.shape
         steps = steps_1 - 1
         shared = alpha.ndim == 0
-        powers = _decay_powers(eta, steps, history)  # (T,)
+        powers = decay_coefficients(eta, steps, history, oldest_first=False)  # (T,)
         grads = torch.zeros_like(history)  # dL/dx_0 .. dL/dx_T, filled from the end
         grads[:, 1:] = grad_out.transpose(0, 1)
         grad_total = history.new_zeros(batch, steps, size)  # dL/d(pre-activation), (B, T, N)

@@ -55,11 +55,11 @@ from hebbian.plastic.factored import factored_decaying_run
 from hebbian.plastic.traces import (
     TraceRule,
     TraceState,
-    _check_modulation,
-    _plastic_drive,
-    _update,
+    check_modulation,
     hebb_from_history,
     initial_trace_state,
+    plastic_drive_unchecked,
+    update_trace_unchecked,
 )
 
 __all__ = [
@@ -322,11 +322,12 @@ class PlasticRecurrentCell(_InputChecks, nn.Module):
 
     def _step(self, drive: torch.Tensor, state: PlasticState) -> tuple[torch.Tensor, PlasticState]:
         pre = state.x
-        x = torch.tanh(drive + _plastic_drive(self.weight, self.alpha, state.trace.hebb, pre))
+        recurrent = plastic_drive_unchecked(self.weight, self.alpha, state.trace.hebb, pre)
+        x = torch.tanh(drive + recurrent)
         m = None
         if self.rule.modulated:
             m = torch.tanh(x @ self.modulator_weight.T + self.modulator_bias)  # (B, 1)
-        trace = _update(self.rule, state.trace, pre, x, self.eta, m, self.bound)
+        trace = update_trace_unchecked(self.rule, state.trace, pre, x, self.eta, m, self.bound)
         return x, PlasticState(x, trace)
 
     def forward(
@@ -396,9 +397,26 @@ class PlasticRecurrentCell(_InputChecks, nn.Module):
         *,
         method: RunMethod = RunMethod.AUTO,
     ) -> torch.Tensor:
-        """The activities (T, B, N) of :meth:`run`, without building the final state.
+        """The activities of :meth:`run`, without building the final state: the fast path.
 
-        With the ``FACTORED`` method no ``(B, N, N)`` tensor is ever made.
+        :meth:`run` is the interface every recurrent model shares; this is for callers
+        that need only the activities (e.g. :func:`~hebbian.plastic.completion`). With
+        the ``FACTORED`` method no ``(B, N, N)`` tensor is ever made, so memory stays
+        :math:`O(T B N)`.
+
+        Parameters
+        ----------
+        drives : Tensor, shape (T, B, N)
+            The external drives.
+        state : PlasticState, optional
+            As in :meth:`run` (None: new episodes).
+        method : RunMethod, default AUTO
+            As in :meth:`run`.
+
+        Returns
+        -------
+        Tensor, shape (T, B, N)
+            The activities, equal to ``run(drives, state, method=method)[0]``.
         """
         if not self._use_factored(drives, state, method):
             return self._run_dense(drives, state)[0]
@@ -775,7 +793,7 @@ class PlasticLinear(_InputChecks, nn.Module):
         if state is None:
             y = x @ self.weight.T
         else:
-            y = _plastic_drive(
+            y = plastic_drive_unchecked(
                 self.weight, self.alpha, self._check_state(state, x.shape[0]).hebb, x
             )
         return y if self.bias is None else y + self.bias
@@ -798,7 +816,7 @@ class PlasticLinear(_InputChecks, nn.Module):
         if self.rule.modulated:
             if modulation is None:
                 raise ValueError(f"rule {self.rule.name} needs a modulation tensor, got None")
-            modulation = _check_modulation(modulation, post)
+            modulation = check_modulation(modulation, post)
         elif modulation is not None:
             raise ValueError(f"rule {self.rule.name} takes no modulation; pass modulation=None")
-        return _update(self.rule, state, pre, post, self.eta, modulation, self.bound)
+        return update_trace_unchecked(self.rule, state, pre, post, self.eta, modulation, self.bound)

@@ -8,7 +8,7 @@ training plastic neural networks with backpropagation", ICML 2018). Backpropamin
 (Miconi, Rawal, Clune & Stanley, ICLR 2019) lets the network compute its own plasticity
 rate :math:`M(t)`, the *neuromodulation*.
 
-Conventions (the library's, DESIGN.md habit 2):
+Conventions (the library's, see ``docs/ARCHITECTURE.md``):
 
 * ``pre`` :math:`x` is ``(B, N_pre)``, ``post`` :math:`y` is ``(B, N_post)``;
 * a trace ``hebb`` is ``(B, N_post, N_pre)``: one matrix per episode of the batch, with
@@ -55,7 +55,9 @@ from hebbian._checks import check_enum, check_floating_tensor, check_positive, c
 __all__ = [
     "TraceRule",
     "TraceState",
+    "check_modulation",
     "clipped_trace",
+    "decay_coefficients",
     "decaying_trace",
     "hebb_from_history",
     "hebbian_outer",
@@ -64,8 +66,10 @@ __all__ = [
     "modulated_trace",
     "oja_trace",
     "plastic_drive",
+    "plastic_drive_unchecked",
     "retroactive_trace",
     "update_trace",
+    "update_trace_unchecked",
 ]
 
 Rate = float | torch.Tensor
@@ -149,8 +153,31 @@ def _check_rate(name: str, rate: object, like: torch.Tensor) -> Rate:
     return check_positive(name, rate, allow_zero=True)
 
 
-def _check_modulation(modulation: object, post: torch.Tensor) -> torch.Tensor:
-    """Return the modulation as ``(B, 1)`` or ``(B, N_post)``, ready to scale rows."""
+def check_modulation(modulation: object, post: torch.Tensor) -> torch.Tensor:
+    """Check a modulation :math:`M(t)` against ``post`` and shape it to scale trace rows.
+
+    Parameters
+    ----------
+    modulation : Tensor, shape (B,), (B, 1) or (B, N_post)
+        One neuromodulator per episode, or one per post-synaptic neuron of each.
+    post : Tensor, shape (B, N_post)
+        The post-synaptic activity it goes with (gives ``B``, ``N_post`` and the device).
+
+    Returns
+    -------
+    Tensor, shape (B, 1) or (B, N_post)
+        ``modulation``, a ``(B,)`` one as ``(B, 1)``.
+
+    Raises
+    ------
+    ValueError
+        If the shape or the device does not match ``post``.
+
+    Examples
+    --------
+    >>> tuple(check_modulation(torch.ones(2), torch.zeros(2, 3)).shape)
+    (2, 1)
+    """
     batch, n_post = post.shape
     m = check_floating_tensor("modulation", modulation)
     if m.shape == (batch,):
@@ -302,7 +329,7 @@ def modulated_trace(
     """
     pre, post = _check_pre_post(pre, post)
     hebb = _check_trace("hebb", hebb, pre, post)
-    m = _check_modulation(modulation, post)
+    m = check_modulation(modulation, post)
     return _modulated(hebb, pre, post, m, _check_bound(bound))
 
 
@@ -353,7 +380,7 @@ def retroactive_trace(
     hebb = _check_trace("hebb", hebb, pre, post)
     eligibility = _check_trace("eligibility", eligibility, pre, post)
     eta = _check_rate("eta", eta, pre)
-    m = _check_modulation(modulation, post)
+    m = check_modulation(modulation, post)
     return _retroactive(hebb, eligibility, pre, post, eta, m, _check_bound(bound))
 
 
@@ -428,17 +455,17 @@ def update_trace(
     if rule.modulated:
         if modulation is None:
             raise ValueError(f"rule {rule.name} needs a modulation tensor, got None")
-        modulation = _check_modulation(modulation, post)
+        modulation = check_modulation(modulation, post)
     elif modulation is not None:
         raise ValueError(f"rule {rule.name} takes no modulation; pass modulation=None")
     if rule is TraceRule.RETROACTIVE:
         if state.eligibility is None:
             raise ValueError("rule RETROACTIVE needs state.eligibility, got None")
         _check_trace("state.eligibility", state.eligibility, pre, post)
-    return _update(rule, state, pre, post, eta, modulation, bound)
+    return update_trace_unchecked(rule, state, pre, post, eta, modulation, bound)
 
 
-def _update(
+def update_trace_unchecked(
     rule: TraceRule,
     state: TraceState,
     pre: torch.Tensor,
@@ -447,7 +474,39 @@ def _update(
     modulation: torch.Tensor | None,
     bound: float,
 ) -> TraceState:
-    """:func:`update_trace` without the checks (for the inner loops of the modules)."""
+    r""":func:`update_trace` without its checks, for inner loops that checked once.
+
+    Applies the update of ``rule`` (the table of the module docstring) to ``state``
+    with the coincidences :math:`y x^\top` of ``pre`` :math:`x` and ``post``
+    :math:`y`. The caller guarantees what :func:`update_trace` checks.
+
+    Parameters
+    ----------
+    rule : TraceRule
+    state : TraceState
+        Traces of shape (B, N_post, N_pre); ``eligibility`` set for ``RETROACTIVE``.
+    pre : Tensor, shape (B, N_pre)
+    post : Tensor, shape (B, N_post)
+    eta : float or scalar Tensor
+        The rate :math:`\eta` (unused by ``MODULATED``).
+    modulation : Tensor of shape (B, 1) or (B, N_post), or None
+        :math:`M(t)` as :func:`check_modulation` returns it, for the modulated rules;
+        None for the others.
+    bound : float
+        The clipping bound :math:`b > 0` of the clipped rules.
+
+    Returns
+    -------
+    TraceState
+        The new traces.
+
+    Examples
+    --------
+    >>> state = initial_trace_state(TraceRule.DECAYING, 1, 1, 1)
+    >>> update_trace_unchecked(
+    ...     TraceRule.DECAYING, state, torch.ones(1, 1), torch.ones(1, 1), 0.5, None, 1.0)
+    TraceState(hebb=tensor([[[0.5000]]]), eligibility=None)
+    """
     if rule is TraceRule.DECAYING:
         return TraceState(_decaying(state.hebb, pre, post, eta))
     if rule is TraceRule.OJA:
@@ -498,21 +557,77 @@ def plastic_drive(
             f"alpha must have shape () or ({n_post}, {n_pre}), got {tuple(alpha.shape)}"
         )
     check_same_device(pre=pre, weight=weight, hebb=hebb, alpha=alpha)
-    return _plastic_drive(weight, alpha, hebb, pre)
+    return plastic_drive_unchecked(weight, alpha, hebb, pre)
 
 
-def _plastic_drive(
+def plastic_drive_unchecked(
     weight: torch.Tensor, alpha: torch.Tensor, hebb: torch.Tensor, pre: torch.Tensor
 ) -> torch.Tensor:
+    r""":func:`plastic_drive` without its checks, for inner loops that checked once.
+
+    .. math:: u_j = \sum_i \left(W_{ji} + \alpha_{ji}\, \mathrm{Hebb}_{ji}\right) x_i
+
+    Parameters
+    ----------
+    weight : Tensor, shape (N_post, N_pre)
+    alpha : Tensor, shape (N_post, N_pre) or ()
+    hebb : Tensor, shape (B, N_post, N_pre)
+    pre : Tensor, shape (B, N_pre)
+        As in :func:`plastic_drive`, same dtype and device (not checked).
+
+    Returns
+    -------
+    Tensor, shape (B, N_post)
+
+    Examples
+    --------
+    >>> plastic_drive_unchecked(
+    ...     torch.eye(1), torch.tensor(2.0), torch.ones(1, 1, 1), torch.ones(1, 1))
+    tensor([[3.]])
+    """
     fixed = pre @ weight.T  # (B, N_post)
     if alpha.ndim == 0:  # one shared coefficient: alpha (Hebb x)
         return fixed + alpha * torch.bmm(hebb, pre[:, :, None])[:, :, 0]
     return fixed + torch.bmm(alpha * hebb, pre[:, :, None])[:, :, 0]  # (B, N_post)
 
 
-def _decay_coefficients(eta: Rate, count: int, like: torch.Tensor) -> torch.Tensor:
-    r""":math:`\eta (1-\eta)^{a}` for ages ``a = count-1, ..., 0`` (oldest first), (count,)."""
-    ages = torch.arange(count - 1, -1, -1, device=like.device, dtype=like.dtype)
+def decay_coefficients(
+    eta: Rate, count: int, like: torch.Tensor, *, oldest_first: bool = True
+) -> torch.Tensor:
+    r"""The weights :math:`c_a = \eta (1-\eta)^a` of coincidences of ages ``a = 0 .. count-1``.
+
+    A decaying trace :math:`\sum_k \eta (1-\eta)^{K-k} y_k x_k^\top` weighs the
+    coincidence of age :math:`a = K - k` by :math:`c_a`.
+
+    Parameters
+    ----------
+    eta : float or scalar Tensor
+        The plasticity rate :math:`\eta` (gradients flow to a tensor).
+    count : int
+        The number of ages ``K``.
+    like : Tensor
+        Gives the dtype and device.
+    oldest_first : bool, default True
+        Order ``c_{K-1}, ..., c_0`` (that of a history, oldest first); False gives
+        ``c_0, ..., c_{K-1}`` (indexed by age). Each order is computed as such, not
+        flipped from the other: the vectorised power may round an entry differently at
+        another position, and each caller keeps its numbers.
+
+    Returns
+    -------
+    Tensor, shape (count,)
+
+    Examples
+    --------
+    >>> decay_coefficients(0.5, 3, torch.zeros(1))
+    tensor([0.1250, 0.2500, 0.5000])
+    >>> decay_coefficients(0.5, 3, torch.zeros(1), oldest_first=False)
+    tensor([0.5000, 0.2500, 0.1250])
+    """
+    if oldest_first:
+        ages = torch.arange(count - 1, -1, -1, device=like.device, dtype=like.dtype)
+    else:
+        ages = torch.arange(count, device=like.device, dtype=like.dtype)
     return eta * (1 - eta) ** ages
 
 
@@ -574,7 +689,7 @@ def history_drive(
     eta = _check_rate("eta", eta, query)
     if count == 0:
         return query.new_zeros(batch, n_post)
-    coefficients = _decay_coefficients(eta, count, query)  # (K,)
+    coefficients = decay_coefficients(eta, count, query)  # (K,)
     if alpha.ndim == 0:
         scores = torch.bmm(pre_history, query[:, :, None])[:, :, 0]  # (B, K)
         weights = alpha * coefficients * scores  # (B, K)
@@ -600,6 +715,6 @@ def hebb_from_history(
     post_history = check_floating_tensor("post_history", post_history, shape=(batch, count, None))
     check_same_device(pre_history=pre_history, post_history=post_history)
     eta = _check_rate("eta", eta, pre_history)
-    coefficients = _decay_coefficients(eta, count, pre_history)  # (K,)
+    coefficients = decay_coefficients(eta, count, pre_history)  # (K,)
     weighted = post_history * coefficients[None, :, None]  # (B, K, N_post)
     return weighted.transpose(1, 2) @ pre_history  # (B, N_post, N_pre)
