@@ -7,7 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import torch
+from safetensors.torch import load_file
 
+from hebbian import rules
+from hebbian._files import CHECKPOINT_FILE
+from hebbian.data import load_dataset
 from hebbian.experiments import build_config, execute, get_recipe
 
 
@@ -48,8 +53,37 @@ def test_bcm_neurons_each_respond_to_one_pattern_at_the_fixed_point(tmp_path: Pa
     results = run_at_tour_settings("bcm-selectivity", tmp_path)
     assert results["selective_neurons"] == 8
     assert results["mean_other_response"] < 0.05 * results["mean_preferred_response"]
-    # fixed point y = theta = E[y^2] = y^2 / K: preferred response K (noisy: one input a step)
+    # fixed point y = theta' = (1 - d) E[y^2] + d y^2 = K / (1 + d (K - 1)), near K = 4
+    # for the small d = 0.03 (noisy: one input a step)
+    assert results["theory_preferred_response"] == pytest.approx(4 / (1 + 0.03 * 3))
     assert results["mean_preferred_response"] == pytest.approx(4.0, rel=0.25)
+
+
+def test_bcm_recipe_steps_are_those_of_rules_bcm_by_hand(tmp_path: Path) -> None:
+    """The recipe's weights and threshold after a few steps are those of stepping
+    rules.BCM by hand (it slides the threshold, then changes the weights against it),
+    with the recipe's draws: uniform initial weights, then the patterns shown."""
+    steps, neurons, rate, scale = 7, 3, 0.2, 0.5
+    run_recipe(
+        "bcm-selectivity", tmp_path, epochs=1, steps_per_epoch=steps, neurons=neurons,
+        learning_rate=rate, init_scale=scale,
+    )  # fmt: skip
+    saved = load_file(str(tmp_path / CHECKPOINT_FILE))
+    data = load_dataset("digits", "train")
+    images = data.images.reshape(len(data.images), -1)
+    patterns = torch.stack([images[data.labels == c].mean(dim=0) for c in range(4)])
+    patterns = torch.nn.functional.normalize(patterns, dim=1)
+    g = torch.Generator().manual_seed(0)  # the run's seed
+    weight = torch.rand(neurons, 64, generator=g) * scale
+    rule = rules.BCM(threshold_decay=0.03)  # the recipe's default rate, from theta = 0
+    state = rule.init_state(weight)
+    for k in torch.randint(4, (steps,), generator=g).tolist():
+        pre = patterns[k : k + 1]
+        dw, state = rule.delta(pre, torch.relu(pre @ weight.T), weight, state)
+        weight = weight + rate * dw
+    assert torch.equal(saved["weight"], weight)
+    assert torch.equal(saved["rule_state_theta"], state.theta)
+    assert int(saved["steps"]) == steps
 
 
 def test_hebb_grows_at_the_theoretical_rate_until_the_guard_stops_it(tmp_path: Path) -> None:
