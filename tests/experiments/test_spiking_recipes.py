@@ -103,7 +103,7 @@ def test_hodgkin_huxley_recipe_thresholds_and_traces(tmp_path: Path) -> None:
 def test_song_abbott_resumes_exactly_after_an_interruption(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from hebbian.experiments import spiking
+    from hebbian.experiments.spiking import song_abbott as spiking
 
     g_max = 0.05  # A+ = 0.01 g_max, A- = 1.05 A+, as in Brian2's example
     settings = {
@@ -170,7 +170,7 @@ def test_settings_that_cannot_run_are_refused_in_one_line_naming_them(
 def test_hodgkin_huxley_run_that_diverges_stops_with_one_line_naming_dt(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from hebbian.experiments import spiking
+    from hebbian.experiments.spiking import hodgkin_huxley as spiking
 
     monkeypatch.setattr(spiking, "HH_MAX_DT", 1.0)  # let a too-large dt through the config
     config = build_config(
@@ -186,5 +186,7 @@ def test_hodgkin_huxley_run_that_diverges_stops_with_one_line_naming_dt(
             "trace_duration": 0.01,
         },
     )
-    with pytest.raises(ValueError, match=r"dt = 0.0002 s is too large: RK4 diverged in epoch 1"):
+    with pytest.raises(
+        ValueError, match=r"epoch 1: dt = 0.0002 s is too large: RK4 diverged at the currents"
+    ):
         execute(HODGKIN_HUXLEY, config, tmp_path)

@@ -11,7 +11,7 @@
 * :mod:`hebbian.spiking.song_abbott`: the Song-Abbott network with an exact
   event-driven simulator, and the weight distribution it learns;
 * :mod:`hebbian.spiking.protocols`: pairing protocols driven event to event, fits of
-  the STDP window, and the steady rate of a current step (f-I curves).
+  the STDP window, Hodgkin-Huxley current steps and their steady rates (f-I curves).
 
 Every model has a frozen parameter dataclass, a NamedTuple state and a pure step
 function ``step(state, params, dt, ...) -> (state, spikes)``. Time is in seconds and
@@ -38,10 +38,13 @@ from hebbian.spiking.neurons import (
     lif_step,
 )
 from hebbian.spiking.protocols import (
+    CurrentStepSegment,
     StdpStep,
     StepResponse,
     WindowFit,
     fit_stdp_window,
+    hh_current_steps,
+    hh_current_steps_bytes,
     isolated_pairs_change,
     log_linear_fit,
     pairing_protocol_bytes,
@@ -54,9 +57,12 @@ from hebbian.spiking.protocols import (
 from hebbian.spiking.song_abbott import (
     WEIGHT_BINS,
     SongAbbottParameters,
+    SongAbbottRaster,
     SongAbbottRecord,
     SongAbbottState,
     WeightDistribution,
+    output_rates,
+    record_raster,
     song_abbott_memory_bytes,
     song_abbott_run,
     song_abbott_state,
@@ -85,6 +91,7 @@ from hebbian.spiking.stdp import (
 __all__ = [
     "WEIGHT_BINS",
     "Bounds",
+    "CurrentStepSegment",
     "FeedforwardState",
     "HHParameters",
     "HHState",
@@ -95,6 +102,7 @@ __all__ = [
     "Pairing",
     "Recording",
     "SongAbbottParameters",
+    "SongAbbottRaster",
     "SongAbbottRecord",
     "SongAbbottState",
     "StdpStep",
@@ -108,6 +116,8 @@ __all__ = [
     "clip_weights",
     "feedforward_stdp_step",
     "fit_stdp_window",
+    "hh_current_steps",
+    "hh_current_steps_bytes",
     "hh_gate_rates",
     "hh_state",
     "hh_step",
@@ -116,6 +126,7 @@ __all__ = [
     "lif_state",
     "lif_step",
     "log_linear_fit",
+    "output_rates",
     "pair_depression",
     "pair_potentiation",
     "pair_stdp_step",
@@ -126,6 +137,7 @@ __all__ = [
     "pairing_weight_changes",
     "poisson_events",
     "poisson_spikes",
+    "record_raster",
     "run_pairing_protocols",
     "simulate",
     "song_abbott_memory_bytes",

@@ -13,6 +13,8 @@ small steps, and 60 pairings at 0.1 Hz cost 120 steps, not 10^7.
 * :func:`isolated_pairs_change`: the theory for pairings that do not interact;
 * :func:`fit_stdp_window` (with :func:`log_linear_fit`): exponential fits to each side
   of a measured window;
+* :func:`hh_current_steps` (with :func:`hh_current_steps_bytes`): Hodgkin-Huxley
+  neurons under constant current steps, one current per neuron, simulated in segments;
 * :func:`steady_rate` and :func:`step_responses`: firing rates and the regime
   (silent, one spike, repetitive) of current steps, for f-I curves and thresholds.
 
@@ -23,19 +25,25 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any, NamedTuple
 
 import torch
 
 from hebbian._checks import check_floating_tensor, check_positive, check_positive_int
 from hebbian.spiking._common import check_dt
+from hebbian.spiking.networks import simulate
+from hebbian.spiking.neurons import HHParameters, HHState, hh_step
 from hebbian.spiking.stdp import PairSTDPParameters
 
 __all__ = [
+    "CurrentStepSegment",
     "StdpStep",
     "StepResponse",
     "WindowFit",
     "fit_stdp_window",
+    "hh_current_steps",
+    "hh_current_steps_bytes",
     "isolated_pairs_change",
     "log_linear_fit",
     "pairing_protocol_bytes",
@@ -340,6 +348,137 @@ def fit_stdp_window(delta_t: torch.Tensor, change: torch.Tensor) -> WindowFit:
     amp_plus, tau_plus = log_linear_fit(delta_t[causal], change[causal])
     amp_minus, tau_minus = log_linear_fit(-delta_t[acausal], -change[acausal])
     return WindowFit(amp_plus, tau_plus, amp_minus, tau_minus)
+
+
+class CurrentStepSegment(NamedTuple):
+    """What :func:`hh_current_steps` simulated: the state, the spikes and the trace.
+
+    Attributes
+    ----------
+    state : HHState
+        The state after the segment, fields of shape (1, C).
+    spike_steps : list of list of int
+        Per current, the steps of its spikes, counted from ``first_step`` for the
+        segment's first step (a spike "at step s" crossed the threshold during step s).
+    trace : dict of str to list of float
+        ``v``, ``m``, ``h`` and ``n`` of the traced neuron after each of the first
+        ``trace_steps`` steps; empty without a trace.
+    """
+
+    state: HHState
+    spike_steps: list[list[int]]
+    trace: dict[str, list[float]]
+
+
+def hh_current_steps_bytes(currents: int, steps: int, trace_steps: int = 0) -> int:
+    """Bytes that :func:`hh_current_steps` keeps for ``currents`` neurons, roughly.
+
+    Per step one bool per current and the step's tensor (~200 bytes); per traced step
+    four float64 fields per current and their tensors:
+    ``steps (C + 200) + trace_steps 4 (8 C + 200)``. Check it with
+    :func:`hebbian._checks.check_memory` before a run whose size comes from a setting.
+
+    Examples
+    --------
+    >>> hh_current_steps_bytes(10, 1000, 100)
+    322000
+    """
+    currents = check_positive_int("currents", currents)
+    steps = check_positive_int("steps", steps)
+    return steps * (currents + 200) + trace_steps * 4 * (8 * currents + 200)
+
+
+def hh_current_steps(
+    state: HHState,
+    params: HHParameters,
+    currents: Sequence[float],
+    steps: int,
+    dt: float,
+    *,
+    trace_steps: int = 0,
+    trace_index: int = -1,
+    first_step: int = 0,
+) -> CurrentStepSegment:
+    r"""Simulate ``steps`` RK4 steps of Hodgkin-Huxley neurons, each under its own current.
+
+    Neuron :math:`c` gets the constant current density :math:`I_c` (uA/cm2) throughout
+    (:func:`~hebbian.spiking.neurons.hh_step` through
+    :func:`~hebbian.spiking.networks.simulate`). A current step from rest is one call
+    from ``hh_state(1, C, params)``, or several calls that continue each other's state
+    (segments of a long step, e.g. epochs of a checkpointed run, with ``first_step``
+    the steps done before). The first ``trace_steps`` steps of neuron ``trace_index``
+    are recorded.
+
+    Parameters
+    ----------
+    state : HHState
+        Fields of shape (1, C); the device of ``state.v`` is the simulation's.
+    params : HHParameters
+    currents : sequence of float, length C
+        The current of each neuron (uA/cm2).
+    steps : int
+        Steps of ``dt`` to simulate.
+    dt : float
+        RK4 step (s).
+    trace_steps : int
+        Steps recorded at the start of the segment, ``0 <= trace_steps <= steps``.
+    trace_index : int
+        The neuron traced (default the last).
+    first_step : int
+        Added to the spike steps.
+
+    Returns
+    -------
+    CurrentStepSegment
+
+    Raises
+    ------
+    ValueError
+        When RK4 diverged (a potential is not finite at the end): ``dt`` is too large;
+        the message names ``dt`` and up to five currents.
+
+    Examples
+    --------
+    >>> from hebbian.spiking.neurons import hh_state
+    >>> params = HHParameters()
+    >>> start = hh_state(1, 2, params)
+    >>> segment = hh_current_steps(start, params, [0.0, 10.0], 1000, 1e-5, trace_steps=3)
+    >>> [len(s) for s in segment.spike_steps], len(segment.trace["v"])
+    ([0, 1], 3)
+    """
+    if not isinstance(state, HHState):
+        raise TypeError(f"state must be an HHState, got {type(state).__name__}")
+    steps = check_positive_int("steps", steps)
+    if not 0 <= trace_steps <= steps:
+        raise ValueError(f"trace_steps must lie in [0, steps = {steps}], got {trace_steps}")
+    if tuple(state.v.shape) != (1, len(currents)):
+        raise ValueError(
+            f"state must have shape (1, C) with C = {len(currents)} currents, got "
+            f"{tuple(state.v.shape)}"
+        )
+    drive = torch.tensor(currents, dtype=torch.float64, device=state.v.device).unsqueeze(0)
+    step = partial(hh_step, params=params, dt=dt, current=drive)  # drive: (1, C)
+    trace: dict[str, list[float]] = {}
+    spikes = []
+    if trace_steps:
+        state, head = simulate(step, state, trace_steps, record=("v", "m", "h", "n"))
+        trace = {k: v[:, 0, trace_index].tolist() for k, v in head.values.items()}
+        spikes.append(head.spikes)
+    if steps > trace_steps:
+        state, rest = simulate(step, state, steps - trace_steps)
+        spikes.append(rest.spikes)
+    fired = torch.cat(spikes) if len(spikes) > 1 else spikes[0]  # (T, 1, C)
+    if not bool(torch.isfinite(state.v).all()):
+        bad = [
+            c for c, v in zip(currents, state.v[0].tolist(), strict=True) if not math.isfinite(v)
+        ]
+        raise ValueError(
+            f"dt = {dt:g} s is too large: RK4 diverged at the currents {bad[:5]} uA/cm2; "
+            "use a smaller dt"
+        )
+    when, _, which = fired.nonzero(as_tuple=True)  # (K,) each
+    spike_steps = [(when[which == c] + first_step).tolist() for c in range(len(currents))]
+    return CurrentStepSegment(state, spike_steps, trace)
 
 
 def steady_rate(spike_times: Sequence[float], duration: float) -> float:

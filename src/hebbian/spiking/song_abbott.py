@@ -30,9 +30,12 @@ from hebbian.spiking.stdp import Bounds, Pairing, PairSTDPParameters
 __all__ = [
     "WEIGHT_BINS",
     "SongAbbottParameters",
+    "SongAbbottRaster",
     "SongAbbottRecord",
     "SongAbbottState",
     "WeightDistribution",
+    "output_rates",
+    "record_raster",
     "song_abbott_memory_bytes",
     "song_abbott_run",
     "song_abbott_state",
@@ -725,3 +728,75 @@ def _segment(
         potentiated = (weight + rule.a_plus * x_spike).clamp_max(rule.w_max)
         weight = torch.where(fired.unsqueeze(1), potentiated, weight)
     return v_end, g_end, y_end, weight, last + 1, fired, last
+
+
+def output_rates(record: SongAbbottRecord, batch: int, seconds: float) -> torch.Tensor:
+    """Output rate of each of ``batch`` networks (Hz): its spikes in ``record`` / ``seconds``.
+
+    Parameters
+    ----------
+    record : SongAbbottRecord
+        The spikes of one :func:`song_abbott_run` call.
+    batch : int
+        Networks simulated, B.
+    seconds : float
+        Time the call simulated (steps times dt).
+
+    Returns
+    -------
+    Tensor of float64, shape (B,), on the CPU
+
+    Examples
+    --------
+    >>> empty = torch.zeros(0, dtype=torch.int64)
+    >>> record = SongAbbottRecord(torch.tensor([0, 0, 1]), torch.tensor([3, 9, 4]),
+    ...                           empty, empty, empty)
+    >>> output_rates(record, 3, 0.5).tolist()
+    [4.0, 2.0, 0.0]
+    """
+    batch = check_positive_int("batch", batch)
+    seconds = check_positive("seconds", seconds)
+    counts = torch.bincount(record.post_network.cpu(), minlength=batch)
+    return counts.double() / seconds
+
+
+class SongAbbottRaster(NamedTuple):
+    """Spikes of one network in a stretch of steps, counted from the stretch's start.
+
+    Attributes
+    ----------
+    input_step, input_index : Tensor of int64, shape (M,)
+        Step and input index of every recorded input spike.
+    post_step : Tensor of int64, shape (K,)
+        Step of every output spike.
+    """
+
+    input_step: torch.Tensor
+    input_index: torch.Tensor
+    post_step: torch.Tensor
+
+
+def record_raster(
+    record: SongAbbottRecord, start: int, steps: int, *, network: int = 0
+) -> SongAbbottRaster:
+    """The spikes of ``network`` in ``record`` during the steps ``start .. start + steps - 1``.
+
+    The input spikes are those the run recorded (``record_inputs`` inputs); steps are
+    given relative to ``start``, so a raster plots against ``step * dt`` seconds.
+
+    Examples
+    --------
+    >>> record = SongAbbottRecord(torch.tensor([0, 0, 1]), torch.tensor([12, 30, 11]),
+    ...                           torch.tensor([0, 0, 1]), torch.tensor([10, 25, 10]),
+    ...                           torch.tensor([3, 1, 2]))
+    >>> [r.tolist() for r in record_raster(record, 10, 10)]
+    [[0], [3], [2]]
+    """
+    end = start + check_positive_int("steps", steps)
+    take = (record.input_network == network) & (record.input_step >= start)
+    take &= record.input_step < end
+    post = (record.post_network == network) & (record.post_step >= start)
+    post &= record.post_step < end
+    return SongAbbottRaster(
+        record.input_step[take] - start, record.input_index[take], record.post_step[post] - start
+    )
