@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from hebbian._checks import NonFiniteWeightsError
-from hebbian.layers import HebbianLinear
+from hebbian.layers import HebbianLinear, shuffled_batches
 from hebbian.rules import (
     BCM,
     BCMState,
@@ -20,6 +20,7 @@ from hebbian.rules import (
     Oja,
     Sanger,
     oja,
+    sanger,
     winner_take_all,
 )
 
@@ -225,3 +226,41 @@ def test_layer_and_rules_run_on_cuda() -> None:
     torch.testing.assert_close(dw.cpu(), cpu.plasticity_step(x), rtol=1e-4, atol=1e-5)
     wta = HebbianLinear(4, 3, Instar(), 0.1, activation=winner_take_all, device="cuda")
     assert wta.plasticity_step(x.cuda()).is_cuda
+
+
+def test_a_step_may_use_its_own_learning_rate() -> None:
+    layer = HebbianLinear(2, 1, Hebb(), 0.1, initial_weight=torch.zeros(1, 2, dtype=F64))
+    pre = torch.tensor([[1.0, 2.0]], dtype=F64)
+    layer.plasticity_step(pre, torch.ones(1, 1, dtype=F64), learning_rate=0.5)
+    torch.testing.assert_close(layer.weight.detach(), torch.tensor([[0.5, 1.0]], dtype=F64))
+    with pytest.raises(ValueError, match="learning_rate"):
+        layer.plasticity_step(pre, learning_rate=0.0)
+    assert int(layer.steps) == 1
+
+
+def test_initial_weight_is_copied_and_excludes_a_draw() -> None:
+    start = torch.tensor([[1.0, 0.0, 0.0]])
+    layer = HebbianLinear(3, 1, Oja(), 0.1, initial_weight=start)
+    assert torch.equal(layer.weight, start) and layer.weight.data_ptr() != start.data_ptr()
+    assert layer.weight.dtype == torch.float32 and layer.init_std is None
+    assert HebbianLinear(3, 1, Oja(), 0.1, initial_weight=start, dtype=F64).weight.dtype == F64
+    with pytest.raises(ValueError, match="initial_weight"):
+        HebbianLinear(3, 1, Oja(), 0.1, initial_weight=start, generator=seeded(0))
+    with pytest.raises(ValueError, match=r"initial_weight must have shape \(2, 3\)"):
+        HebbianLinear(3, 2, Oja(), 0.1, initial_weight=start)
+
+
+def test_fit_epoch_steps_through_shuffled_batches_as_by_hand() -> None:
+    """fit_epoch is one permutation from the generator, then a step per batch."""
+    x = torch.randn(23, 3, generator=seeded(13), dtype=F64)
+    layer = HebbianLinear(3, 2, Sanger(), 0.05, generator=seeded(14), dtype=F64)
+    weight = layer.weight.detach().clone()
+    assert layer.fit_epoch(x, batch_size=5, generator=seeded(15), learning_rate=0.02) == 5
+    order = torch.randperm(23, generator=seeded(15))
+    for start in range(0, 23, 5):
+        pre = x[order[start : start + 5]]
+        weight = weight + 0.02 * sanger(pre, pre @ weight.T, weight)
+    assert torch.equal(layer.weight.detach(), weight)
+    assert int(layer.steps) == 5
+    sizes = [len(b) for b in shuffled_batches(x, 10, seeded(0))]
+    assert sizes == [10, 10, 3]

@@ -1,5 +1,9 @@
-"""Helpers shared by the scikit-learn style estimators (:mod:`hebbian.estimators`,
-:class:`hebbian.competing.CompetingHiddenUnits`)."""
+"""Helpers shared by the scikit-learn style estimators.
+
+Used by :mod:`hebbian.estimators` and :class:`hebbian.competing.CompetingHiddenUnits`:
+input conversion, ``random_state`` handling and the ``device`` parameter, all checked
+at ``fit``.
+"""
 
 from __future__ import annotations
 

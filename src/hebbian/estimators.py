@@ -28,7 +28,7 @@ from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted
 
 from hebbian import _random
-from hebbian._checks import check_positive, check_positive_int
+from hebbian._checks import check_bool, check_positive, check_positive_int
 from hebbian._sklearn import TorchInputMixin, generator_from_random_state, to_numpy
 from hebbian.layers import HebbianLinear
 from hebbian.rules import LocalRule, Oja, Sanger
@@ -61,12 +61,13 @@ class _HebbianPCA(
         raise NotImplementedError
 
     def _check_params(self, n_features: int) -> int:
+        """Check every hyperparameter (at fit, never in ``__init__``); return n_components."""
         check_positive("learning_rate", self.learning_rate)
         check_positive("learning_rate_decay", self.learning_rate_decay, allow_zero=True)
         check_positive_int("n_epochs", self.n_epochs)
         check_positive_int("batch_size", self.batch_size)
-        if not isinstance(self.center, (bool, np.bool_)):
-            raise TypeError(f"center must be a bool, got {type(self.center).__name__}")
+        center = self.center
+        check_bool("center", bool(center) if isinstance(center, np.bool_) else center)
         n_components = self._wanted_components()
         if n_components > n_features:
             raise ValueError(

@@ -1,6 +1,6 @@
 r"""Local rate-based learning rules as pure functions that return the weight change.
 
-Conventions shared by every rule in this module (DESIGN.md, habits 1 and 2):
+Conventions shared by every rule in this module (docs/ARCHITECTURE.md):
 
 * ``pre`` is the presynaptic activity ``x`` with shape ``(B, N_pre)``;
 * ``post`` is the postsynaptic activity ``y`` with shape ``(B, N_post)``;
@@ -578,6 +578,7 @@ class Covariance:
             raise ValueError(f"mean_decay must lie in (0, 1], got {self.mean_decay!r}")
 
     def init_state(self, weight: torch.Tensor) -> CovarianceState:
+        """Zero running means, (N_pre,) and (N_post,), on ``weight``'s device and dtype."""
         weight = check_floating_tensor("weight", weight, ndim=2)
         n_post, n_pre = weight.shape
         return CovarianceState(
@@ -588,6 +589,7 @@ class Covariance:
     def delta(
         self, pre: torch.Tensor, post: torch.Tensor, weight: torch.Tensor, state: RuleState
     ) -> tuple[torch.Tensor, CovarianceState]:
+        """Update the running means with the batch, then return the covariance change."""
         state = _check_state(self.name, state, CovarianceState)
         pre, post = _check_pre_post(pre, post)
         _check_weight(weight, pre, post)
@@ -678,6 +680,7 @@ class BCM:
         check_positive("initial_threshold", self.initial_threshold, allow_zero=True)
 
     def init_state(self, weight: torch.Tensor) -> BCMState:
+        """Every unit's threshold at ``initial_threshold``, shape (N_post,)."""
         weight = check_floating_tensor("weight", weight, ndim=2)
         theta = torch.full(
             (weight.shape[0],), self.initial_threshold, dtype=weight.dtype, device=weight.device
@@ -687,6 +690,7 @@ class BCM:
     def delta(
         self, pre: torch.Tensor, post: torch.Tensor, weight: torch.Tensor, state: RuleState
     ) -> tuple[torch.Tensor, BCMState]:
+        r"""Slide :math:`\theta` with this batch first, then return the change against it."""
         state = _check_state(self.name, state, BCMState)
         pre, post = _check_pre_post(pre, post)
         _check_weight(weight, pre, post)
