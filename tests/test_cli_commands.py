@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import enum
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 
 from hebbian.cli import main
 from hebbian.experiments import REGISTRY, get_recipe, setting_meanings
+from hebbian.experiments.settings import config_defaults
 
 
 def python(code: str) -> str:
@@ -38,7 +40,6 @@ def test_the_registry_agrees_with_every_recipe() -> None:
             entry.summary,
             entry.topic,
         )
-        assert recipe.in_tour == entry.in_tour
 
 
 @pytest.mark.parametrize("name", [e.name for e in REGISTRY])
@@ -48,11 +49,10 @@ def test_run_recipe_help_lists_every_setting_with_its_default(name: str, capsys)
     assert exit_info.value.code == 0
     text = capsys.readouterr().out
     config_type = get_recipe(name).config_type
-    for field in dataclasses.fields(config_type):
-        default = field.default if field.default is not dataclasses.MISSING else None
-        assert f"  {field.name} = " in text, field.name
-        if default is not None:
-            assert f"  {field.name} = {default!r}" in text, field.name
+    for key, default in config_defaults(config_type).items():  # dotted for parameter objects
+        assert f"  {key} = " in text, key
+        if default is not dataclasses.MISSING and not isinstance(default, (enum.Enum, tuple)):
+            assert f"  {key} = {default!r}" in text, key
     for meaning in setting_meanings(config_type).values():
         assert meaning in text
 

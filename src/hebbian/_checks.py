@@ -8,6 +8,7 @@ These helpers keep those messages uniform.
 from __future__ import annotations
 
 import enum
+import itertools
 import math
 import os
 from collections.abc import Sequence
@@ -28,10 +29,13 @@ __all__ = [
     "check_floating_tensor",
     "check_generator",
     "check_in_range",
+    "check_increasing",
     "check_memory",
     "check_positive",
     "check_positive_int",
+    "check_pre_post",
     "check_same_device",
+    "check_state_tensor",
     "usable_device",
 ]
 
@@ -287,6 +291,78 @@ def check_same_device(**tensors: torch.Tensor) -> None:
     if len(dtypes) > 1:
         got = ", ".join(str(t.dtype) for t in tensors.values())
         raise TypeError(f"{names} must share one dtype, got {got}")
+
+
+def check_increasing(name: str, values: object, low: float, high: float) -> tuple[float, ...]:
+    """Return ``values`` if it is a non-empty, strictly increasing tuple within [low, high].
+
+    >>> check_increasing("loads", (0.1, 0.2), 0.0, 1.0)
+    (0.1, 0.2)
+    >>> check_increasing("loads", (0.2, 0.1), 0.0, 1.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: loads must be strictly increasing, got (0.2, 0.1)
+    """
+    if not isinstance(values, tuple) or not values:
+        raise TypeError(f"{name} must be a non-empty tuple, got {values!r}")
+    for value in values:
+        check_in_range(name, value, low, high)
+    if any(b <= a for a, b in itertools.pairwise(values)):
+        raise ValueError(f"{name} must be strictly increasing, got {values!r}")
+    return values
+
+
+def check_pre_post(pre: object, post: object) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return ``pre`` (B, N_pre) and ``post`` (B, N_post): floating, 2-D, one batch size B >= 1.
+
+    >>> check_pre_post(torch.zeros(2, 3), torch.zeros(1, 4))
+    Traceback (most recent call last):
+    ...
+    ValueError: pre and post must have the same batch size (first dimension), got pre (2, 3) \
+and post (1, 4)
+    """
+    pre_t = check_floating_tensor("pre", pre, ndim=2)
+    post_t = check_floating_tensor("post", post, ndim=2)
+    if pre_t.shape[0] != post_t.shape[0]:
+        raise ValueError(
+            "pre and post must have the same batch size (first dimension), got "
+            f"pre {tuple(pre_t.shape)} and post {tuple(post_t.shape)}"
+        )
+    if pre_t.shape[0] == 0:
+        raise ValueError(f"pre must hold at least one sample, got shape {tuple(pre_t.shape)}")
+    check_same_device(pre=pre_t, post=post_t)
+    return pre_t, post_t
+
+
+def check_state_tensor(
+    name: str,
+    value: object,
+    like: torch.Tensor | None = None,
+    *,
+    shape: Sequence[int] | None = None,
+) -> torch.Tensor:
+    """Return a floating state tensor, checked against ``like`` and ``shape`` if given.
+
+    With ``like`` the tensor must share its device and dtype, and its shape unless
+    ``shape`` names another one.
+
+    >>> check_state_tensor("state.exc", torch.zeros(2), torch.zeros(3))
+    Traceback (most recent call last):
+    ...
+    ValueError: state.exc must have the shape (3,) of the other state tensors, got (2,)
+    """
+    tensor = check_floating_tensor(name, value)
+    expected = tuple(shape) if shape is not None else None
+    if expected is None and like is not None:
+        expected = tuple(like.shape)
+    if expected is not None and tuple(tensor.shape) != expected:
+        raise ValueError(
+            f"{name} must have the shape {expected} of the other state tensors, "
+            f"got {tuple(tensor.shape)}"
+        )
+    if like is not None:
+        check_same_device(**{"state": like, name: tensor})
+    return tensor
 
 
 def check_finite_weights(weight: torch.Tensor, *, rule: str, step: int) -> None:

@@ -29,6 +29,7 @@ from hebbian._checks import (
     check_floating_tensor,
     check_in_range,
     check_positive,
+    check_pre_post,
     check_same_device,
 )
 
@@ -60,20 +61,6 @@ __all__ = [
 # ---------------------------------------------------------------------------------------
 # argument checks
 # ---------------------------------------------------------------------------------------
-
-
-def _check_pre_post(pre: object, post: object) -> tuple[torch.Tensor, torch.Tensor]:
-    """Check ``pre`` (B, N_pre) and ``post`` (B, N_post): floating, 2-D, one batch size."""
-    pre_t = check_floating_tensor("pre", pre, ndim=2)
-    post_t = check_floating_tensor("post", post, ndim=2)
-    if pre_t.shape[0] != post_t.shape[0]:
-        raise ValueError(
-            "pre and post must have the same batch size (first dimension), got "
-            f"pre {tuple(pre_t.shape)} and post {tuple(post_t.shape)}"
-        )
-    _check_nonempty("pre", pre_t)
-    check_same_device(pre=pre_t, post=post_t)
-    return pre_t, post_t
 
 
 def _check_weight(weight: object, pre: torch.Tensor, post: torch.Tensor) -> torch.Tensor:
@@ -132,7 +119,7 @@ def hebb(pre: torch.Tensor, post: torch.Tensor) -> torch.Tensor:
     >>> hebb(torch.tensor([[1.0, 2.0]]), torch.tensor([[3.0]]))
     tensor([[3., 6.]])
     """
-    pre, post = _check_pre_post(pre, post)
+    pre, post = check_pre_post(pre, post)
     return post.T @ pre / pre.shape[0]  # (N_post, B) @ (B, N_pre) -> (N_post, N_pre)
 
 
@@ -167,7 +154,7 @@ def covariance(
     ...            torch.tensor([1.0, 1.0]), torch.tensor([1.0]))
     tensor([[-1.,  1.]])
     """
-    pre, post = _check_pre_post(pre, post)
+    pre, post = check_pre_post(pre, post)
     pre_mean = _check_vector("pre_mean", pre_mean, pre.shape[1], "pre", pre)
     post_mean = _check_vector("post_mean", post_mean, post.shape[1], "post", post)
     centred_pre = pre - pre_mean  # (B, N_pre)
@@ -266,7 +253,7 @@ def instar(pre: torch.Tensor, post: torch.Tensor, weight: torch.Tensor) -> torch
     tensor([[1., 0.],
             [0., 0.]])
     """
-    pre, post = _check_pre_post(pre, post)
+    pre, post = check_pre_post(pre, post)
     weight = _check_weight(weight, pre, post)
     batch = pre.shape[0]
     correlation = post.T @ pre / batch  # (N_post, N_pre)
@@ -299,7 +286,7 @@ def oja(pre: torch.Tensor, post: torch.Tensor, weight: torch.Tensor) -> torch.Te
     >>> oja(torch.tensor([[1.0, 2.0]]), torch.tensor([[1.0]]), torch.tensor([[1.0, 0.0]]))
     tensor([[0., 2.]])
     """
-    pre, post = _check_pre_post(pre, post)
+    pre, post = check_pre_post(pre, post)
     weight = _check_weight(weight, pre, post)
     batch = pre.shape[0]
     correlation = post.T @ pre / batch  # (N_post, N_pre)
@@ -334,7 +321,7 @@ def sanger(pre: torch.Tensor, post: torch.Tensor, weight: torch.Tensor) -> torch
     tensor([[0., 2.],
             [0., 0.]])
     """
-    pre, post = _check_pre_post(pre, post)
+    pre, post = check_pre_post(pre, post)
     weight = _check_weight(weight, pre, post)
     batch = pre.shape[0]
     correlation = post.T @ pre / batch  # (N_post, N_pre)
@@ -374,7 +361,7 @@ def bcm(pre: torch.Tensor, post: torch.Tensor, theta: torch.Tensor) -> torch.Ten
     tensor([[ 6., 12.],
             [-1., -2.]])
     """
-    pre, post = _check_pre_post(pre, post)
+    pre, post = check_pre_post(pre, post)
     theta = _check_vector("theta", theta, post.shape[1], "post", post)
     modulated = post * (post - theta)  # (B, N_post)
     return modulated.T @ pre / pre.shape[0]  # (N_post, B) @ (B, N_pre)
@@ -541,7 +528,7 @@ class Hebb(_StatelessRule):
     name: ClassVar[str] = "hebb"
 
     def _change(self, pre: torch.Tensor, post: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
-        pre, post = _check_pre_post(pre, post)
+        pre, post = check_pre_post(pre, post)
         _check_weight(weight, pre, post)
         return hebb(pre, post)
 
@@ -591,7 +578,7 @@ class Covariance:
     ) -> tuple[torch.Tensor, CovarianceState]:
         """Update the running means with the batch, then return the covariance change."""
         state = _check_state(self.name, state, CovarianceState)
-        pre, post = _check_pre_post(pre, post)
+        pre, post = check_pre_post(pre, post)
         _check_weight(weight, pre, post)
         pre_mean = update_running_mean(state.pre_mean, pre, self.mean_decay)
         post_mean = update_running_mean(state.post_mean, post, self.mean_decay)
@@ -692,7 +679,7 @@ class BCM:
     ) -> tuple[torch.Tensor, BCMState]:
         r"""Slide :math:`\theta` with this batch first, then return the change against it."""
         state = _check_state(self.name, state, BCMState)
-        pre, post = _check_pre_post(pre, post)
+        pre, post = check_pre_post(pre, post)
         _check_weight(weight, pre, post)
         theta = bcm_threshold(state.theta, post, self.threshold_decay)
         return bcm(pre, post, theta), BCMState(theta)

@@ -294,7 +294,7 @@ BAD = [
             torch.zeros(2, 3), PlasticRecurrentCell(3).initial_state(1)
         ),
         ValueError,
-        r"state.x must have shape \(2, 3\)",
+        r"state.x must have the shape \(2, 3\)",
     ),
     (lambda: PlasticRecurrentCell(3).modulation(torch.zeros(1, 3)), ValueError, "no neuromod"),
     (

@@ -12,7 +12,7 @@ only when the recipe itself is asked for, by :func:`get_recipe` or through
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from hebbian.experiments.settings import setting_meanings
@@ -62,9 +62,9 @@ class RecipeEntry:
     attribute: str
 
     def load(self) -> Recipe:
-        """Import the defining module and return the recipe (``in_tour`` as registered)."""
-        recipe = getattr(importlib.import_module(self.module), self.attribute)
-        return recipe if recipe.in_tour == self.in_tour else replace(recipe, in_tour=self.in_tour)
+        """Import the defining module and return the recipe."""
+        recipe: Recipe = getattr(importlib.import_module(self.module), self.attribute)
+        return recipe
 
 
 _LOCAL = "hebbian.experiments.local_rules"

@@ -174,9 +174,9 @@ class Recipe:
         ``run(config, run) -> results``: trains (logging metrics, checkpointing and
         resuming through ``run``), saves figures and returns the final numbers.
     tour : mapping
-        Overrides of the defaults used by ``hebbian tour`` (small, fast settings).
-    in_tour : bool
-        Whether ``hebbian tour`` runs it (False for recipes that need downloaded data).
+        Overrides of the defaults used by ``hebbian tour`` (small, fast settings). Whether
+        the tour runs the recipe is the registry's to say
+        (:attr:`hebbian.experiments.RecipeEntry.in_tour`).
     expectations : callable
         ``expectations(config) -> [Expectation, ...]``: what theory or the paper says the
         headline results should be for this config; each run's page shows measured,
@@ -190,7 +190,6 @@ class Recipe:
     config_type: type[Any]
     run: Callable[[Any, Run], dict[str, Any]]
     tour: Mapping[str, Any] = dataclasses.field(default_factory=dict)
-    in_tour: bool = True
     expectations: Callable[[Any], Sequence[Expectation]] = _no_expectations
 
     def describe(self, config: Any) -> str:

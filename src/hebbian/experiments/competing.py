@@ -520,7 +520,6 @@ KROTOV_FASHION = Recipe(
         "top_epochs": 2,
         "backprop_epochs": 2,
     },
-    in_tour=False,
     expectations=_fashion_expectations,
 )
 

@@ -50,6 +50,7 @@ from hebbian._checks import (
     check_memory,
     check_positive,
     check_positive_int,
+    check_state_tensor,
 )
 from hebbian.plastic.factored import factored_decaying_run
 from hebbian.plastic.traces import (
@@ -150,16 +151,6 @@ class RecurrentModel(Protocol[State]):
 def _dtype_or_default(dtype: object) -> torch.dtype:
     """``dtype`` checked to be floating point; None gives PyTorch's default dtype."""
     return torch.get_default_dtype() if dtype is None else check_dtype("dtype", dtype)
-
-
-def _check_state_tensor(
-    name: str, value: object, shape: tuple[int, ...], like: torch.Tensor
-) -> None:
-    tensor = check_floating_tensor(name, value, shape=shape)
-    if tensor.dtype != like.dtype or tensor.device != like.device:
-        raise TypeError(
-            f"{name} must be {like.dtype} on {like.device}, got {tensor.dtype} on {tensor.device}"
-        )
 
 
 class _InputChecks:
@@ -305,11 +296,11 @@ class PlasticRecurrentCell(_InputChecks, nn.Module):
         if not isinstance(state, PlasticState):
             raise TypeError(f"state must be a PlasticState or None, got {type(state).__name__}")
         n = self.size
-        _check_state_tensor("state.x", state.x, (batch, n), self.weight)
-        _check_state_tensor("state.trace.hebb", state.trace.hebb, (batch, n, n), self.weight)
+        check_state_tensor("state.x", state.x, self.weight, shape=(batch, n))
+        check_state_tensor("state.trace.hebb", state.trace.hebb, self.weight, shape=(batch, n, n))
         if self.rule is TraceRule.RETROACTIVE:
-            _check_state_tensor(
-                "state.trace.eligibility", state.trace.eligibility, (batch, n, n), self.weight
+            check_state_tensor(
+                "state.trace.eligibility", state.trace.eligibility, self.weight, shape=(batch, n, n)
             )
         return state
 
@@ -476,7 +467,7 @@ class RecurrentCell(_InputChecks, nn.Module):
     def _check_state(self, state: object, batch: int) -> RecurrentState:
         if not isinstance(state, RecurrentState):
             raise TypeError(f"state must be a RecurrentState or None, got {type(state).__name__}")
-        _check_state_tensor("state.x", state.x, (batch, self.size), self.weight)
+        check_state_tensor("state.x", state.x, self.weight, shape=(batch, self.size))
         return state
 
     def forward(
@@ -585,8 +576,8 @@ class LSTMNetwork(_InputChecks, nn.Module):
         if not isinstance(state, LSTMState):
             raise TypeError(f"state must be an LSTMState or None, got {type(state).__name__}")
         for name, value in zip(("h", "c"), state, strict=True):
-            _check_state_tensor(
-                f"state.{name}", value, (batch, self.hidden_size), self.readout_weight
+            check_state_tensor(
+                f"state.{name}", value, self.readout_weight, shape=(batch, self.hidden_size)
             )
         return state
 
@@ -782,9 +773,9 @@ class PlasticLinear(_InputChecks, nn.Module):
         if not isinstance(state, TraceState):
             raise TypeError(f"state must be a TraceState or None, got {type(state).__name__}")
         shape = (batch, self.out_features, self.in_features)
-        _check_state_tensor("state.hebb", state.hebb, shape, self.weight)
+        check_state_tensor("state.hebb", state.hebb, self.weight, shape=shape)
         if self.rule is TraceRule.RETROACTIVE:
-            _check_state_tensor("state.eligibility", state.eligibility, shape, self.weight)
+            check_state_tensor("state.eligibility", state.eligibility, self.weight, shape=shape)
         return state
 
     def forward(self, x: torch.Tensor, state: TraceState | None = None) -> torch.Tensor:

@@ -50,7 +50,13 @@ from typing import NamedTuple
 
 import torch
 
-from hebbian._checks import check_enum, check_floating_tensor, check_positive, check_same_device
+from hebbian._checks import (
+    check_enum,
+    check_floating_tensor,
+    check_positive,
+    check_pre_post,
+    check_same_device,
+)
 
 __all__ = [
     "TraceRule",
@@ -118,18 +124,6 @@ class TraceState(NamedTuple):
 
 
 # --------------------------------------------------------------------------------- checks
-def _check_pre_post(pre: object, post: object) -> tuple[torch.Tensor, torch.Tensor]:
-    pre_t = check_floating_tensor("pre", pre, ndim=2)
-    post_t = check_floating_tensor("post", post, ndim=2)
-    if pre_t.shape[0] != post_t.shape[0]:
-        raise ValueError(
-            "pre and post must have the same batch size, got "
-            f"pre {tuple(pre_t.shape)} and post {tuple(post_t.shape)}"
-        )
-    check_same_device(pre=pre_t, post=post_t)
-    return pre_t, post_t
-
-
 def _check_trace(name: str, trace: object, pre: torch.Tensor, post: torch.Tensor) -> torch.Tensor:
     expected = (pre.shape[0], post.shape[1], pre.shape[1])
     trace_t = check_floating_tensor(name, trace, shape=expected)
@@ -206,7 +200,7 @@ def hebbian_outer(pre: torch.Tensor, post: torch.Tensor) -> torch.Tensor:
     >>> hebbian_outer(torch.tensor([[1.0, 2.0]]), torch.tensor([[3.0]]))
     tensor([[[3., 6.]]])
     """
-    pre, post = _check_pre_post(pre, post)
+    pre, post = check_pre_post(pre, post)
     return _outer(pre, post)
 
 
@@ -238,7 +232,7 @@ def decaying_trace(
     >>> decaying_trace(h, torch.tensor([[1.0, -1.0]]), torch.tensor([[2.0]]), eta=0.5)
     tensor([[[ 1.5000, -0.5000]]])
     """
-    pre, post = _check_pre_post(pre, post)
+    pre, post = check_pre_post(pre, post)
     hebb = _check_trace("hebb", hebb, pre, post)
     eta = _check_rate("eta", eta, pre)
     return _decaying(hebb, pre, post, eta)
@@ -261,7 +255,7 @@ def oja_trace(hebb: torch.Tensor, pre: torch.Tensor, post: torch.Tensor, eta: Ra
     >>> oja_trace(h, torch.tensor([[1.0, -1.0]]), torch.tensor([[2.0]]), eta=0.5)
     tensor([[[ 0., -2.]]])
     """
-    pre, post = _check_pre_post(pre, post)
+    pre, post = check_pre_post(pre, post)
     hebb = _check_trace("hebb", hebb, pre, post)
     eta = _check_rate("eta", eta, pre)
     return _oja(hebb, pre, post, eta)
@@ -286,7 +280,7 @@ def clipped_trace(
     >>> clipped_trace(h, torch.tensor([[1.0, -1.0]]), torch.tensor([[1.0]]), eta=0.5)
     tensor([[[1.0000, 0.3000]]])
     """
-    pre, post = _check_pre_post(pre, post)
+    pre, post = check_pre_post(pre, post)
     hebb = _check_trace("hebb", hebb, pre, post)
     eta = _check_rate("eta", eta, pre)
     return _clipped(hebb, pre, post, eta, _check_bound(bound))
@@ -327,7 +321,7 @@ def modulated_trace(
     <BLANKLINE>
             [[-1.0000]]])
     """
-    pre, post = _check_pre_post(pre, post)
+    pre, post = check_pre_post(pre, post)
     hebb = _check_trace("hebb", hebb, pre, post)
     m = check_modulation(modulation, post)
     return _modulated(hebb, pre, post, m, _check_bound(bound))
@@ -376,7 +370,7 @@ def retroactive_trace(
     ...                   torch.tensor([0.25]))
     (tensor([[[0.2500]]]), tensor([[[2.]]]))
     """
-    pre, post = _check_pre_post(pre, post)
+    pre, post = check_pre_post(pre, post)
     hebb = _check_trace("hebb", hebb, pre, post)
     eligibility = _check_trace("eligibility", eligibility, pre, post)
     eta = _check_rate("eta", eta, pre)
@@ -448,7 +442,7 @@ def update_trace(
     rule = check_enum("rule", rule, TraceRule)
     if not isinstance(state, TraceState):
         raise TypeError(f"state must be a TraceState, got {type(state).__name__}")
-    pre, post = _check_pre_post(pre, post)
+    pre, post = check_pre_post(pre, post)
     _check_trace("state.hebb", state.hebb, pre, post)
     eta = _check_rate("eta", eta, pre)
     bound = _check_bound(bound)

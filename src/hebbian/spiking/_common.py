@@ -14,7 +14,7 @@ import math
 
 import torch
 
-from hebbian._checks import check_floating_tensor, check_positive, check_same_device
+from hebbian._checks import check_positive, check_same_device
 
 
 def check_dt(dt: object) -> float:
@@ -24,19 +24,6 @@ def check_dt(dt: object) -> float:
     0.0001
     """
     return check_positive("dt", dt)  # type: ignore[arg-type]
-
-
-def check_state_tensor(name: str, value: object, like: torch.Tensor | None = None) -> torch.Tensor:
-    """Check a floating state tensor; with ``like``, also its shape, device and dtype."""
-    tensor = check_floating_tensor(name, value)
-    if like is not None:
-        if tensor.shape != like.shape:
-            raise ValueError(
-                f"{name} must have the shape of the other state tensors {tuple(like.shape)}, "
-                f"got {tuple(tensor.shape)}"
-            )
-        check_same_device(**{"state": like, name: tensor})
-    return tensor
 
 
 def check_input(name: str, value: object, like: torch.Tensor) -> torch.Tensor | None:

@@ -31,13 +31,14 @@ from typing import NamedTuple
 
 import torch
 
-from hebbian._checks import check_enum, check_finite, check_positive, check_positive_int
-from hebbian.spiking._common import (
-    check_dt,
-    check_input,
+from hebbian._checks import (
+    check_enum,
+    check_finite,
+    check_positive,
+    check_positive_int,
     check_state_tensor,
-    fast_exp,
 )
+from hebbian.spiking._common import check_dt, check_input, fast_exp
 
 __all__ = [
     "HHParameters",

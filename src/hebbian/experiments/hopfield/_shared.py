@@ -1,13 +1,10 @@
-"""What the Hopfield recipes share: their topic, figure fonts and a setting check."""
+"""What the Hopfield recipes share: their topic and figure fonts."""
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 from matplotlib.typing import RcKeyType
-
-from hebbian._checks import check_in_range
 
 TOPIC = "Hopfield memories"
 
@@ -20,13 +17,3 @@ FIGURE_FONTS: dict[RcKeyType, Any] = {
     "ytick.labelsize": 11,
     "legend.fontsize": 11,
 }
-
-
-def check_increasing(name: str, values: tuple, low: float, high: float) -> None:
-    """Refuse ``values`` unless a non-empty strictly increasing tuple within [low, high]."""
-    if not isinstance(values, tuple) or not values:
-        raise TypeError(f"{name} must be a non-empty tuple, got {values!r}")
-    for value in values:
-        check_in_range(name, value, low, high)
-    if any(b <= a for a, b in itertools.pairwise(values)):
-        raise ValueError(f"{name} must be strictly increasing, got {values!r}")

@@ -14,12 +14,13 @@ from matplotlib.lines import Line2D
 from matplotlib.typing import LineStyleType
 
 from hebbian._checks import (
+    check_increasing,
     check_memory,
     check_positive_int,
 )
 from hebbian.data import random_binary_patterns
 from hebbian.experiments.base import Expectation, Recipe
-from hebbian.experiments.hopfield._shared import FIGURE_FONTS, TOPIC, check_increasing
+from hebbian.experiments.hopfield._shared import FIGURE_FONTS, TOPIC
 from hebbian.hopfield import (
     StorageRule,
 )

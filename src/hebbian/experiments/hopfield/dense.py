@@ -15,11 +15,12 @@ import torch
 
 from hebbian._checks import (
     check_in_range,
+    check_increasing,
     check_memory,
     check_positive_int,
 )
 from hebbian.experiments.base import Expectation, Recipe
-from hebbian.experiments.hopfield._shared import FIGURE_FONTS, TOPIC, check_increasing
+from hebbian.experiments.hopfield._shared import FIGURE_FONTS, TOPIC
 from hebbian.hopfield.protocols import (
     dense_exact_recalls,
 )
