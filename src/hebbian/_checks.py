@@ -1,8 +1,9 @@
 """Argument checks shared by the whole library.
 
 Every public function refuses bad input before doing any work, with an error that
-names the argument, the value it got and what was expected (DESIGN.md, habit 7).
-These helpers keep those messages uniform.
+names the argument, the value it got and what was expected (docs/ARCHITECTURE.md).
+The checks every topic needs live here, so those messages are uniform; a check that
+knows one topic's objects (Hopfield patterns, a spike train) lives with that topic.
 """
 
 from __future__ import annotations
@@ -107,7 +108,7 @@ machine has ... GB
     return nbytes
 
 
-def check_positive(name: str, value: float, *, allow_zero: bool = False) -> float:
+def check_positive(name: str, value: object, *, allow_zero: bool = False) -> float:
     """Return ``value`` as a float if it is finite and > 0 (or >= 0 with ``allow_zero``).
 
     >>> check_positive("learning_rate", 0.1)

@@ -1,7 +1,7 @@
 """The ``hebbian`` command: list, run and report recipes, and take the tour.
 
 Only this module reads ``argv``; it turns flags into a recipe config and calls
-library functions (DESIGN habit 8).
+library functions (docs/ARCHITECTURE.md: library code never parses argv).
 
 The command starts fast: torch, scikit-learn and the recipes are imported only
 when a recipe runs or its settings are shown, so ``hebbian --help`` and

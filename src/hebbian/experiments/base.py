@@ -18,7 +18,7 @@ from typing import Any
 import torch
 
 from hebbian._checks import usable_device
-from hebbian.experiments.settings import (  # def config_record, build_config: in settings.py
+from hebbian.experiments.settings import (
     build_config,
     config_fields,
     config_record,

@@ -44,7 +44,7 @@ from hebbian.competing import (
 )
 from hebbian.data import load_dataset
 from hebbian.experiments.base import Expectation, Recipe
-from hebbian.report.figures import plt
+from hebbian.report.figures import subplots
 from hebbian.runs import Run, Trainer
 
 __all__ = [
@@ -376,7 +376,7 @@ def _figures(
     shape: tuple,
     records: list[dict[str, Any]],
 ) -> None:
-    fig, axes = plt.subplots(1, 2, figsize=(11, 5.6))
+    fig, axes = subplots(1, 2, figsize=(11, 5.6))
     for ax, weight, title in (
         (axes[0], learned, f"learned ({config.rule.epochs} unsupervised epochs)"),
         (axes[1], initial, "initial (random-features baseline)"),
@@ -396,7 +396,7 @@ def _figures(
     )
 
     unsupervised = [r for r in records if r.get("phase") == "unsupervised"]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.4))
+    fig, (left, right) = subplots(1, 2, figsize=(10, 3.4))
     epochs = [r["step"] for r in unsupervised]
     quantiles = np.array([r["p_norm_quantiles_10_50_90"] for r in unsupervised])
     left.fill_between(epochs, quantiles[:, 0], quantiles[:, 2], alpha=0.3, label="10-90%")
@@ -423,7 +423,7 @@ def _figures(
     )
 
     supervised = [r for r in records if r.get("phase") == "supervised"]
-    fig, ax = plt.subplots(figsize=(6.2, 3.6))
+    fig, ax = subplots(figsize=(6.2, 3.6))
     for key, label in (
         ("hebbian_test_accuracy", "Hebbian features + top layer"),
         ("random_test_accuracy", "random features + top layer"),

@@ -24,7 +24,7 @@ from hebbian._checks import (
 from hebbian.data import load_dataset
 from hebbian.experiments.base import Expectation, Recipe
 from hebbian.layers import HebbianLinear, shuffled_batches
-from hebbian.report.figures import image_rows, plt
+from hebbian.report.figures import image_rows, subplots
 from hebbian.runs import EpochResult, Run
 
 __all__ = ["BCM_SELECTIVITY", "HEBB_RUNAWAY", "OJA_DIGITS", "SANGER_DIGITS"]
@@ -183,7 +183,7 @@ def _component_figures(run: Run, weight: torch.Tensor, pcs: torch.Tensor, name: 
         "sign is arbitrary).",
     )
     records = run.metrics()
-    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.2))
+    fig, (left, right) = subplots(1, 2, figsize=(9, 3.2))
     epochs = [r["step"] for r in records]
     cos = torch.tensor([r["abs_cos"] for r in records])
     norms = torch.tensor([r["norm"] for r in records])
@@ -439,7 +439,7 @@ def run_bcm_selectivity(config: BCMConfig, run: Run) -> dict[str, Any]:
 def _bcm_figures(run: Run, responses: torch.Tensor, patterns: int, preferred: float) -> None:
     records = run.metrics()
     neurons = responses.shape[0]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.6))
+    fig, (left, right) = subplots(1, 2, figsize=(9, 3.6))
     image = left.imshow(responses.cpu().numpy(), cmap="viridis", aspect="auto")
     left.set(xlabel="pattern (digit class)", ylabel="neuron", title="response after training")
     left.set_xticks(range(patterns))
@@ -615,7 +615,7 @@ def run_hebb_runaway(config: RunawayConfig, run: Run) -> dict[str, Any]:
 def _runaway_figure(
     run: Run, records: list[dict[str, Any]], stopped_at: int, steps_per_epoch: int
 ) -> None:
-    fig, ax = plt.subplots(figsize=(6, 3.4))
+    fig, ax = subplots(figsize=(6, 3.4))
     steps = [r["step"] * steps_per_epoch for r in records]
     running = [r for r in records if not r["hebb_stopped_at"]]  # Hebb is frozen once stopped
     hebb_steps = [r["step"] * steps_per_epoch for r in running]

@@ -172,7 +172,7 @@ def check_temperature(temperature: object) -> float:
     >>> check_temperature(0)
     0.0
     """
-    return check_positive("temperature", temperature, allow_zero=True)  # type: ignore[arg-type]  # check_positive refuses non-numbers itself
+    return check_positive("temperature", temperature, allow_zero=True)
 
 
 def check_cue_orders(

@@ -86,7 +86,7 @@ def _check_beta(beta: object) -> float | torch.Tensor:
         if not bool(beta.detach() > 0):
             raise ValueError(f"beta must be > 0, got {float(beta)!r}")
         return beta.reshape(())
-    return check_positive("beta", beta)  # type: ignore[arg-type]
+    return check_positive("beta", beta)
 
 
 def _scores(query: torch.Tensor, patterns: torch.Tensor) -> torch.Tensor:

@@ -186,7 +186,7 @@ def check_modulation(modulation: object, post: torch.Tensor) -> torch.Tensor:
 
 
 def _check_bound(bound: object) -> float:
-    return check_positive("bound", bound)  # type: ignore[arg-type]
+    return check_positive("bound", bound)
 
 
 # --------------------------------------------------------------------------- the updates

@@ -91,12 +91,3 @@ def image_rows(
                 ax.set_title(titles[c], fontsize=9)
     fig.tight_layout()
     return fig
-
-
-def __getattr__(name: str) -> Any:
-    """``plt`` (pyplot) for recipes not yet moved to :func:`subplots` (imported lazily)."""
-    if name == "plt":
-        import matplotlib.pyplot
-
-        return matplotlib.pyplot
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

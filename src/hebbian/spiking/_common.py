@@ -23,7 +23,7 @@ def check_dt(dt: object) -> float:
     >>> check_dt(1e-4)
     0.0001
     """
-    return check_positive("dt", dt)  # type: ignore[arg-type]
+    return check_positive("dt", dt)
 
 
 def check_input(name: str, value: object, like: torch.Tensor) -> torch.Tensor | None:

@@ -671,7 +671,7 @@ def hh_step(
     elif isinstance(current, (int, float)) and not isinstance(current, bool):
         drive = check_finite("current", current)
     else:
-        drive = check_input("current", current, v)  # type: ignore[assignment]
+        drive = check_input("current", current, v) or 0.0  # not None: current is not None
 
     h = dt * 1e3  # the rates are per ms
     y = torch.stack((state.v, state.m, state.n, state.h))  # (4, *S), gates m, n, h

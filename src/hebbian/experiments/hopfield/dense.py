@@ -88,7 +88,7 @@ class DenseCapacityConfig:
         check_memory(
             f"dense-capacity with neurons={self.neurons}, degrees up to {self.degrees[-1]} "
             f"and loads up to {self.loads[-1]:g} K_n (the patterns of the largest memory)",
-            dense_memory(self),  # type: ignore[arg-type]
+            dense_memory(self),
         )
 
 
@@ -98,7 +98,7 @@ def _dense_counts(config: DenseCapacityConfig, degree: int) -> list[int]:
     return counts
 
 
-def dense_memory(config: DenseCapacityConfig) -> float:
+def dense_memory(config: DenseCapacityConfig) -> int:
     """Bytes ``dense-capacity`` holds at once for its largest P (an estimate).
 
     With P = max(loads) K_n for the highest order and B = min(P, probes) cues: the
@@ -113,7 +113,7 @@ def dense_memory(config: DenseCapacityConfig) -> float:
     )
     count = config.loads[-1] * math.exp(min(log_k, 200.0))
     batch = min(count, config.probes)
-    return 8.0 * count * n + 4.0 * batch * n + 32.0 * batch * count
+    return math.ceil(8.0 * count * n + 4.0 * batch * n + 32.0 * batch * count)
 
 
 def run_dense_capacity(config: DenseCapacityConfig, run: Run) -> dict[str, Any]:
