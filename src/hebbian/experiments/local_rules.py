@@ -9,7 +9,7 @@ stops on non-finite weights. The recipe compares what was learned with the theor
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import torch
@@ -321,12 +321,12 @@ class BCMConfig:
         Training length; one step is one input (the rule is stochastic by design).
     learning_rate : float
         Weight learning rate.
-    threshold_decay : float
-        Rate ``d`` of the sliding threshold ``theta <- (1 - d) theta + d y^2``; it must
-        be faster than the weights for the selective fixed points to be stable. The
-        threshold slides before each weight change (:class:`hebbian.rules.BCM`), which
-        moves the preferred response from ``K`` to ``K / (1 + d (K - 1))``; a small
-        ``d`` keeps it near ``K``.
+    rule : hebbian.rules.BCM
+        The rule, with the rate ``d`` of its sliding threshold
+        ``theta <- (1 - d) theta + d y^2`` (``rule.threshold_decay``), which must be
+        faster than the weights for the selective fixed points to be stable. The
+        threshold slides before each weight change, which moves the preferred response
+        from ``K`` to ``K / (1 + d (K - 1))``; a small ``d`` keeps it near ``K``.
     init_scale : float
         Scale of the initial weights, uniform in ``[0, init_scale)``.
     """
@@ -336,7 +336,7 @@ class BCMConfig:
     epochs: int = 20
     steps_per_epoch: int = 1000
     learning_rate: float = 0.01
-    threshold_decay: float = 0.03
+    rule: rules.BCM = field(default_factory=lambda: rules.BCM(threshold_decay=0.03))
     init_scale: float = 0.1
 
     def __post_init__(self) -> None:
@@ -348,16 +348,13 @@ class BCMConfig:
         check_positive_int("steps_per_epoch", self.steps_per_epoch)
         check_positive("learning_rate", self.learning_rate)
         check_positive("init_scale", self.init_scale)
-        self.rule()  # checks threshold_decay in (0, 1]
+        if not isinstance(self.rule, rules.BCM):
+            raise TypeError(f"rule must be a hebbian.rules.BCM, got {type(self.rule).__name__}")
         check_memory(
             f"neurons={self.neurons}, steps_per_epoch={self.steps_per_epoch} (weights and "
             "the patterns drawn in an epoch, at least 16 * 64 * neurons + 8 * steps bytes)",
             16 * 64 * self.neurons + 8 * self.steps_per_epoch,
         )
-
-    def rule(self) -> rules.BCM:
-        """The rule the neurons learn with: BCM, threshold rate ``threshold_decay``, from 0."""
-        return rules.BCM(threshold_decay=self.threshold_decay, initial_threshold=0.0)
 
 
 def _preferred_response(config: BCMConfig) -> float:
@@ -368,7 +365,7 @@ def _preferred_response(config: BCMConfig) -> float:
     before the change, :math:`\theta' = (1 - d) \bar\theta + d y^2`, and the change
     :math:`y (y - \theta') x` vanishes at :math:`y = \theta'`.
     """
-    k, d = config.patterns, config.threshold_decay
+    k, d = config.patterns, config.rule.threshold_decay
     return k / (1 + d * (k - 1))
 
 
@@ -394,7 +391,7 @@ def run_bcm_selectivity(config: BCMConfig, run: Run) -> dict[str, Any]:
     )
     layer = HebbianLinear(
         patterns.shape[1], config.neurons,
-        config.rule(),
+        config.rule,
         config.learning_rate,
         activation=torch.relu,  # rectified rates y = max(0, w.x)
         initial_weight=(initial * config.init_scale).to(run.device),
@@ -476,7 +473,7 @@ def _describe_bcm(config: BCMConfig) -> str:
         f"1 - 1/{k} = {1 - 1 / k:.3g}), with response 0 to the others and to the preferred "
         f"one y = theta' = (1 - d) E[y^2] + d y^2 (the threshold slides before the weights "
         f"change), i.e. y = K / (1 + d (K - 1)) = {_preferred_response(config):.3g} for "
-        f"K = {k}, d = {config.threshold_decay:g} (K in the slow-threshold limit)."
+        f"K = {k}, d = {config.rule.threshold_decay:g} (K in the slow-threshold limit)."
     )
 
 
