@@ -671,7 +671,8 @@ def hh_step(
     elif isinstance(current, (int, float)) and not isinstance(current, bool):
         drive = check_finite("current", current)
     else:
-        drive = check_input("current", current, v) or 0.0  # not None: current is not None
+        checked = check_input("current", current, v)  # None only for a None current
+        drive = 0.0 if checked is None else checked
 
     h = dt * 1e3  # the rates are per ms
     y = torch.stack((state.v, state.m, state.n, state.h))  # (4, *S), gates m, n, h
