@@ -153,6 +153,9 @@ def test_ctrl_c_prints_a_resume_command_with_every_setting_that_resumes(tmp_path
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # a shell's background job inherits SIGINT ignored, and Python keeps it ignored:
+        # give the child the default disposition, as a terminal's Ctrl-C meets it
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     checkpoint = folder / "checkpoints" / "last.safetensors"
     deadline = time.monotonic() + 120
