@@ -141,7 +141,7 @@ def test_progress_bar_stays_quiet_when_output_is_not_a_terminal(tmp_path: Path) 
 
 
 def test_run_killed_with_sigkill_resumes_to_the_uninterrupted_result(tmp_path: Path) -> None:
-    settings = ["--set", "epochs=60", "--set", "components=4"]
+    settings = ["--threads", "1", "--set", "epochs=60", "--set", "components=4"]  # 2 runs at once
     cut = hebbian("run", "sanger-digits", *settings, "--out", tmp_path / "cut")
     checkpoint = tmp_path / "cut" / "checkpoints" / "last.safetensors"
     deadline = time.monotonic() + 120
