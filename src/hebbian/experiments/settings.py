@@ -46,22 +46,25 @@ def _default(field: dataclasses.Field) -> Any:
     return dataclasses.MISSING
 
 
-def _walk(config_type: type, prefix: str = "") -> list[tuple[str, Any, Any, type]]:
-    """``(dotted name, type, default, owning class)`` of every setting, in field order."""
+def _walk(
+    config_type: type, prefix: str = "", instance: Any = None
+) -> list[tuple[str, Any, Any, type]]:
+    """``(dotted name, type, value, owning class)`` of every setting, in field order.
+
+    The value is the field's value in ``instance``, or its default without one
+    (``dataclasses.MISSING`` where there is none); a parameter object's settings take
+    their values from the object the outer class holds.
+    """
     hints = typing.get_type_hints(config_type)
     found = []
     for field in dataclasses.fields(config_type):
         kind, name = hints[field.name], prefix + field.name
+        value = _default(field) if instance is None else getattr(instance, field.name)
         if _is_parameter_object(kind):
-            default = _default(field)
-            for sub, sub_kind, sub_default, owner in _walk(kind, name + "."):
-                if default is not dataclasses.MISSING:
-                    sub_default = getattr(default, sub[len(name) + 1 :].split(".")[0])
-                    for part in sub[len(name) + 1 :].split(".")[1:]:
-                        sub_default = getattr(sub_default, part)
-                found.append((sub, sub_kind, sub_default, owner))
+            inner = None if value is dataclasses.MISSING else value
+            found += _walk(kind, name + ".", inner)
         else:
-            found.append((name, kind, _default(field), config_type))
+            found.append((name, kind, value, config_type))
     return found
 
 
@@ -84,13 +87,7 @@ def config_defaults(config_type: type) -> dict[str, Any]:
 
 def config_values(config: Any) -> dict[str, Any]:
     """``{setting: value}`` of a config instance, with the dotted names of its settings."""
-    values = {}
-    for name in config_fields(type(config)):
-        value = config
-        for part in name.split("."):
-            value = getattr(value, part)
-        values[name] = value
-    return values
+    return {name: value for name, _, value, _ in _walk(type(config), instance=config)}
 
 
 def _recorded(value: Any) -> Any:
