@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -311,3 +312,48 @@ def test_tour_table_lists_every_result_but_wall_times(tmp_path: Path) -> None:
     assert "| Topic | `toy` | `accuracy` | 0.5 |" in table
     assert "| Topic | `toy` | `simulated_seconds` | 60 |" in table
     assert "wall" not in table
+
+
+def test_a_run_records_the_data_set_and_the_sha256_of_every_file_it_read(tmp_path: Path) -> None:
+    import hashlib
+
+    from hebbian.report.html import write_run_report
+
+    run = start(tmp_path / "run")
+    data = run.load_dataset("digits", "test")
+    (path,) = [f.path for f in data.files]
+    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    record = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert record["data"] == [
+        {"dataset": "digits", "split": "test", "path": path, "sha256": digest}
+    ]
+    run.finish({"x": 1.0})
+    assert digest in write_run_report(tmp_path / "run").read_text()
+
+
+def test_a_resumed_run_refuses_data_of_other_content_naming_both_files(
+    tmp_path: Path, monkeypatch
+) -> None:
+    import hebbian.data
+    from hebbian.data import DataFile
+
+    real = hebbian.data.load_dataset
+
+    def load_with(sha256: str):
+        def load(name, split, *, data_dir=None):
+            data = real("digits", split)
+            moved = DataFile(path=f"/elsewhere/{Path(data.files[0].path).name}", sha256=sha256)
+            return dataclasses.replace(data, files=(moved,))
+
+        return load
+
+    monkeypatch.setattr(hebbian.data, "load_dataset", load_with("a" * 64))
+    start(tmp_path / "run").load_dataset("digits")
+    monkeypatch.setattr(hebbian.data, "load_dataset", load_with("b" * 64))
+    again = start(tmp_path / "run", resume=True)
+    with pytest.raises(RunFolderError, match="cannot resume") as error:
+        again.load_dataset("digits")
+    message = str(error.value)
+    assert "bbbbbbbbbbbb" in message and "aaaaaaaaaaaa" in message and "--overwrite" in message
+    monkeypatch.setattr(hebbian.data, "load_dataset", load_with("a" * 64))
+    start(tmp_path / "run", resume=True).load_dataset("digits")  # the same content resumes

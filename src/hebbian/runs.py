@@ -45,7 +45,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from safetensors.torch import load_file, save_file
@@ -62,6 +62,9 @@ from hebbian._files import (
     atomic_write_text,
 )
 from hebbian.progress import progress
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers only
+    from hebbian.data import ImageDataset
 
 __all__ = [
     "MAX_SEED",
@@ -185,7 +188,8 @@ def rerun_command(
     Every setting is spelled out with ``--set``, with the seed and device, so the
     command gives the same config whatever the defaults are now. With ``out`` it
     names the run folder, and ``resume`` or ``overwrite`` adds that flag. A record that
-    names a ``data_dir`` (``--data-dir``) keeps it.
+    names a ``data_dir`` (``--data-dir``) keeps it; a group record (``seeds.json``, with
+    ``seeds`` instead of ``seed``) gives the ``--seeds`` command.
 
     >>> record = {"recipe": "oja-digits", "config": {"epochs": 3, "sizes": [1, 2]},
     ...           "seed": 0, "device": "cpu"}
@@ -194,7 +198,13 @@ def rerun_command(
 --out 'runs/my run' --resume"
     """
     parts = ["hebbian", "run", str(record["recipe"])]
-    parts += ["--seed", str(record.get("seed", 0)), "--device", str(record.get("device", "cpu"))]
+    if "seeds" in record:  # a multi-seed group (hebbian.experiments.seeds)
+        from hebbian.experiments.seeds import seeds_text
+
+        parts += ["--seeds", seeds_text(record["seeds"])]
+    else:
+        parts += ["--seed", str(record.get("seed", 0))]
+    parts += ["--device", str(record.get("device", "cpu"))]
     for key, value in dict(record.get("config", {})).items():
         parts += ["--set", f"{key}={setting_text(value)}"]
     if record.get("data_dir"):
@@ -314,6 +324,9 @@ class Run:
         CPU and move to :attr:`device`, so a seed gives the same numbers everywhere.
     data_dir : Path or None
         Where to look for data sets first (``--data-dir``); not part of the config.
+    data : list of dict
+        The data files read so far through :meth:`load_dataset`, as recorded under
+        ``data`` in ``config.json``: ``{"dataset", "split", "path", "sha256"}`` each.
     """
 
     directory: Path
@@ -324,6 +337,8 @@ class Run:
     generator: torch.Generator = field(repr=False)
     data_dir: Path | None = None
     figures: list[dict[str, str]] = field(default_factory=list)
+    data: list[dict[str, str]] = field(default_factory=list)
+    previous_data: list[dict[str, str]] = field(default_factory=list, repr=False)
 
     @classmethod
     def start(
@@ -364,6 +379,7 @@ class Run:
         if data_dir is not None:  # where the data was found: part of the rerun command only
             record["data_dir"] = str(data_dir)
         config_path = directory / CONFIG_FILE
+        old: dict[str, Any] | None = None
         if directory.exists() and not directory.is_dir():
             raise RunFolderError(
                 f"--out {directory} is a file; expected a folder for the run (new or empty)"
@@ -407,17 +423,79 @@ class Run:
             ) from None
         generator = torch.Generator().manual_seed(seed)
         data_dir = None if data_dir is None else Path(data_dir)
-        return cls(directory, recipe, record["config"], seed, device, generator, data_dir)
+        run = cls(directory, recipe, record["config"], seed, device, generator, data_dir)
+        if resume and old is not None:
+            run.previous_data = list(old.get("data") or [])
+        return run
 
     @property
     def record(self) -> dict[str, Any]:
-        """The run record: ``recipe``, ``config``, ``seed`` and ``device``."""
-        return {
+        """The run record: ``recipe``, ``config``, ``seed``, ``device`` (and ``data_dir``)."""
+        record: dict[str, Any] = {
             "recipe": self.recipe,
             "config": self.config,
             "seed": self.seed,
             "device": str(self.device),
         }
+        if self.data_dir is not None:
+            record["data_dir"] = str(self.data_dir)
+        return record
+
+    # -------------------------------------------------------------------- data
+    def load_dataset(self, name: str, split: str = "train") -> ImageDataset:
+        """Load a data set's split and record its files in ``config.json``.
+
+        Loads through :func:`hebbian.data.load_dataset` with :attr:`data_dir`, and
+        appends the data set's name, the split, and each file's path and SHA-256
+        (:attr:`hebbian.data.ImageDataset.files`) to the ``data`` list of the run
+        record, so a run says what it read and ``hebbian report`` shows it. A resumed
+        run must read files of the same content as the run it continues: a file whose
+        SHA-256 differs from the one recorded before is refused, naming both.
+
+        Parameters
+        ----------
+        name : str
+            A data set name (:func:`hebbian.data.dataset_names`).
+        split : str, default "train"
+            ``"train"`` or ``"test"``.
+
+        Returns
+        -------
+        ImageDataset
+            As :func:`hebbian.data.load_dataset` returns it.
+        """
+        from hebbian.data import load_dataset  # the data layer imports numpy and IDX code
+
+        dataset = load_dataset(name, split, data_dir=self.data_dir)
+        entries = [
+            {"dataset": name, "split": split, "path": f.path, "sha256": f.sha256}
+            for f in dataset.files
+        ]
+        self._check_same_data(entries)
+        self.data = [e for e in self.data if (e["dataset"], e["split"]) != (name, split)]
+        self.data += entries
+        path = self.directory / CONFIG_FILE
+        record = read_json(path)
+        record["data"] = self.data
+        atomic_write_text(path, json.dumps(record, indent=2) + "\n")
+        return dataset
+
+    def _check_same_data(self, entries: Sequence[Mapping[str, str]]) -> None:
+        """Refuse data whose content differs from what the resumed run recorded."""
+        before = {
+            (e.get("dataset"), e.get("split"), Path(str(e.get("path"))).name): e
+            for e in self.previous_data
+        }
+        for entry in entries:
+            old = before.get((entry["dataset"], entry["split"], Path(entry["path"]).name))
+            if old is not None and old.get("sha256") != entry["sha256"]:
+                restart = rerun_command(self.record, self.directory, overwrite=True)
+                raise RunFolderError(
+                    f"cannot resume {self.directory}: {entry['dataset']} {entry['split']} file "
+                    f"{entry['path']} has SHA-256 {entry['sha256'][:12]}..., but the run read "
+                    f"{old.get('path')} with SHA-256 {str(old.get('sha256'))[:12]}...; point "
+                    f"--data-dir at the files it read, or start it again with `{restart}`"
+                )
 
     # ----------------------------------------------------------------- metrics
     def log(self, step: int, **metrics: Any) -> None:

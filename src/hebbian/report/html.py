@@ -1,4 +1,4 @@
-"""HTML pages for run folders and for the tour.
+"""HTML pages for run folders, multi-seed groups and the tour.
 
 Pages are built only from what a run folder holds (``config.json``,
 ``summary.json``, ``metrics.jsonl`` and the PNG figures), so ``hebbian report``
@@ -28,8 +28,11 @@ from hebbian.runs import (
 __all__ = [
     "flatten_results",
     "format_number",
+    "mean_std_text",
+    "seeds_results_markdown",
     "tour_results_markdown",
     "write_run_report",
+    "write_seeds_report",
     "write_tour_report",
 ]
 
@@ -163,10 +166,24 @@ def _run_section(folder: Path, prefix: str, heading: str) -> str:
         f"{_verdicts_table(summary.get('verdicts', []))}"
         f"{_results_table(summary['results'])}"
         f"{_figures(summary['figures'], prefix)}"
+        f"{_data_list(config.get('data') or [])}"
         f'<p class="muted">Settings: {html.escape(settings)}; seed {config["seed"]}, device '
         f"{html.escape(config['device'])}, hebbian {html.escape(config['hebbian_version'])}."
         f"<br>Rerun: <code>{html.escape(command)}</code></p>"
     )
+
+
+def _data_list(data: Sequence[Mapping[str, str]]) -> str:
+    """The data files a run read (``config.json``'s ``data``), with their SHA-256."""
+    if not data:
+        return ""
+    items = "".join(
+        f"<li>{html.escape(str(d.get('dataset')))} {html.escape(str(d.get('split')))}: "
+        f"<code>{html.escape(str(d.get('path')))}</code>, SHA-256 "
+        f"<code>{html.escape(str(d.get('sha256')))}</code></li>"
+        for d in data
+    )
+    return f'<p class="muted">Data read:</p><ul class="muted">{items}</ul>'
 
 
 def _anchor(name: str) -> str:
@@ -297,4 +314,109 @@ def tour_results_markdown(sections: Mapping[str, Sequence[Path]], command: str) 
             "|---|---|---|---|---|---|",
             *verdict_rows,
         ]
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------- seed groups
+def mean_std_text(mean: float | None, std: float | None) -> str:
+    """``"0.8723 ± 0.0012"``: a mean and standard deviation at 4 significant digits.
+
+    >>> mean_std_text(0.872345, 0.00123), mean_std_text(None, None)
+    ('0.8723 ± 0.00123', 'none')
+    """
+    if mean is None or std is None:
+        return "none"
+    return f"{mean:.4g} ± {std:.3g}"
+
+
+def _group_verdict(verdict: Mapping[str, Any]) -> str:
+    return f"{verdict_word(verdict)}; {verdict['met_seeds']} of {verdict['seeds']} seeds meet it"
+
+
+def write_seeds_report(folder: Path | str) -> Path:
+    """(Re)build ``folder/index.html`` and ``folder/RESULTS.md`` of a multi-seed group.
+
+    The page shows each verdict on the mean with the number of seeds that meet it, every
+    scalar result as mean ± standard deviation with its range, and links each seed's
+    own page (rebuilt too).
+    """
+    from hebbian.experiments.seeds import read_seeds_record, seed_folder
+
+    folder = Path(folder)
+    record = read_seeds_record(folder)
+    summary = read_json(folder / SUMMARY_FILE)
+    command = rerun_command(record)
+    verdict_rows = "".join(
+        f"<tr><td><code>{html.escape(v['result'])}</code></td>"
+        f'<td class="num">{html.escape(mean_std_text(v["measured_mean"], v["measured_std"]))}</td>'
+        f'<td class="num">{html.escape(expected_text(v))}</td>'
+        f'<td class="{"met" if v["met"] else "short"}">{html.escape(_group_verdict(v))}</td>'
+        f"<td>{html.escape(v['source'])}</td></tr>"
+        for v in summary.get("verdicts", [])
+    )
+    verdicts = (
+        '<div class="scroll"><table><tr><th>result</th><th>measured, mean ± std</th>'
+        f"<th>expected</th><th>verdict on the mean</th><th>source</th></tr>{verdict_rows}"
+        "</table></div>"
+        if verdict_rows
+        else ""
+    )
+    result_rows = "".join(
+        f"<tr><td><code>{html.escape(key)}</code></td>"
+        f'<td class="num">{html.escape(mean_std_text(r["mean"], r["std"]))}</td>'
+        f'<td class="num">{html.escape(format_number(r["min"]))} .. '
+        f"{html.escape(format_number(r['max']))}</td></tr>"
+        for key, r in summary.get("results", {}).items()
+    )
+    links = []
+    for seed in record["seeds"]:
+        run = seed_folder(folder, seed)
+        if (run / SUMMARY_FILE).exists():
+            write_run_report(run)
+        links.append(f'<li><a href="{run.name}/index.html">seed {seed}</a></li>')
+    seeds = record["seeds"]
+    body = (
+        f"<p>{html.escape(summary.get('description', ''))}</p>"
+        f"<p>{len(seeds)} seeds ({html.escape(', '.join(map(str, seeds)))}); each number is "
+        "the mean ± the sample standard deviation over the seeds.</p>"
+        f"{verdicts}"
+        '<div class="scroll"><table><tr><th>result</th><th>mean ± std</th><th>range</th></tr>'
+        f"{result_rows}</table></div><h2>Each seed</h2><ul>{''.join(links)}</ul>"
+        f'<p class="muted">Rerun: <code>{html.escape(command)}</code></p>'
+    )
+    atomic_write_text(folder / "RESULTS.md", seeds_results_markdown(summary, command))
+    path = folder / "index.html"
+    atomic_write_text(path, _page(f"hebbian run: {record['recipe']}, {len(seeds)} seeds", body))
+    return path
+
+
+def seeds_results_markdown(summary: Mapping[str, Any], command: str) -> str:
+    """Markdown for ``docs/RESULTS.md``: a group's verdicts and results, mean ± std.
+
+    Wall times (``*_wall_seconds``) are left out, as in :func:`tour_results_markdown`.
+    """
+    seeds = summary["seeds"]
+    lines = [
+        f"Produced by `{command}` ({len(seeds)} seeds; mean ± sample standard deviation).",
+        "",
+    ]
+    verdicts = summary.get("verdicts", [])
+    if verdicts:
+        lines += [
+            "| result | measured | expected | verdict on the mean | source |",
+            "|---|---|---|---|---|",
+            *(
+                f"| `{v['result']}` | {mean_std_text(v['measured_mean'], v['measured_std'])} "
+                f"| {expected_text(v)} | {_group_verdict(v)} | {_markdown_cell(v['source'])} |"
+                for v in verdicts
+            ),
+            "",
+        ]
+    lines += ["| result | mean ± std | range |", "|---|---|---|"]
+    lines += [
+        f"| `{key}` | {mean_std_text(r['mean'], r['std'])} "
+        f"| {format_number(r['min'])} .. {format_number(r['max'])} |"
+        for key, r in summary.get("results", {}).items()
+        if not key.endswith(_WALL_TIME_SUFFIX)
+    ]
     return "\n".join(lines) + "\n"
