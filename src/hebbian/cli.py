@@ -45,6 +45,7 @@ EPILOG = """examples:
   hebbian run sanger-digits --out runs/sanger --resume    # continue after an interruption
   hebbian run sanger-digits --out runs/sanger --overwrite # start that run folder again
   hebbian run sanger-digits --help                        # its settings, defaults, meanings
+  hebbian run sanger-digits --seeds 0-4  # 5 seeds in one folder, results as mean ± std
   hebbian report runs/sanger
   hebbian tour                     # every model on embedded data: runs/tour/index.html
 """
@@ -102,7 +103,17 @@ def build_parser(recipe_settings: str | None = None) -> argparse.ArgumentParser:
     )
     _add_common(run)
     run.add_argument(
-        "--out", type=Path, default=None, help="run folder (default: runs/RECIPE-seedN)"
+        "--seeds",
+        default=None,
+        metavar="SEEDS",
+        help="run once per seed (e.g. 0-4 or 0,2,5-7) into OUT/seed-N and report every "
+        "result as mean ± standard deviation in OUT (instead of --seed)",
+    )
+    run.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="run folder (default: runs/RECIPE-seedN, or runs/RECIPE-seedsSEEDS)",
     )
     again = run.add_mutually_exclusive_group()
     again.add_argument(
@@ -238,11 +249,12 @@ def summary_lines(summary: Mapping[str, Any], *, most: int = 6) -> list[str]:
 
 
 def _record_of(out: Path) -> dict[str, Any] | None:
-    """The run record in ``out/config.json``, or None where there is none readable."""
+    """The run record in ``out/config.json`` (or a group's ``seeds.json``), else None."""
+    from hebbian.experiments.seeds import is_seeds_folder, read_seeds_record
     from hebbian.runs import RunFolderError, read_record
 
     try:
-        return read_record(out)
+        return read_seeds_record(out) if is_seeds_folder(out) else read_record(out)
     except (RunFolderError, OSError):
         return None
 
@@ -256,19 +268,28 @@ def _cmd_run(args: argparse.Namespace) -> None:
         print(settings_text(recipe.config_type, config))
         return
     resolve_device(args.device)
-    out = args.out or Path("runs") / f"{recipe.name}-seed{args.seed}"
+    seeds = None
+    if args.seeds is not None:
+        from hebbian.experiments.seeds import execute_seeds, parse_seeds, seeds_text
+
+        seeds = parse_seeds(args.seeds)
+        if args.seed != 0:
+            raise CommandError(f"--seed {args.seed} and --seeds {args.seeds}: pass one of them")
+        out = args.out or Path("runs") / f"{recipe.name}-seeds{seeds_text(seeds)}"
+    else:
+        out = args.out or Path("runs") / f"{recipe.name}-seed{args.seed}"
     started = time.perf_counter()
+    common = {
+        "device": args.device,
+        "resume": args.resume,
+        "overwrite": args.overwrite,
+        "data_dir": args.data_dir,
+    }
     try:
-        summary = execute(
-            recipe,
-            config,
-            out,
-            seed=args.seed,
-            device=args.device,
-            resume=args.resume,
-            overwrite=args.overwrite,
-            data_dir=args.data_dir,
-        )
+        if seeds is None:
+            summary = execute(recipe, config, out, seed=args.seed, **common)
+        else:
+            summary = execute_seeds(recipe, config, out, seeds, **common)
     except KeyboardInterrupt:
         record = _record_of(out)
         if record is None:
@@ -294,9 +315,32 @@ def _cmd_run(args: argparse.Namespace) -> None:
             f"`{rerun_command(record, out, overwrite=True)}` (change --set values as needed)"
         ) from None
     print(f"{recipe.name} finished in {time.perf_counter() - started:.1f} s")
-    for line in summary_lines(summary):
+    for line in summary_lines(summary) if seeds is None else seeds_summary_lines(summary):
         print(line)
     print(f"report: {out / 'index.html'}")
+
+
+def seeds_summary_lines(summary: Mapping[str, Any], *, most: int = 6) -> list[str]:
+    """Short lines for the terminal: a group's verdicts on the mean, with seeds met."""
+    from hebbian.report.html import expected_text, mean_std_text, verdict_word
+
+    verdicts = summary.get("verdicts") or []
+    lines = [
+        f"  {verdict_word(v)}: {v['result']} = "
+        f"{mean_std_text(v['measured_mean'], v['measured_std'])} "
+        f"(expected {expected_text(v)}; met in {v['met_seeds']} of {v['seeds']} seeds)"
+        for v in verdicts[:most]
+    ]
+    if not verdicts:
+        results = summary.get("results", {})
+        lines = [
+            f"  {key} = {mean_std_text(r['mean'], r['std'])}"
+            for key, r in list(results.items())[:most]
+        ]
+    left = max(len(verdicts), len(summary.get("results", {})) if not verdicts else 0) - most
+    if left > 0:
+        lines.append(f"  ... {left} more in summary.json")
+    return [_cut(line) for line in lines]
 
 
 def _one_line(error: BaseException) -> str:
@@ -517,6 +561,19 @@ def _cmd_report(folder: Path) -> Path:
         sections = {t: [r for r in rs if r in finished] for t, rs in sections.items()}
         command = (manifest or {}).get("command") or "hebbian tour --seed 0 --device cpu"
         return _tour_pages(folder, {t: rs for t, rs in sections.items() if rs}, command)
+    from hebbian.experiments.seeds import is_seeds_folder, read_seeds_record
+
+    if is_seeds_folder(folder):
+        from hebbian.report.html import write_seeds_report
+        from hebbian.runs import rerun_command
+
+        if not (folder / SUMMARY_FILE).exists():
+            again = rerun_command(read_seeds_record(folder), folder, resume=True)
+            raise CommandError(
+                f"seeds folder {folder} has not finished (it has no {SUMMARY_FILE}); "
+                f"continue it with `{again}`"
+            )
+        return write_seeds_report(folder)
     read_record(folder)
     _warn_missing_figures(folder)
     return write_run_report(folder)
