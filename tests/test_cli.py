@@ -167,3 +167,20 @@ def test_run_killed_with_sigkill_resumes_to_the_uninterrupted_result(tmp_path: P
     assert metrics[0] == metrics[1]
     summaries = [json.loads((tmp_path / n / "summary.json").read_text()) for n in ("whole", "cut")]
     assert summaries[0]["results"] == summaries[1]["results"]
+
+
+def test_a_warning_during_a_command_is_one_line_on_stderr(monkeypatch, capsys) -> None:
+    import warnings
+
+    import hebbian.cli
+
+    def list_and_warn() -> None:
+        warnings.warn(
+            "file x does not match\n  Fashion-MNIST's known digests", UserWarning, stacklevel=1
+        )
+
+    monkeypatch.setattr(hebbian.cli, "_cmd_list", list_and_warn)
+    assert main(["list"]) == 0
+    assert capsys.readouterr().err == (
+        "hebbian: warning: file x does not match Fashion-MNIST's known digests\n"
+    )

@@ -22,6 +22,7 @@ import shlex
 import shutil
 import sys
 import time
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -603,9 +604,28 @@ def _help_for_recipe(argv: Sequence[str]) -> str | None:
     return None
 
 
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    """Print a warning as one line, ``hebbian: warning: ...``, without source lines."""
+    text = " ".join(str(message).split())
+    print(f"hebbian: warning: {text}", file=sys.stderr if file is None else file)
+
+
 def _main(argv: Sequence[str]) -> int:
     parser = build_parser(_help_for_recipe(argv))
     args = parser.parse_args(argv)
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        return _dispatch(args)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     try:
         if hasattr(args, "seed"):  # run and tour, which import torch anyway
             from hebbian.runs import check_seed
