@@ -48,6 +48,18 @@ def test_checksum_is_optional(http_server, tmp_path: Path) -> None:
     assert destination.read_bytes() == b"abc"
 
 
+def test_an_md5_is_checked_like_the_sha256(http_server, tmp_path: Path) -> None:
+    http_server.serve("good", BODY)
+    http_server.serve("bad", BODY[:-1] + b"X")
+    md5 = hashlib.md5(BODY).hexdigest()
+    assert download_file([http_server.url("good")], tmp_path / "g", None, md5=md5.upper())
+    with pytest.raises(DownloadError, match=f"checksum mismatch: expected md5 {md5}"):
+        download_file([http_server.url("bad")], tmp_path / "b", None, md5=md5)
+    assert _leftovers(tmp_path) == ["g"]
+    with pytest.raises(ValueError, match="md5 must be 32 hexadecimal digits"):
+        download_file([http_server.url("good")], tmp_path / "x", None, md5="abc")
+
+
 def test_checksum_mismatch_leaves_nothing_and_is_not_retried(http_server, tmp_path) -> None:
     http_server.serve("file.gz", BODY[:-1] + b"X")
     destination = tmp_path / "file.gz"

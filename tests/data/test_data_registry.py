@@ -25,6 +25,10 @@ from hebbian.data.registry import (
     search_folders,
 )
 
+# The tiny files written here stand in for Fashion-MNIST's: their digests differ from
+# the real files', which the digest tests (test_data_digests.py) check.
+pytestmark = pytest.mark.filterwarnings("ignore::hebbian.data.DatasetDigestWarning")
+
 TRAIN_IMAGES = "train-images-idx3-ubyte.gz"
 TRAIN_LABELS = "train-labels-idx1-ubyte.gz"
 
@@ -322,15 +326,17 @@ def test_no_download_means_no_request(http_server, tmp_path: Path) -> None:
 
 
 def test_dataset_names() -> None:
-    assert dataset_names() == ["digits", "fashion-mnist", "mnist"]
+    assert dataset_names() == ["digits", "fashion-mnist", "mnist", "omniglot"]
 
 
 def test_unknown_name_lists_the_valid_names() -> None:
-    with pytest.raises(ValueError, match=r"unknown dataset 'cifar'.*digits, fashion-mnist, mnist"):
+    with pytest.raises(
+        ValueError, match=r"unknown dataset 'cifar'.*digits, fashion-mnist, mnist, omniglot"
+    ):
         load_dataset("cifar")
 
 
-@pytest.mark.parametrize("name", ["digits", "fashion-mnist", "mnist"])
+@pytest.mark.parametrize("name", ["digits", "fashion-mnist", "mnist", "omniglot"])
 def test_unknown_split_lists_the_valid_splits(name: str) -> None:
     with pytest.raises(ValueError, match=r"unknown split 'validation'.*train, test"):
         load_dataset(name, "validation")

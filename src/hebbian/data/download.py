@@ -26,6 +26,7 @@ __all__ = ["DownloadError", "download_file", "sha256_of"]
 
 _CHUNK = 1 << 16
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+_MD5 = re.compile(r"[0-9a-f]{32}")
 _USER_AGENT = "hebbian-data-downloader (python urllib)"
 
 
@@ -91,6 +92,7 @@ def download_file(
     backoff: float = 1.0,
     sleep: Callable[[float], None] = time.sleep,
     validate: Callable[[Path], object] | None = None,
+    md5: str | None = None,
 ) -> Path:
     """Download a file from the first mirror that works, check it, and move it into place.
 
@@ -121,6 +123,10 @@ def download_file(
     validate : callable, optional
         Called with the temporary file's path after the checksum passed; raising
         ``ValueError`` or ``OSError`` rejects the body (the next URL is tried).
+    md5 : str, optional
+        Expected lowercase hexadecimal MD5 of the body, checked like ``sha256`` (for
+        files whose only published checksum is an MD5; it guards against damage, not
+        against a malicious mirror).
 
     Returns
     -------
@@ -134,7 +140,7 @@ def download_file(
         URL tried with its last error and says how to place the file by hand; nothing is
         left at ``destination`` (nor any temporary file).
     ValueError
-        If ``urls`` is empty or ``sha256`` is not 64 hexadecimal digits.
+        If ``urls`` is empty, ``sha256`` is not 64 hexadecimal digits or ``md5`` not 32.
     """
     if isinstance(urls, str):
         raise TypeError("urls must be a sequence of URL strings, not a single string")
@@ -145,6 +151,10 @@ def download_file(
         sha256 = sha256.lower()
         if not _SHA256.fullmatch(sha256):
             raise ValueError(f"sha256 must be 64 hexadecimal digits or None, got {sha256!r}")
+    if md5 is not None:
+        md5 = md5.lower()
+        if not _MD5.fullmatch(md5):
+            raise ValueError(f"md5 must be 32 hexadecimal digits or None, got {md5!r}")
     check_positive_int("retries", retries, minimum=0)
     check_positive("timeout", timeout)
     check_positive("backoff", backoff, allow_zero=True)
@@ -156,7 +166,7 @@ def download_file(
         attempt = 0
         while True:
             try:
-                _attempt(url, destination, sha256, timeout, validate)
+                _attempt(url, destination, sha256, md5, timeout, validate)
                 return destination
             except _AttemptError as failure:
                 if failure.retry and attempt < retries:
@@ -173,13 +183,14 @@ def _attempt(
     url: str,
     destination: Path,
     sha256: str | None,
+    md5: str | None,
     timeout: float,
     validate: Callable[[Path], object] | None,
 ) -> None:
     """Stream ``url`` into a temporary file beside ``destination``; rename it if it is good."""
     with atomic_path(destination, suffix=".part") as temporary:
         with open(temporary, "wb") as stream:
-            digest, size, declared = _stream(url, stream, timeout)
+            digest, md5_digest, size, declared = _stream(url, stream, timeout)
         if declared is not None and size != declared:
             raise _AttemptError(
                 f"truncated body: Content-Length is {declared} bytes, received {size}",
@@ -190,6 +201,11 @@ def _attempt(
                 f"checksum mismatch: expected sha256 {sha256}, got {digest} ({size} bytes)",
                 retry=False,
             )
+        if md5 is not None and md5_digest != md5:
+            raise _AttemptError(
+                f"checksum mismatch: expected md5 {md5}, got {md5_digest} ({size} bytes)",
+                retry=False,
+            )
         if validate is not None:
             try:
                 validate(temporary)
@@ -197,14 +213,15 @@ def _attempt(
                 raise _AttemptError(f"content rejected: {error}", retry=False) from error
 
 
-def _stream(url: str, stream: BinaryIO, timeout: float) -> tuple[str, int, int | None]:
-    """Copy the body of ``url`` into ``stream``; return (sha256, bytes read, Content-Length).
+def _stream(url: str, stream: BinaryIO, timeout: float) -> tuple[str, str, int, int | None]:
+    """Copy the body of ``url`` into ``stream``; return (sha256, md5, size, Content-Length).
 
     Errors of the network or the server become :class:`_AttemptError`; errors writing the
     local file propagate unchanged.
     """
     request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
     digest = hashlib.sha256()
+    md5 = hashlib.md5(usedforsecurity=False)
     size = 0
     try:
         response = urllib.request.urlopen(request, timeout=timeout)
@@ -227,6 +244,7 @@ def _stream(url: str, stream: BinaryIO, timeout: float) -> tuple[str, int, int |
             if not block:
                 break
             digest.update(block)
+            md5.update(block)
             size += len(block)
             stream.write(block)
-    return digest.hexdigest(), size, declared
+    return digest.hexdigest(), md5.hexdigest(), size, declared

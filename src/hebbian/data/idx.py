@@ -21,17 +21,19 @@ file, what is wrong and how to fix it.
 from __future__ import annotations
 
 import gzip as gzip_module
+import hashlib
 import math
 import os
 import struct
 import zlib
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from hebbian._files import atomic_write_bytes
 
-__all__ = ["IdxFormatError", "read_idx", "write_idx"]
+__all__ = ["IdxContent", "IdxFormatError", "read_idx", "read_idx_with_digests", "write_idx"]
 
 #: IDX type code -> big-endian numpy dtype of the payload.
 IDX_DTYPES: dict[int, np.dtype] = {
@@ -125,8 +127,62 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     ...     read_idx(path)
     array([0, 1, 2, 3, 4], dtype=uint8)
     """
+    return read_idx_with_digests(path).array
+
+
+class IdxContent(NamedTuple):
+    """An IDX file's array and the SHA-256 digests of its bytes and of its IDX content.
+
+    Attributes
+    ----------
+    array : numpy.ndarray
+        As :func:`read_idx` returns it.
+    file_sha256 : str
+        SHA-256 of the file's bytes as read from disk (gzipped or raw).
+    content_sha256 : str
+        SHA-256 of the IDX bytes after decompression (equal to ``file_sha256`` for a raw
+        file): the same for every gzip recompression of the same data.
+    """
+
+    array: np.ndarray
+    file_sha256: str
+    content_sha256: str
+
+
+def read_idx_with_digests(path: str | os.PathLike[str]) -> IdxContent:
+    """Read an IDX file as :func:`read_idx` does, with the digests of what was read.
+
+    The file is read once; its bytes are hashed, then decompressed (when gzipped) and
+    the IDX bytes hashed too.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file, gzipped or raw.
+
+    Returns
+    -------
+    IdxContent
+        The array, the SHA-256 of the file's bytes and that of its decompressed bytes.
+
+    Raises
+    ------
+    IdxFormatError, FileNotFoundError
+        As for :func:`read_idx`.
+
+    Examples
+    --------
+    >>> import tempfile, hashlib, numpy as np
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     raw = write_idx(f"{folder}/a-idx1-ubyte", np.arange(3, dtype=np.uint8))
+    ...     packed = write_idx(f"{folder}/a-idx1-ubyte.gz", np.arange(3, dtype=np.uint8),
+    ...                        gzip=True)
+    ...     a, b = read_idx_with_digests(raw), read_idx_with_digests(packed)
+    >>> a.file_sha256 == a.content_sha256 == b.content_sha256 != b.file_sha256
+    True
+    """
     path = Path(path)
-    data = path.read_bytes()
+    raw = data = path.read_bytes()
     if not data:
         raise IdxFormatError(path, "the file is empty (0 bytes)")
     if data.startswith(_GZIP_MAGIC):
@@ -168,7 +224,8 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
             f"{header_size}-byte header, got {got}",
         )
     array = np.frombuffer(data, dtype=dtype, count=math.prod(dims), offset=header_size)
-    return array.reshape(dims).astype(dtype.newbyteorder("="))
+    array = array.reshape(dims).astype(dtype.newbyteorder("="))
+    return IdxContent(array, hashlib.sha256(raw).hexdigest(), hashlib.sha256(data).hexdigest())
 
 
 def write_idx(path: str | os.PathLike[str], array: np.ndarray, *, gzip: bool = False) -> Path:

@@ -1,7 +1,9 @@
-"""Datasets by name: the embedded 8x8 digits, Fashion-MNIST and MNIST.
+"""Datasets by name: the embedded 8x8 digits, Fashion-MNIST, MNIST and Omniglot.
 
 :func:`load_dataset` returns an :class:`ImageDataset` of float32 images in [0, 1] and
-int64 labels. The IDX datasets are looked up in these folders, first match wins:
+int64 labels, with the path and SHA-256 of every file it read (:class:`DataFile`). The
+file datasets (IDX files, Omniglot's zip archives) are looked up in these folders, first
+match wins:
 
 1. the ``data_dir`` argument (the folder itself, or its ``<name>/`` subfolder);
 2. the ``HEBBIAN_DATA`` environment variable (likewise);
@@ -9,18 +11,27 @@ int64 labels. The IDX datasets are looked up in these folders, first match wins:
 4. the system folder ``/usr/share/datasets/<name>`` (Debian's ``dataset-fashion-mnist``
    package fills it for Fashion-MNIST).
 
-Each file is accepted gzipped or raw, under its ``.gz`` name or without the suffix.
+Each IDX file is accepted gzipped or raw, under its ``.gz`` name or without the suffix.
 If a split's files are found nowhere and ``download=True``, they are downloaded from the
 official mirrors into the first writable folder among ``data_dir``, ``$HEBBIAN_DATA/<name>``
 and the user cache; if that fails (for example offline), :class:`DatasetNotFoundError`
 names the files expected, every folder searched and how to get the files.
+
+Every file read is checked against the named dataset's known digests (SHA-256 of the
+file as served, SHA-256 of its decompressed IDX content, or a published MD5); a file
+that matches none of them, or that matches another registered file, gives a
+:class:`DatasetDigestWarning` naming the file and the dataset (and the file it matches).
+Files whose digests are unknown are not judged: see each spec's comment.
 """
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+import warnings
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,21 +40,44 @@ import torch
 
 from hebbian._checks import check_positive, check_positive_int
 from hebbian.data.download import DownloadError, download_file
-from hebbian.data.idx import IdxFormatError, read_idx
+from hebbian.data.idx import IdxFormatError, read_idx, read_idx_with_digests
+from hebbian.data.specs import (
+    DIGITS,
+    FASHION_MNIST,
+    MNIST,
+    OMNIGLOT,
+    ArchiveDatasetSpec,
+    ArchiveFile,
+    DatasetSpec,
+    EmbeddedDatasetSpec,
+    IdxDatasetSpec,
+    IdxFile,
+    IdxSplit,
+    KnownFile,
+    PackageFile,
+    check_split,
+)
 
 __all__ = [
     "DATASETS",
     "DIGITS",
     "FASHION_MNIST",
     "MNIST",
+    "OMNIGLOT",
+    "ArchiveDatasetSpec",
+    "ArchiveFile",
+    "DataFile",
+    "DatasetDigestWarning",
     "DatasetNotFoundError",
     "EmbeddedDatasetSpec",
     "IdxDatasetSpec",
     "IdxFile",
     "IdxSplit",
     "ImageDataset",
+    "PackageFile",
     "cache_root",
     "dataset_names",
+    "dataset_spec",
     "load_dataset",
     "search_folders",
 ]
@@ -59,224 +93,41 @@ class DatasetNotFoundError(FileNotFoundError):
     """A dataset's files are in none of the folders searched and could not be downloaded."""
 
 
-# --------------------------------------------------------------------------- specs
+class DatasetDigestWarning(UserWarning):
+    """A file read for a dataset does not match that dataset's known digests."""
 
-
-@dataclass(frozen=True)
-class IdxFile:
-    """One IDX file of a dataset.
-
-    Attributes
-    ----------
-    name : str
-        File name as the mirrors serve it, e.g. ``"train-images-idx3-ubyte.gz"``.
-    sha256 : str or None
-        SHA-256 of the file as the mirrors serve it, checked on download. ``None`` where
-        no verified value is known; the download is then checked by the IDX header and
-        size checks (and the gzip CRC) only.
-    """
-
-    name: str
-    sha256: str | None
-
-
-@dataclass(frozen=True)
-class IdxSplit:
-    """The two files of one split: images ``(N, H, W)`` uint8 and labels ``(N,)`` uint8."""
-
-    images: IdxFile
-    labels: IdxFile
-
-
-@dataclass(frozen=True)
-class IdxDatasetSpec:
-    """A dataset stored as MNIST-style IDX files.
-
-    Attributes
-    ----------
-    name : str
-        Registry name, also the subfolder name in the cache and system folders.
-    title : str
-        Human-readable name for messages.
-    classes : tuple of str
-        Class names, indexed by label.
-    image_shape : tuple of int
-        ``(H, W)`` of each image.
-    train, test : IdxSplit
-        Files of each split.
-    mirrors : tuple of str
-        Base URLs tried in order; a file's URL is ``mirror + file name``.
-    install_hint : str or None
-        A system package that provides the files, for error messages.
-    """
-
-    name: str
-    title: str
-    classes: tuple[str, ...]
-    image_shape: tuple[int, int]
-    train: IdxSplit
-    test: IdxSplit
-    mirrors: tuple[str, ...]
-    install_hint: str | None = None
-
-    @property
-    def splits(self) -> tuple[str, ...]:
-        """Names of the splits, ``("train", "test")``."""
-        return ("train", "test")
-
-    def split_files(self, split: str) -> IdxSplit:
-        """Return the files of ``split``; raise ``ValueError`` for an unknown split."""
-        _check_split(self.name, split, self.splits)
-        return self.train if split == "train" else self.test
-
-
-def _load_sklearn_digits() -> tuple[np.ndarray, np.ndarray]:
-    """Return scikit-learn's bundled digits: images (1797, 8, 8) in 0..16, labels (1797,)."""
-    from sklearn.datasets import load_digits  # imported here: sklearn is slow to import
-
-    bunch = load_digits()
-    return np.asarray(bunch.images), np.asarray(bunch.target)
-
-
-@dataclass(frozen=True)
-class EmbeddedDatasetSpec:
-    """A dataset that ships with an installed package, so it needs no file or download.
-
-    Attributes
-    ----------
-    name, title, classes :
-        As for :class:`IdxDatasetSpec`.
-    loader : callable
-        Returns ``(images (N, H, W), labels (N,))`` as numpy arrays, in a fixed order.
-    max_value : float
-        Largest pixel value; images are divided by it to lie in [0, 1].
-    n_train : int
-        The first ``n_train`` samples form ``train``, the rest ``test``.
-    """
-
-    name: str
-    title: str
-    classes: tuple[str, ...]
-    loader: Callable[[], tuple[np.ndarray, np.ndarray]]
-    max_value: float
-    n_train: int
-
-    @property
-    def splits(self) -> tuple[str, ...]:
-        """Names of the splits, ``("train", "test")``."""
-        return ("train", "test")
-
-
-DatasetSpec = IdxDatasetSpec | EmbeddedDatasetSpec
-
-_DIGIT_CLASSES = tuple(str(d) for d in range(10))
-
-DIGITS = EmbeddedDatasetSpec(
-    name="digits",
-    title="scikit-learn 8x8 digits",
-    classes=_DIGIT_CLASSES,
-    loader=_load_sklearn_digits,
-    max_value=16.0,
-    n_train=1437,
-)
-
-# SHA-256 of the gzipped files exactly as the Zalando mirror serves them. Established
-# here as follows: the train and test label files of the upstream repository match the
-# MD5 sums published in its README, and their SHA-256 were computed. Debian's
-# dataset-fashion-mnist package ships all four files recompressed: same deflate data,
-# but a gzip header without the original file name and time stamp, so their bytes (and
-# checksums) differ from the mirror's. Putting the original name and the time stamp of
-# the label files back into those headers gave files whose MD5 sums match the README's
-# for all four files; the SHA-256 below are those of the rebuilt files. Because
-# repackaged copies differ in bytes, files found on disk are checked by the IDX header,
-# size and gzip CRC checks, and these checksums are used for downloads only.
-FASHION_MNIST = IdxDatasetSpec(
-    name="fashion-mnist",
-    title="Fashion-MNIST",
-    classes=(
-        "T-shirt/top",
-        "Trouser",
-        "Pullover",
-        "Dress",
-        "Coat",
-        "Sandal",
-        "Shirt",
-        "Sneaker",
-        "Bag",
-        "Ankle boot",
-    ),
-    image_shape=(28, 28),
-    train=IdxSplit(
-        images=IdxFile(
-            "train-images-idx3-ubyte.gz",
-            "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
-        ),
-        labels=IdxFile(
-            "train-labels-idx1-ubyte.gz",
-            "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
-        ),
-    ),
-    test=IdxSplit(
-        images=IdxFile(
-            "t10k-images-idx3-ubyte.gz",
-            "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
-        ),
-        labels=IdxFile(
-            "t10k-labels-idx1-ubyte.gz",
-            "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
-        ),
-    ),
-    mirrors=("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",),
-    install_hint="apt-get install dataset-fashion-mnist",
-)
-
-# SHA-256 of the original gzipped files, computed from copies whose MD5 sums match the
-# published MD5 sums of the original files (f68b3c2d..., d53e105e..., 9fb629c4...,
-# ec29112d...). No copy of train-images-idx3-ubyte.gz could be obtained here to compute
-# its SHA-256, and a value is not guessed: it is None, and that download is checked by
-# the IDX header and size checks and the gzip CRC instead.
-MNIST = IdxDatasetSpec(
-    name="mnist",
-    title="MNIST",
-    classes=_DIGIT_CLASSES,
-    image_shape=(28, 28),
-    train=IdxSplit(
-        images=IdxFile("train-images-idx3-ubyte.gz", None),
-        labels=IdxFile(
-            "train-labels-idx1-ubyte.gz",
-            "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
-        ),
-    ),
-    test=IdxSplit(
-        images=IdxFile(
-            "t10k-images-idx3-ubyte.gz",
-            "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
-        ),
-        labels=IdxFile(
-            "t10k-labels-idx1-ubyte.gz",
-            "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
-        ),
-    ),
-    mirrors=(
-        "https://ossci-datasets.s3.amazonaws.com/mnist/",
-        "http://yann.lecun.com/exdb/mnist/",
-    ),
-)
 
 #: Every dataset by name. Tests replace entries with ``monkeypatch.setitem``.
-DATASETS: dict[str, DatasetSpec] = {spec.name: spec for spec in (DIGITS, FASHION_MNIST, MNIST)}
+DATASETS: dict[str, DatasetSpec] = {
+    spec.name: spec for spec in (DIGITS, FASHION_MNIST, MNIST, OMNIGLOT)
+}
 
 
 def dataset_names() -> list[str]:
     """Return the names :func:`load_dataset` accepts.
 
     >>> dataset_names()
-    ['digits', 'fashion-mnist', 'mnist']
+    ['digits', 'fashion-mnist', 'mnist', 'omniglot']
     """
     return sorted(DATASETS)
 
 
-def _get_spec(name: str) -> DatasetSpec:
+def dataset_spec(name: str) -> DatasetSpec:
+    """Return the spec of dataset ``name``: its title, ``image_shape``, files and splits.
+
+    Recipes check a ``dataset`` setting with it and size their memory by
+    ``image_shape`` before loading anything.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name (the message lists the valid ones).
+
+    Examples
+    --------
+    >>> dataset_spec("digits").image_shape, dataset_spec("omniglot").title
+    ((8, 8), 'Omniglot')
+    """
     if not isinstance(name, str):
         raise TypeError(f"name must be a str, got {type(name).__name__} {name!r}")
     spec = DATASETS.get(name)
@@ -286,14 +137,23 @@ def _get_spec(name: str) -> DatasetSpec:
     return spec
 
 
-def _check_split(name: str, split: str, splits: Sequence[str]) -> None:
-    if split not in splits:
-        raise ValueError(
-            f"unknown split {split!r} for dataset {name!r}; valid splits: {', '.join(splits)}"
-        )
-
-
 # --------------------------------------------------------------------------- the data
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """A file a dataset was read from.
+
+    Attributes
+    ----------
+    path : str
+        Absolute path of the file read.
+    sha256 : str
+        SHA-256 of the file's bytes as read from disk.
+    """
+
+    path: str
+    sha256: str
 
 
 @dataclass(frozen=True, eq=False)
@@ -312,12 +172,17 @@ class ImageDataset:
         ``"train"`` or ``"test"``.
     classes : tuple of str
         Class names, indexed by label.
+    files : tuple of DataFile
+        The files the split was read from, each with its path and the SHA-256 of its
+        bytes as read (empty for data made in memory).
 
     Examples
     --------
     >>> data = load_dataset("digits", "test")
     >>> len(data), tuple(data.images.shape), tuple(data.flat.shape)
     (360, (360, 8, 8), (360, 64))
+    >>> [Path(f.path).name for f in data.files]
+    ['digits.csv.gz']
     """
 
     images: torch.Tensor
@@ -325,8 +190,13 @@ class ImageDataset:
     name: str
     split: str
     classes: tuple[str, ...]
+    files: tuple[DataFile, ...] = ()
 
     def __post_init__(self) -> None:
+        if not isinstance(self.files, tuple) or not all(
+            isinstance(f, DataFile) for f in self.files
+        ):
+            raise TypeError(f"files must be a tuple of DataFile, got {self.files!r}")
         if not isinstance(self.images, torch.Tensor) or self.images.ndim != 3:
             raise ValueError(f"images must be a (N, H, W) tensor, got {_describe(self.images)}")
         if not isinstance(self.labels, torch.Tensor) or self.labels.ndim != 1:
@@ -406,7 +276,7 @@ def search_folders(name: str, data_dir: str | os.PathLike[str] | None = None) ->
         the user cache ``<cache_root()>/<name>``, then ``/usr/share/datasets/<name>``,
         leaving out those that do not apply.
     """
-    _get_spec(name)
+    dataset_spec(name)
     return [folder for folder, _ in _search_plan(name, data_dir)]
 
 
@@ -419,13 +289,12 @@ def _find_file(folder: Path, file_name: str) -> Path | None:
     return None
 
 
-def _find_split(folders: Sequence[Path], files: IdxSplit) -> tuple[Path, Path] | None:
-    """First folder that holds both files of a split: ``(images path, labels path)``."""
+def _find_split(folders: Sequence[Path], names: Sequence[str]) -> list[Path] | None:
+    """Paths of the first folder that holds every file of a split, in ``names`` order."""
     for folder in folders:
-        images = _find_file(folder, files.images.name)
-        labels = _find_file(folder, files.labels.name)
-        if images is not None and labels is not None:
-            return images, labels
+        paths = [_find_file(folder, name) for name in names]
+        if all(path is not None for path in paths):
+            return [path for path in paths if path is not None]
     return None
 
 
@@ -455,12 +324,12 @@ def _check_idx_file(path: Path) -> None:
 
 
 def _download_split(
-    files: IdxSplit,
+    files: Sequence[IdxFile | ArchiveFile],
     targets: Sequence[Path],
     mirrors: Sequence[str],
     retries: int,
     timeout: float,
-) -> tuple[Path, Path]:
+) -> list[Path]:
     """Download the split's missing files into the first writable target folder."""
     folder = next((t for t in targets if _is_writable(t)), None)
     if folder is None:
@@ -471,11 +340,12 @@ def _download_split(
             None,
         )
     paths = []
-    for file in (files.images, files.labels):
+    for file in files:
         path = _find_file(folder, file.name)
         if path is None:
             urls = [m.rstrip("/") + "/" + file.name for m in mirrors]
-            validate = None if file.sha256 else _check_idx_file
+            md5 = file.md5 if isinstance(file, ArchiveFile) else None
+            validate = _check_idx_file if isinstance(file, IdxFile) and not file.sha256 else None
             path = download_file(
                 urls,
                 folder / file.name,
@@ -483,25 +353,28 @@ def _download_split(
                 retries=retries,
                 timeout=timeout,
                 validate=validate,
+                md5=md5,
             )
         paths.append(path)
-    return paths[0], paths[1]
+    return paths
 
 
 def _not_found_message(
-    spec: IdxDatasetSpec,
+    spec: IdxDatasetSpec | ArchiveDatasetSpec,
     split: str,
-    files: IdxSplit,
+    names: Sequence[str],
     plan: Sequence[tuple[Path, str]],
     mirrors: Sequence[str],
     download_error: DownloadError | None,
     download: bool,
 ) -> str:
-    names = f"{files.images.name} and {files.labels.name}"
-    lines = [
-        f"{spec.title} split {split!r} needs {names} (gzipped or raw, with or without the "
-        ".gz suffix), found in none of these folders:"
-    ]
+    shown = " and ".join(names)
+    form = (
+        " (gzipped or raw, with or without the .gz suffix)"
+        if isinstance(spec, IdxDatasetSpec)
+        else ""
+    )
+    lines = [f"{spec.title} split {split!r} needs {shown}{form}, found in none of these folders:"]
     lines += [f"  {folder}  ({origin})" for folder, origin in plan]
     if download_error is not None:
         lines.append("Downloading them failed:")
@@ -509,17 +382,111 @@ def _not_found_message(
     elif not download:
         lines.append("Downloading was not tried (download=False).")
     lines.append("To get them:")
-    if spec.install_hint:
+    hint = spec.install_hint if isinstance(spec, IdxDatasetSpec) else None
+    if hint:
         system = Path(SYSTEM_DATA_ROOT) / spec.name
-        lines.append(f"  - install the system package: `{spec.install_hint}` (fills {system}), or")
+        lines.append(f"  - install the system package: `{hint}` (fills {system}), or")
     mirror = mirrors[0].rstrip("/") + "/" if mirrors else "<mirror>/"
+    urls = " and ".join(f"{mirror}{name}" for name in names)
     lines.append(
-        f"  - download {mirror}{files.images.name} and {mirror}{files.labels.name} and put "
-        f"them in a folder that you pass as --data-dir (data_dir=) or set in the "
-        f"{DATA_ENV_VAR} environment variable"
+        f"  - download {urls} and put "
+        f"{'them' if len(names) > 1 else 'it'} in a folder that you pass as --data-dir "
+        f"(data_dir=) or set in the {DATA_ENV_VAR} environment variable"
         + ("." if download else ", or pass download=True to fetch them.")
     )
     return "\n".join(lines)
+
+
+def _locate(
+    spec: IdxDatasetSpec | ArchiveDatasetSpec,
+    split: str,
+    files: Sequence[IdxFile | ArchiveFile],
+    data_dir: str | os.PathLike[str] | None,
+    download: bool,
+    mirrors: Sequence[str] | None,
+    retries: int,
+    timeout: float,
+) -> list[Path]:
+    """Find the split's files (first folder of the lookup order), else download them."""
+    plan = _search_plan(spec.name, data_dir)
+    names = [file.name for file in files]
+    found = _find_split([folder for folder, _ in plan], names)
+    mirrors = tuple(spec.mirrors if mirrors is None else mirrors)
+    if found is None:
+        error: DownloadError | None = None
+        if download and mirrors:
+            try:
+                targets = _download_targets(spec.name, data_dir)
+                found = _download_split(files, targets, mirrors, retries, timeout)
+            except DownloadError as failure:
+                error = failure
+        if found is None:
+            message = _not_found_message(spec, split, names, plan, mirrors, error, download)
+            raise DatasetNotFoundError(message) from error
+    return found
+
+
+# --------------------------------------------------------------------------- digests
+
+
+def _known_digests(file: KnownFile) -> frozenset[str]:
+    """The hexadecimal digests a genuine copy of ``file`` may show (SHA-256 and MD5)."""
+    digests = [file.sha256]
+    if isinstance(file, IdxFile | PackageFile):
+        digests.append(file.content_sha256)
+    if isinstance(file, ArchiveFile):
+        digests.append(file.md5)
+    return frozenset(d for d in digests if d is not None)
+
+
+def _judged(file: KnownFile) -> bool:
+    """Whether any genuine copy of ``file`` can be recognised.
+
+    True when a content digest is known (for an archive, which is never recompressed,
+    any digest of its bytes): then a file that matches none is not a genuine copy.
+    """
+    if isinstance(file, ArchiveFile):
+        return bool(_known_digests(file))
+    return file.content_sha256 is not None
+
+
+def _registered_files() -> Iterator[tuple[DatasetSpec, KnownFile]]:
+    for spec in DATASETS.values():
+        for file in spec.files():
+            yield spec, file
+
+
+def _check_digests(
+    spec: DatasetSpec, expected: KnownFile, path: Path, digests: frozenset[str]
+) -> None:
+    """Warn if the file read as ``expected`` matches none of its known digests.
+
+    ``digests`` are those of what was read (file bytes and decompressed content). No
+    warning when they match; when they do not, a warning if ``expected`` can be judged
+    (:func:`_judged`) or if they match another registered file, which the message names.
+    """
+    if digests & _known_digests(expected):
+        return
+    matches = [
+        f"{other.title}'s {file.name}"
+        for other, file in _registered_files()
+        if (other.name, file) != (spec.name, expected) and digests & _known_digests(file)
+    ]
+    if not matches and not _judged(expected):
+        return
+    if _known_digests(expected):
+        problem = f"does not match {spec.title}'s known digests of {expected.name}"
+    else:
+        problem = f"is read as {spec.title}'s {expected.name}, whose digests are unknown"
+    also = f" (it matches {', '.join(matches)})" if matches else ""
+    warnings.warn(f"{path} {problem}{also}", DatasetDigestWarning, stacklevel=4)
+
+
+def _hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# --------------------------------------------------------------------------- loading
 
 
 def _load_idx(
@@ -532,30 +499,27 @@ def _load_idx(
     timeout: float,
 ) -> ImageDataset:
     files = spec.split_files(split)
-    plan = _search_plan(spec.name, data_dir)
-    found = _find_split([folder for folder, _ in plan], files)
-    mirrors = tuple(spec.mirrors if mirrors is None else mirrors)
-    if found is None:
-        error: DownloadError | None = None
-        if download and mirrors:
-            try:
-                targets = _download_targets(spec.name, data_dir)
-                found = _download_split(files, targets, mirrors, retries, timeout)
-            except DownloadError as failure:
-                error = failure
-        if found is None:
-            message = _not_found_message(spec, split, files, plan, mirrors, error, download)
-            raise DatasetNotFoundError(message) from error
-    images_path, labels_path = found
-    images = read_idx(images_path)
-    labels = read_idx(labels_path)
-    _check_content(spec, images_path, images, labels_path, labels)
+    expected = (files.images, files.labels)
+    images_path, labels_path = _locate(
+        spec, split, expected, data_dir, download, mirrors, retries, timeout
+    )
+    images = read_idx_with_digests(images_path)
+    labels = read_idx_with_digests(labels_path)
+    _check_content(spec, images_path, images.array, labels_path, labels.array)
+    for file, path, read in zip(
+        expected, (images_path, labels_path), (images, labels), strict=True
+    ):
+        _check_digests(spec, file, path, frozenset((read.file_sha256, read.content_sha256)))
     return ImageDataset(
-        images=torch.from_numpy(images).to(torch.float32).div_(255.0),
-        labels=torch.from_numpy(labels.astype(np.int64)),
+        images=torch.from_numpy(images.array).to(torch.float32).div_(255.0),
+        labels=torch.from_numpy(labels.array.astype(np.int64)),
         name=spec.name,
         split=split,
         classes=spec.classes,
+        files=(
+            DataFile(str(images_path.resolve()), images.file_sha256),
+            DataFile(str(labels_path.resolve()), labels.file_sha256),
+        ),
     )
 
 
@@ -592,8 +556,37 @@ def _check_content(
         )
 
 
+def _load_archive(
+    spec: ArchiveDatasetSpec,
+    split: str,
+    data_dir: str | os.PathLike[str] | None,
+    download: bool,
+    mirrors: Sequence[str] | None,
+    retries: int,
+    timeout: float,
+) -> ImageDataset:
+    file = spec.train if split == "train" else spec.test
+    (path,) = _locate(spec, split, (file,), data_dir, download, mirrors, retries, timeout)
+    raw = path.read_bytes()
+    digests = frozenset((_hash(raw), hashlib.md5(raw, usedforsecurity=False).hexdigest()))
+    images, labels, classes = spec.reader(path, spec.image_shape[0])
+    _check_digests(spec, file, path, digests)
+    return ImageDataset(
+        images=torch.from_numpy(images),
+        labels=torch.from_numpy(labels),
+        name=spec.name,
+        split=split,
+        classes=classes,
+        files=(DataFile(str(path.resolve()), _hash(raw)),),
+    )
+
+
 def _load_embedded(spec: EmbeddedDatasetSpec, split: str) -> ImageDataset:
-    images, labels = spec.loader()
+    path = spec.file.path()
+    raw = path.read_bytes()
+    content = gzip.decompress(raw) if raw.startswith(b"\x1f\x8b") else raw
+    _check_digests(spec, spec.file, path, frozenset((_hash(raw), _hash(content))))
+    images, labels = spec.parse(content)
     part = slice(0, spec.n_train) if split == "train" else slice(spec.n_train, None)
     scaled = torch.from_numpy(np.ascontiguousarray(images[part], dtype=np.float32))
     return ImageDataset(
@@ -602,6 +595,7 @@ def _load_embedded(spec: EmbeddedDatasetSpec, split: str) -> ImageDataset:
         name=spec.name,
         split=split,
         classes=spec.classes,
+        files=(DataFile(str(path.resolve()), _hash(raw)),),
     )
 
 
@@ -620,16 +614,19 @@ def load_dataset(
     Parameters
     ----------
     name : str
-        ``"digits"`` (scikit-learn's bundled 8x8 digits, no file needed),
-        ``"fashion-mnist"`` or ``"mnist"``; see :func:`dataset_names`.
+        ``"digits"`` (scikit-learn's bundled 8x8 digits, no download needed),
+        ``"fashion-mnist"``, ``"mnist"`` or ``"omniglot"``; see :func:`dataset_names`.
     split : str, default "train"
         ``"train"`` or ``"test"``. For ``digits``, ``train`` is the first 1437 samples in
-        scikit-learn's order and ``test`` the remaining 360.
+        scikit-learn's order and ``test`` the remaining 360. For ``omniglot``, ``train``
+        is the background set (``images_background.zip``, 964 characters) and ``test``
+        the evaluation set (``images_evaluation.zip``, 659 characters), each character a
+        class.
     data_dir : str or os.PathLike, optional
-        Folder searched first for IDX files (the folder itself, then ``<name>/`` in it),
+        Folder searched first for the files (the folder itself, then ``<name>/`` in it),
         and where downloads go when given. Ignored for ``digits``.
     download : bool, default True
-        Download missing IDX files from the mirrors. Ignored for ``digits``.
+        Download missing files from the mirrors. Ignored for ``digits``.
     mirrors : sequence of str, optional
         Base URLs to download from instead of the dataset's official mirrors.
     retries, timeout :
@@ -639,7 +636,9 @@ def load_dataset(
     -------
     ImageDataset
         ``images`` ``(N, H, W)`` float32 in [0, 1] (pixels / 16 for ``digits``, / 255 for
-        the IDX datasets) and ``labels`` ``(N,)`` int64.
+        the IDX datasets; for ``omniglot`` ink 1 and paper 0, the 105 x 105 drawings
+        averaged down to 31 x 31), ``labels`` ``(N,)`` int64 and ``files``, the path
+        and SHA-256 of each file read.
 
     Raises
     ------
@@ -648,8 +647,16 @@ def load_dataset(
     DatasetNotFoundError
         If the files are missing everywhere and could not be downloaded; the message
         names the files, every folder searched and how to get the files.
-    IdxFormatError
+    IdxFormatError, OmniglotFormatError
         If a file found is damaged or is not the dataset's images or labels.
+
+    Warns
+    -----
+    DatasetDigestWarning
+        If a file read matches none of the dataset's known digests for it (where they
+        can tell: MNIST copies other than the served gzip files, whose content digests
+        are unknown, are not judged), or matches another registered file; the message
+        names the file, the dataset and the file it matches.
 
     Examples
     --------
@@ -657,10 +664,10 @@ def load_dataset(
     >>> tuple(train.images.shape), train.labels.dtype, float(train.images.max())
     ((1437, 8, 8), torch.int64, 1.0)
     """
-    spec = _get_spec(name)
+    spec = dataset_spec(name)
     if not isinstance(split, str):
         raise TypeError(f"split must be a str, got {type(split).__name__} {split!r}")
-    _check_split(name, split, spec.splits)
+    check_split(name, split, spec.splits)
     if isinstance(spec, EmbeddedDatasetSpec):
         return _load_embedded(spec, split)
     if isinstance(mirrors, str):
@@ -669,4 +676,6 @@ def load_dataset(
         raise TypeError(f"download must be a bool, got {type(download).__name__} {download!r}")
     check_positive_int("retries", retries, minimum=0)
     check_positive("timeout", timeout)
+    if isinstance(spec, ArchiveDatasetSpec):
+        return _load_archive(spec, split, data_dir, download, mirrors, retries, timeout)
     return _load_idx(spec, split, data_dir, download, mirrors, retries, timeout)
