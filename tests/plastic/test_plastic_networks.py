@@ -137,17 +137,23 @@ def test_factored_and_dense_runs_agree_in_values_and_gradients(
 ) -> None:
     cell = small_cell(TraceRule.DECAYING, alpha_mode, seed=3)
     drives = torch.randn(steps, 4, 3, generator=seeded(4), dtype=F64)
+    methods = [RunMethod.DENSE, RunMethod.FACTORED]
+    if alpha_mode is AlphaMode.PER_CONNECTION:
+        methods.append(RunMethod.BLOCKED)  # 8 and 40 steps: one and five blocks of 8
     results = {}
-    for method in (RunMethod.DENSE, RunMethod.FACTORED):
+    for method in methods:
         activity, state = cell.run(drives, method=method)
         loss = activity.square().sum() + state.trace.hebb.pow(3).sum()
         grads = torch.autograd.grad(loss, list(cell.parameters()))
         results[method] = (activity, state.trace.hebb, grads)
-    dense, factored = results[RunMethod.DENSE], results[RunMethod.FACTORED]
-    torch.testing.assert_close(factored[0], dense[0])
-    torch.testing.assert_close(factored[1], dense[1])
-    for g_factored, g_dense in zip(factored[2], dense[2], strict=True):
-        torch.testing.assert_close(g_factored, g_dense)
+    dense = results[RunMethod.DENSE]
+    for method in methods[1:]:
+        fast = results[method]
+        torch.testing.assert_close(fast[0], dense[0])
+        torch.testing.assert_close(fast[1], dense[1])
+        for g_fast, g_dense in zip(fast[2], dense[2], strict=True):
+            torch.testing.assert_close(g_fast, g_dense)
+        torch.testing.assert_close(cell.run_activity(drives, method=method), dense[0])
     torch.testing.assert_close(cell.run_activity(drives), dense[0])
 
 
@@ -288,6 +294,20 @@ BAD = [
         ValueError,
         "method FACTORED needs rule DECAYING",
     ),
+    (
+        lambda: PlasticRecurrentCell(3, alpha_mode=AlphaMode.SHARED).run(
+            torch.zeros(2, 1, 3), method=RunMethod.BLOCKED
+        ),
+        ValueError,
+        "method BLOCKED needs rule DECAYING, alpha_mode PER_CONNECTION and state=None",
+    ),
+    (
+        lambda: PlasticRecurrentCell(3).run_activity(
+            torch.zeros(2, 1, 3), PlasticRecurrentCell(3).initial_state(1), method=RunMethod.BLOCKED
+        ),
+        ValueError,
+        "method BLOCKED needs .* and a given state",
+    ),
     (lambda: PlasticRecurrentCell(3).run(torch.zeros(0, 1, 3)), ValueError, "at least one step"),
     (
         lambda: PlasticRecurrentCell(3)(
@@ -368,7 +388,10 @@ def test_cuda_gives_the_cpu_numbers(alpha_mode: AlphaMode) -> None:
     cpu = small_cell(TraceRule.DECAYING, alpha_mode, seed=13)
     gpu = small_cell(TraceRule.DECAYING, alpha_mode, seed=13).cuda()
     drives = torch.randn(6, 3, 3, generator=seeded(14), dtype=F64)
-    for method in (RunMethod.DENSE, RunMethod.FACTORED):
+    methods = [RunMethod.DENSE, RunMethod.FACTORED]
+    if alpha_mode is AlphaMode.PER_CONNECTION:
+        methods.append(RunMethod.BLOCKED)
+    for method in methods:
         expected = cpu.run(drives, method=method)[0]
         got = gpu.run(drives.cuda(), method=method)[0]
         torch.testing.assert_close(got.cpu(), expected)

@@ -6,6 +6,9 @@
   trained by backpropagation across episodes, and the non-plastic RNN and LSTM baselines;
 * :mod:`hebbian.plastic.factored`: the plastic recurrence with a decaying trace kept
   as the episode's activities, with its hand-written backward pass (the fast path);
+* :mod:`hebbian.plastic.blocked`: the same recurrence with a per-connection alpha, its
+  plastic matrix kept dense and refreshed every few steps, with its hand-written
+  backward pass (the fast path for long episodes of large networks);
 * :mod:`hebbian.plastic.models`: the networks the papers compare (:class:`ModelKind`),
   built from plain sizes, and the play loop of the cue-reward task;
 * :mod:`hebbian.plastic.oneshot`: the convolutional encoder and plastic output layer of
@@ -18,7 +21,8 @@
 True
 """
 
-from hebbian.plastic import factored, models, networks, oneshot, tasks, traces
+from hebbian.plastic import blocked, factored, models, networks, oneshot, tasks, traces
+from hebbian.plastic.blocked import blocked_decaying_run, prefers_blocked
 from hebbian.plastic.factored import factored_decaying_run
 from hebbian.plastic.models import (
     ModelKind,
@@ -105,6 +109,8 @@ __all__ = [
     "TraceRule",
     "TraceState",
     "bit_error",
+    "blocked",
+    "blocked_decaying_run",
     "check_modulation",
     "clipped_trace",
     "completion",
@@ -131,6 +137,7 @@ __all__ = [
     "plastic_drive",
     "plastic_drive_unchecked",
     "play_cue_reward",
+    "prefers_blocked",
     "retroactive_trace",
     "rotated_classes",
     "tasks",

@@ -25,10 +25,14 @@ Weights are ``(N_post, N_pre)`` as everywhere in the library, so the paper's
 methods take an explicit state (``None`` starts new episodes with zero traces) and
 return the new one; ``run`` processes a whole ``(T, B, ...)`` sequence.
 
-Fast path: with the ``DECAYING`` rule and new episodes, :meth:`PlasticRecurrentCell.run`
+Fast paths: with the ``DECAYING`` rule and new episodes, :meth:`PlasticRecurrentCell.run`
 keeps the trace in factored form and backpropagates through time with a hand-written
 backward pass (:mod:`hebbian.plastic.factored`): memory :math:`O(T B N)` instead of
-:math:`O(T B N^2)`, the same function as the step-by-step form.
+:math:`O(T B N^2)`, the same function as the step-by-step form. With one alpha per
+connection, long episodes and large networks it keeps :math:`\alpha \odot \mathrm{Hebb}`
+dense instead, refreshed every few steps (:mod:`hebbian.plastic.blocked`), which does
+:math:`O(T B N^2)` work instead of :math:`O(T^2 B N^2)`; :class:`RunMethod` ``AUTO``
+chooses by :func:`~hebbian.plastic.blocked.prefers_blocked`.
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ from hebbian._checks import (
     check_positive_int,
     check_state_tensor,
 )
+from hebbian.plastic.blocked import blocked_decaying_run, prefers_blocked
 from hebbian.plastic.factored import factored_decaying_run
 from hebbian.plastic.traces import (
     TraceRule,
@@ -86,16 +91,22 @@ class AlphaMode(Enum):
 
 
 class RunMethod(Enum):
-    """How :meth:`PlasticRecurrentCell.run` computes a sequence.
+    r"""How :meth:`PlasticRecurrentCell.run` computes a sequence.
 
-    ``DENSE`` steps the ``(B, N, N)`` traces; ``FACTORED`` keeps a decaying trace as the
-    episode's activities (``DECAYING`` rule and new episodes only); ``AUTO`` picks
-    ``FACTORED`` where it applies.
+    ``DENSE`` steps the ``(B, N, N)`` traces with autograd; ``FACTORED`` keeps a decaying
+    trace as the episode's activities (``DECAYING`` rule and new episodes only);
+    ``BLOCKED`` keeps :math:`\alpha \odot \mathrm{Hebb}` dense, refreshed every
+    :data:`~hebbian.plastic.blocked.BLOCK` steps (``DECAYING`` rule, new episodes and a
+    per-connection alpha only). ``AUTO`` picks ``BLOCKED`` where it applies and
+    :func:`~hebbian.plastic.blocked.prefers_blocked` holds (long episodes, large
+    networks, bounded memory), else ``FACTORED`` where it applies, else ``DENSE``. All
+    compute the same function; they differ in rounding.
     """
 
     AUTO = "auto"
     DENSE = "dense"
     FACTORED = "factored"
+    BLOCKED = "blocked"
 
 
 class PlasticState(NamedTuple):
@@ -334,18 +345,37 @@ class PlasticRecurrentCell(_InputChecks, nn.Module):
         state = self.initial_state(batch) if state is None else self._check_state(state, batch)
         return self._step(drive, state)
 
-    def _use_factored(self, drives: object, state: object, method: object) -> bool:
+    def _choose_method(self, drives: object, state: object, method: object) -> RunMethod:
+        """The method that :meth:`run` uses: ``DENSE``, ``FACTORED`` or ``BLOCKED``."""
         drives = self._check_input("drives", drives, (None, None, self.size))
         method = check_enum("method", method, RunMethod)
         if drives.shape[0] == 0:
             raise ValueError("drives must hold at least one step, got T = 0")
         factored_ok = self.rule is TraceRule.DECAYING and state is None
+        blocked_ok = factored_ok and self.alpha_mode is AlphaMode.PER_CONNECTION
+        given = "given" if state is not None else "new"
         if method is RunMethod.FACTORED and not factored_ok:
             raise ValueError(
                 "method FACTORED needs rule DECAYING and state=None (new episodes), got "
-                f"rule {self.rule.name} and a {'given' if state is not None else 'new'} state"
+                f"rule {self.rule.name} and a {given} state"
             )
-        return factored_ok and method is not RunMethod.DENSE
+        if method is RunMethod.BLOCKED and not blocked_ok:
+            raise ValueError(
+                "method BLOCKED needs rule DECAYING, alpha_mode PER_CONNECTION and state=None "
+                f"(new episodes), got rule {self.rule.name}, alpha_mode "
+                f"{self.alpha_mode.name} and a {given} state"
+            )
+        if method is not RunMethod.AUTO:
+            return method
+        steps, batch, _ = drives.shape
+        if blocked_ok and prefers_blocked(steps, batch, self.size, drives.element_size()):
+            return RunMethod.BLOCKED
+        return RunMethod.FACTORED if factored_ok else RunMethod.DENSE
+
+    def _run_fast(self, drives: torch.Tensor, method: RunMethod) -> torch.Tensor:
+        if method is RunMethod.BLOCKED:
+            return blocked_decaying_run(drives, self.weight, self.alpha, self.eta)
+        return factored_decaying_run(drives, self.weight, self.alpha, self.eta)
 
     def _run_dense(
         self, drives: torch.Tensor, state: PlasticState | None
@@ -368,14 +398,16 @@ class PlasticRecurrentCell(_InputChecks, nn.Module):
         """Run ``T`` steps: activities (T, B, N) and the final state.
 
         ``drives`` is ``(T, B, N)``. ``method`` chooses the algorithm (:class:`RunMethod`);
-        both give the same numbers up to rounding. The ``FACTORED`` method needs the
-        ``DECAYING`` rule and ``state=None``; its final trace is then rebuilt from the
-        activities (a ``(B, N, N)`` product): use :meth:`run_activity` when only the
-        activities are needed.
+        all give the same numbers up to rounding. The ``FACTORED`` and ``BLOCKED``
+        methods need the ``DECAYING`` rule and ``state=None`` (``BLOCKED`` also a
+        per-connection alpha); their final trace is then rebuilt from the activities (a
+        ``(B, N, N)`` product): use :meth:`run_activity` when only the activities are
+        needed.
         """
-        if not self._use_factored(drives, state, method):
+        chosen = self._choose_method(drives, state, method)
+        if chosen is RunMethod.DENSE:
             return self._run_dense(drives, state)
-        activity = factored_decaying_run(drives, self.weight, self.alpha, self.eta)
+        activity = self._run_fast(drives, chosen)
         post = activity.transpose(0, 1)  # x_1 .. x_T, (B, T, N)
         pre = torch.cat([torch.zeros_like(post[:, :1]), post[:, :-1]], dim=1)  # x_0 .. x_{T-1}
         hebb = hebb_from_history(self.eta, pre, post)  # (B, N, N)
@@ -393,7 +425,8 @@ class PlasticRecurrentCell(_InputChecks, nn.Module):
         :meth:`run` is the interface every recurrent model shares; this is for callers
         that need only the activities (e.g. :func:`~hebbian.plastic.completion`). With
         the ``FACTORED`` method no ``(B, N, N)`` tensor is ever made, so memory stays
-        :math:`O(T B N)`.
+        :math:`O(T B N)`; the ``BLOCKED`` method keeps
+        :math:`O(T B N^2 / k)` (:func:`~hebbian.plastic.blocked.blocked_memory`).
 
         Parameters
         ----------
@@ -409,9 +442,10 @@ class PlasticRecurrentCell(_InputChecks, nn.Module):
         Tensor, shape (T, B, N)
             The activities, equal to ``run(drives, state, method=method)[0]``.
         """
-        if not self._use_factored(drives, state, method):
+        chosen = self._choose_method(drives, state, method)
+        if chosen is RunMethod.DENSE:
             return self._run_dense(drives, state)[0]
-        return factored_decaying_run(drives, self.weight, self.alpha, self.eta)
+        return self._run_fast(drives, chosen)
 
 
 # ------------------------------------------------------------------------------ baselines
