@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import socket
 import subprocess
@@ -14,7 +15,14 @@ import torch
 import torch.distributed as dist
 
 from hebbian import distributed
-from hebbian.competing import CompetingParams, competing_epoch, fit_competing, initial_weights
+from hebbian.competing import (
+    CompetingParams,
+    Homeostasis,
+    competing_epoch,
+    competing_epoch_outcome,
+    fit_competing,
+    initial_weights,
+)
 
 SEED = 3
 LOCAL_BATCH = 10
@@ -22,10 +30,11 @@ SETTINGS = {"hidden_units": 12, "p": 3.0, "k": 3, "delta": 0.4, "learning_rate":
 
 WORKER = textwrap.dedent(
     """
+    import dataclasses
     import sys
     import torch
     from hebbian import distributed
-    from hebbian.competing import CompetingParams
+    from hebbian.competing import CompetingParams, Homeostasis, competing_epoch_outcome
 
     rank, world_size = distributed.init_from_environment(backend="gloo")
     data = torch.load(sys.argv[1])
@@ -33,6 +42,16 @@ WORKER = textwrap.dedent(
     generator = torch.Generator().manual_seed({seed})
     weight = distributed.fit_competing_distributed(data, params, generator)
     torch.save(weight, f"{{sys.argv[2]}}.rank{{rank}}-of-{{world_size}}.pt")
+    outcome = competing_epoch_outcome(
+        weight, data, params, 1, torch.Generator().manual_seed(1),
+        rank=rank, world_size=world_size, reduce=distributed.all_reduce_sum,
+    )
+    torch.save(outcome.wins, f"{{sys.argv[2]}}.wins.rank{{rank}}.pt")
+    homeostatic = dataclasses.replace(params, homeostasis=Homeostasis.THRESHOLD)
+    weight = distributed.fit_competing_distributed(
+        data, homeostatic, torch.Generator().manual_seed({seed})
+    )
+    torch.save(weight, f"{{sys.argv[2]}}.threshold.rank{{rank}}.pt")
     distributed.shutdown()
     """
 )
@@ -76,6 +95,22 @@ def test_two_gloo_processes_match_one_process_with_the_global_batch(tmp_path: Pa
     start = initial_weights(12, 9, CompetingParams(**SETTINGS), torch.Generator().manual_seed(SEED))
     assert (single - start.double()).abs().max() > 0.5  # it learned: the comparison has teeth
 
+    # the win counts of an epoch are summed over both processes' samples
+    global_params = CompetingParams(batch_size=2 * LOCAL_BATCH, **SETTINGS)
+    wins = competing_epoch_outcome(
+        single, data, global_params, 1, torch.Generator().manual_seed(1)
+    ).wins
+    for rank in (0, 1):
+        assert torch.equal(torch.load(tmp_path / f"weight.wins.rank{rank}.pt"), wins)
+    assert int(wins.sum()) == 200
+    # the thresholds follow the wins of the global batch, so they too match one process
+    homeostatic = dataclasses.replace(global_params, homeostasis=Homeostasis.THRESHOLD)
+    expected = fit_competing(data, homeostatic, torch.Generator().manual_seed(SEED))
+    for rank in (0, 1):
+        got = torch.load(tmp_path / f"weight.threshold.rank{rank}.pt")
+        torch.testing.assert_close(got, expected, rtol=1e-12, atol=1e-12)
+    assert (expected - single).abs().max() > 1e-3  # the thresholds changed the ranking
+
     # and a process that used only its own batch of 10 would have ended elsewhere
     alone = fit_competing(
         data,
@@ -93,7 +128,8 @@ def test_the_shares_of_the_ranks_add_up_to_the_global_update() -> None:
     shares: list[torch.Tensor] = []
 
     def record(share: torch.Tensor) -> torch.Tensor:
-        shares.append(share.clone())
+        if share.is_floating_point():  # dW; the epoch's int64 win counts come once at the end
+            shares.append(share.clone())
         return share
 
     for rank in (0, 1):

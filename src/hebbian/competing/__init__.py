@@ -21,14 +21,16 @@ the p-norm.
 
 Modules:
 
-* :mod:`~hebbian.competing.params`: :class:`CompetingParams`, :class:`Init` and the
-  checks of ``p``, ``k``, ``delta``;
+* :mod:`~hebbian.competing.params`: :class:`CompetingParams`, :class:`Init`, the two
+  named variants :class:`AntiHebbian` and :class:`Homeostasis` (defaults: the
+  published rule) and the checks of ``p``, ``k``, ``delta``;
 * :mod:`~hebbian.competing.rule`: the pure maths, :func:`power_weights`,
   :func:`hidden_currents`, :func:`competition`, :func:`competing_update` (returns
   ``dW``), :func:`normalised_increment`, :func:`annealed_rate`, :func:`p_norms`;
 * :mod:`~hebbian.competing.training`: :func:`initial_weights`,
-  :func:`competing_epoch` (one shuffled pass, top-k ranking, row-sparse updates or a
-  reduced dense step) and the one loop :func:`fit_competing`;
+  :func:`competing_epoch` and :func:`competing_epoch_outcome` (one shuffled pass,
+  exact ranking, row-sparse updates or a reduced dense step; the second also returns
+  each unit's wins, counted on the device) and the one loop :func:`fit_competing`;
 * :mod:`~hebbian.competing.distributed`: data-parallel training with
   :mod:`torch.distributed` (also importable as :mod:`hebbian.distributed`);
 * :mod:`~hebbian.competing.top_layer`: :func:`hidden_features`, :class:`TopLayer`,
@@ -39,7 +41,7 @@ Modules:
 """
 
 from hebbian.competing.estimator import CompetingHiddenUnits
-from hebbian.competing.params import CompetingParams, Init
+from hebbian.competing.params import AntiHebbian, CompetingParams, Homeostasis, Init
 from hebbian.competing.rule import (
     annealed_rate,
     competing_update,
@@ -61,13 +63,23 @@ from hebbian.competing.top_layer import (
     top_layer_epoch,
     top_layer_loss,
 )
-from hebbian.competing.training import Reduce, competing_epoch, fit_competing, initial_weights
+from hebbian.competing.training import (
+    EpochOutcome,
+    Reduce,
+    competing_epoch,
+    competing_epoch_outcome,
+    fit_competing,
+    initial_weights,
+)
 
 __all__ = [
+    "AntiHebbian",
     "BackpropBaseline",
     "CompetingClassifier",
     "CompetingHiddenUnits",
     "CompetingParams",
+    "EpochOutcome",
+    "Homeostasis",
     "Init",
     "Reduce",
     "TopLayer",
@@ -75,6 +87,7 @@ __all__ = [
     "accuracy",
     "annealed_rate",
     "competing_epoch",
+    "competing_epoch_outcome",
     "competing_update",
     "competition",
     "fit_competing",

@@ -13,7 +13,14 @@ from dataclasses import dataclass
 
 from hebbian._checks import check_enum, check_finite, check_positive, check_positive_int
 
-__all__ = ["CompetingParams", "Init", "check_exponent", "check_ranking"]
+__all__ = [
+    "AntiHebbian",
+    "CompetingParams",
+    "Homeostasis",
+    "Init",
+    "check_exponent",
+    "check_ranking",
+]
 
 
 class Init(enum.Enum):
@@ -28,6 +35,52 @@ class Init(enum.Enum):
 
     NORMAL = "normal"
     UNIFORM = "uniform"
+
+
+class AntiHebbian(enum.Enum):
+    r"""When the k-th unit of a sample learns anti-Hebbian (:math:`g = -\Delta`).
+
+    ALWAYS
+        For every sample, whatever the sign of its current: the published rule
+        (Krotov & Hopfield 2019, eq. 10; the authors' notebook).
+    POSITIVE
+        Only when its current is positive, :math:`I_{(k)} > 0`; otherwise its
+        :math:`g` is 0. A unit is pushed away from an input only while it responds to
+        it, so the push stops at zero current instead of driving the unit towards
+        :math:`-v` (the mechanism of the collapse described in
+        :class:`CompetingParams`). Still local: the k-th unit needs only its own
+        current and its rank. A variant of ours, not the paper's.
+    """
+
+    ALWAYS = "always"
+    POSITIVE = "positive"
+
+
+class Homeostasis(enum.Enum):
+    r"""Whether the units are ranked by their currents or by currents less a threshold.
+
+    NONE
+        Ranked by the currents :math:`I_{b\mu}`: the published rule.
+    THRESHOLD
+        Ranked by :math:`I_{b\mu} - \theta_\mu`, where each unit's threshold follows
+        its own share of wins: after each batch of ``B`` samples,
+
+        .. math:: \theta_\mu \leftarrow \theta_\mu + \eta_\theta
+                  \left(\frac{H n_\mu}{B} - 1\right),
+
+        with :math:`n_\mu` the samples of the batch that ranked unit :math:`\mu` first
+        and :math:`\eta_\theta` = :attr:`CompetingParams.threshold_rate` (in units of
+        the current). A unit that wins more than its fair share :math:`1/H` raises its
+        threshold, one that never wins lowers it until it wins again, so every unit
+        stays in the competition; the sum of the thresholds stays 0. The change
+        :math:`\Delta W` itself is the published one, with the currents :math:`I`.
+        An adaptive threshold as in competitive learning with a conscience (DeSieno
+        1988) or the adaptive thresholds of Diehl & Cook (2015); a variant of ours for
+        this rule, not the paper's. Each unit needs only its own wins: still local.
+    """
+
+    NONE = "none"
+    THRESHOLD = "threshold"
 
 
 def check_exponent(p: float) -> float:
@@ -123,6 +176,15 @@ class CompetingParams:
         Its standard deviation (NORMAL) or half-width (UNIFORM).
     precision : float
         Floor of the normaliser :math:`\max |\Delta W|`, so an empty update stays zero.
+    anti_hebbian : AntiHebbian
+        ``always`` (the published rule) or ``positive`` (the k-th unit learns only when
+        its current is positive; a variant of ours, see :class:`AntiHebbian`).
+    homeostasis : Homeostasis
+        ``none`` (the published rule) or ``threshold`` (units ranked by current less an
+        adaptive threshold; a variant of ours, see :class:`Homeostasis`).
+    threshold_rate : float
+        :math:`\eta_\theta` > 0 of ``homeostasis = threshold``, in units of the
+        current per batch; unused otherwise.
 
     Notes
     -----
@@ -155,6 +217,9 @@ class CompetingParams:
     init: Init = Init.NORMAL
     init_scale: float = 1.0
     precision: float = 1e-30
+    anti_hebbian: AntiHebbian = AntiHebbian.ALWAYS
+    homeostasis: Homeostasis = Homeostasis.NONE
+    threshold_rate: float = 0.001
 
     def __post_init__(self) -> None:
         check_positive_int("hidden_units", self.hidden_units)
@@ -166,3 +231,6 @@ class CompetingParams:
         check_enum("init", self.init, Init)
         check_positive("init_scale", self.init_scale)
         check_positive("precision", self.precision)
+        check_enum("anti_hebbian", self.anti_hebbian, AntiHebbian)
+        check_enum("homeostasis", self.homeostasis, Homeostasis)
+        check_positive("threshold_rate", self.threshold_rate)

@@ -24,12 +24,13 @@ from __future__ import annotations
 import torch
 
 from hebbian._checks import (
+    check_enum,
     check_floating_tensor,
     check_positive,
     check_positive_int,
     check_same_device,
 )
-from hebbian.competing.params import check_exponent, check_ranking
+from hebbian.competing.params import AntiHebbian, check_exponent, check_ranking
 
 __all__ = [
     "annealed_rate",
@@ -125,7 +126,12 @@ def hidden_currents(inputs: torch.Tensor, weight: torch.Tensor, p: float) -> tor
     return inputs @ power_weights(weight, p).T  # (B, N) @ (N, H) -> (B, H)
 
 
-def competition(currents: torch.Tensor, k: int, delta: float) -> torch.Tensor:
+def competition(
+    currents: torch.Tensor,
+    k: int,
+    delta: float,
+    anti_hebbian: AntiHebbian = AntiHebbian.ALWAYS,
+) -> torch.Tensor:
     r"""The learning activation :math:`g`: +1 for the strongest unit, :math:`-\Delta` for the k-th.
 
     For each sample (row) the units are ranked by current with a top-k selection
@@ -139,24 +145,32 @@ def competition(currents: torch.Tensor, k: int, delta: float) -> torch.Tensor:
         Rank of the anti-Hebbian unit, 2 <= k <= H.
     delta : float
         :math:`\Delta` >= 0.
+    anti_hebbian : AntiHebbian
+        ``ALWAYS`` (published): the k-th unit gets :math:`-\Delta` in every row;
+        ``POSITIVE``: only in the rows where its current is > 0, else 0.
 
     Returns
     -------
     Tensor, shape (B, H)
-        Two non-zero entries per row (one if ``delta`` is 0), dtype and device of
-        ``currents``.
+        At most two non-zero entries per row, dtype and device of ``currents``.
 
     Examples
     --------
     >>> competition(torch.tensor([[0.1, 0.9, 0.5, 0.7]]), k=3, delta=0.4)
     tensor([[ 0.0000,  1.0000, -0.4000,  0.0000]])
+    >>> competition(torch.tensor([[-0.1, 0.9, -0.5, 0.7]]), 3, 0.4, AntiHebbian.POSITIVE)
+    tensor([[0., 1., 0., 0.]])
     """
     currents = check_floating_tensor("currents", currents, ndim=2)
     k, delta = check_ranking(k, delta, currents.shape[1])
-    first, kth, _, _ = rank_first_and_kth(currents, k)
+    check_enum("anti_hebbian", anti_hebbian, AntiHebbian)
+    first, kth, _, kth_value = rank_first_and_kth(currents, k)
     g = torch.zeros_like(currents)
     rows = torch.arange(currents.shape[0], device=currents.device)
-    g[rows, kth] = -delta
+    if anti_hebbian is AntiHebbian.ALWAYS:
+        g[rows, kth] = -delta
+    else:
+        g[rows, kth] = torch.where(kth_value > 0, g.new_tensor(-delta), g.new_tensor(0.0))
     g[rows, first] = 1.0
     return g
 
@@ -168,15 +182,19 @@ def rank_first_and_kth(
 
     The ranks are those of a stable descending sort of each row of ``currents``
     ``(B, H)``, found without sorting. :func:`torch.topk` gives the values
-    :math:`c_{(1)} \ge \dots \ge c_{(k+1)}`, which do not depend on how ties are
-    broken, but not which of several equal entries it picks, and that differs between
-    CPU kernels and CUDA. Its indices are kept where the winner's and the k-th value
-    are each held by one entry only; in a row where one of them is tied, the winner is
-    the first index whose current equals :math:`c_{(1)}`, and the k-th unit the
-    :math:`(k - G)`-th index, in index order, whose current equals :math:`c_{(k)}`, with
-    :math:`G` the number of currents strictly above :math:`c_{(k)}`. Comparisons and
-    counts are exact, so for the same currents the outcome is the same on every
-    machine and thread count.
+    :math:`c_{(1)} \ge \dots \ge c_{(k)}`, which do not depend on how ties are broken;
+    which of several equal entries it returns is not documented and differs between
+    CPU kernels and CUDA, so its indices are not used. The winner is the first index
+    whose current equals :math:`c_{(1)}`; the k-th unit is the :math:`(k - G)`-th
+    index, in index order, whose current equals :math:`c_{(k)}`, with :math:`G` the
+    number of currents strictly above :math:`c_{(k)}` (so :math:`G < k` and the
+    :math:`k - G` equal entries exist). Comparisons and counts are exact, so for the
+    same currents the outcome is the same on every machine and thread count.
+
+    Every row takes the same path: the function launches a fixed sequence of kernels
+    and never reads a tensor back to the host (no data-dependent branch), so a loop of
+    batches on a GPU runs without synchronising. The extra work is a few passes over
+    the ``(B, H)`` currents, small beside the product that made them.
 
     Parameters
     ----------
@@ -190,28 +208,32 @@ def rank_first_and_kth(
     first, kth : Tensor, shape (B,), int64
     first_value, kth_value : Tensor, shape (B,)
         :math:`c_{(1)}` and :math:`c_{(k)}`.
+
+    Examples
+    --------
+    >>> first, kth, _, _ = rank_first_and_kth(torch.tensor([[1.0, 3.0, 3.0, 3.0]]), 3)
+    >>> first.tolist(), kth.tolist()
+    ([1], [3])
     """
-    top = torch.topk(currents, min(k + 1, currents.shape[1]), dim=1)  # (B, k+1), strongest first
-    values = top.values
-    first, kth = top.indices[:, 0].clone(), top.indices[:, k - 1].clone()
+    values = torch.topk(currents, k, dim=1).values  # (B, k), strongest first
     first_value, kth_value = values[:, 0], values[:, k - 1]
-    tied = (values[:, 1] == first_value) | (values[:, k - 2] == kth_value)
-    if values.shape[1] > k:
-        tied |= values[:, k] == kth_value
-    rows = tied.nonzero()[:, 0]
-    if rows.numel():  # the slow, exact ranking, only in the rows with a tie that matters
-        sub = currents[rows]  # (R, H)
-        # argmax returns the first of equal maxima (documented), here the first True
-        first[rows] = (sub == first_value[rows, None]).to(torch.uint8).argmax(dim=1)
-        equal = sub == kth_value[rows, None]  # (R, H)
-        above = (sub > kth_value[rows, None]).sum(dim=1)  # (R,), < k
-        wanted = (k - above)[:, None]  # the k-th unit is the wanted-th equal entry, 1-based
-        kth[rows] = (equal & (equal.cumsum(dim=1) == wanted)).to(torch.uint8).argmax(dim=1)
+    # argmax returns the index of the first of equal maxima (documented): the first True
+    first = (currents == first_value[:, None]).to(torch.uint8).argmax(dim=1)  # (B,)
+    equal = currents == kth_value[:, None]  # (B, H)
+    above = (currents > kth_value[:, None]).sum(dim=1)  # (B,), G < k
+    wanted = (k - above)[:, None]  # the k-th unit is the wanted-th equal entry, 1-based
+    kth = (equal & (equal.cumsum(dim=1) == wanted)).to(torch.uint8).argmax(dim=1)  # (B,)
     return first, kth, first_value, kth_value
 
 
 def competing_update(
-    inputs: torch.Tensor, weight: torch.Tensor, *, p: float, k: int, delta: float
+    inputs: torch.Tensor,
+    weight: torch.Tensor,
+    *,
+    p: float,
+    k: int,
+    delta: float,
+    anti_hebbian: AntiHebbian = AntiHebbian.ALWAYS,
 ) -> torch.Tensor:
     r"""The Krotov-Hopfield change summed over a batch (no learning rate, no normalisation).
 
@@ -232,6 +254,8 @@ def competing_update(
         Rank of the anti-Hebbian unit, 2 <= k <= H.
     delta : float
         :math:`\Delta` >= 0.
+    anti_hebbian : AntiHebbian
+        When the k-th unit learns (see :func:`competition`).
 
     Returns
     -------
@@ -248,7 +272,7 @@ def competing_update(
     """
     inputs, weight = check_inputs_weight(inputs, weight)
     currents = hidden_currents(inputs, weight, p)  # (B, H)
-    g = competition(currents, k, delta)  # (B, H)
+    g = competition(currents, k, delta, anti_hebbian)  # (B, H)
     hebbian = g.T @ inputs  # (H, B) @ (B, N) -> (H, N)
     decay = (g * currents).sum(dim=0)  # (H,)
     return hebbian - decay[:, None] * weight

@@ -16,8 +16,8 @@ over epochs for both.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
+from typing import NamedTuple
 
 import torch
 
@@ -27,8 +27,15 @@ from hebbian._checks import (
     check_floating_tensor,
     check_memory,
     check_positive_int,
+    check_same_device,
 )
-from hebbian.competing.params import CompetingParams, Init, check_ranking
+from hebbian.competing.params import (
+    AntiHebbian,
+    CompetingParams,
+    Homeostasis,
+    Init,
+    check_ranking,
+)
 from hebbian.competing.rule import (
     annealed_rate,
     check_inputs_weight,
@@ -36,7 +43,14 @@ from hebbian.competing.rule import (
     rank_first_and_kth,
 )
 
-__all__ = ["Reduce", "competing_epoch", "fit_competing", "initial_weights"]
+__all__ = [
+    "EpochOutcome",
+    "Reduce",
+    "competing_epoch",
+    "competing_epoch_outcome",
+    "fit_competing",
+    "initial_weights",
+]
 
 Reduce = Callable[[torch.Tensor], torch.Tensor]
 """A function that sums a tensor over the processes of a data-parallel group."""
@@ -108,13 +122,29 @@ def initial_weights(
 
 
 def _ranked(
-    batch: torch.Tensor, powered: torch.Tensor, k: int, delta: float
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    r"""Winners ``(b,)``, k-th units ``(b,)`` and :math:`\sum_b g I` terms ``(2b,)`` of a batch."""
+    batch: torch.Tensor,
+    powered: torch.Tensor,
+    params: CompetingParams,
+    thresholds: torch.Tensor | None,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    r"""Winners ``(b,)``, k-th units ``(b,)``, :math:`g I` terms ``(2b,)`` and the k-th's ``g``.
+
+    The last is None for the published rule (every k-th unit has :math:`g = -\Delta`)
+    and a ``(b,)`` tensor of :math:`g` (:math:`-\Delta` or 0) for
+    :attr:`AntiHebbian.POSITIVE`. With ``thresholds`` ``(H,)`` the units are ranked by
+    :math:`I - \theta` and the :math:`g I` terms use the currents :math:`I` themselves.
+    """
     currents = batch @ powered.T  # (b, N) @ (N, H) -> (b, H)
-    first, kth, first_value, kth_value = rank_first_and_kth(currents, k)  # ties: lower index
-    g_currents = torch.cat([first_value, kth_value * -delta])  # (2b,)
-    return first, kth, g_currents
+    if thresholds is None:
+        first, kth, first_value, kth_value = rank_first_and_kth(currents, params.k)  # ties: lower
+    else:
+        first, kth, _, _ = rank_first_and_kth(currents - thresholds, params.k)
+        first_value = currents.gather(1, first[:, None])[:, 0]  # (b,)
+        kth_value = currents.gather(1, kth[:, None])[:, 0]  # (b,)
+    if params.anti_hebbian is AntiHebbian.ALWAYS:
+        return first, kth, torch.cat([first_value, kth_value * -params.delta]), None
+    g_kth = torch.where(kth_value > 0, batch.new_tensor(-params.delta), batch.new_tensor(0.0))
+    return first, kth, torch.cat([first_value, kth_value * g_kth]), g_kth
 
 
 def _sparse_step(
@@ -123,19 +153,23 @@ def _sparse_step(
     batch: torch.Tensor,
     params: CompetingParams,
     rate: float,
-) -> torch.Tensor:
+    thresholds: torch.Tensor | None,
+) -> tuple[torch.Tensor, torch.Tensor]:
     r"""Apply one normalised update in place, touching only the rows that learn.
 
     Only the winner and the k-th unit of each sample have non-zero rows in ``dW``, so
     at most ``2 B`` of the ``H`` rows change; their ``powered`` weights are refreshed
-    in place. Returns :math:`\max|\Delta W|`, a 0-d tensor.
+    in place. Returns the winners ``(b,)`` and :math:`\max|\Delta W|`, a 0-d tensor.
     """
     b = batch.shape[0]
-    first, kth, g_currents = _ranked(batch, powered, params.k, params.delta)
+    first, kth, g_currents, g_kth = _ranked(batch, powered, params, thresholds)
     rows, slot = torch.unique(torch.cat([first, kth]), return_inverse=True)  # (R,), (2b,)
     drows = batch.new_zeros(rows.shape[0], batch.shape[1])  # (R, N): non-zero rows of dW
     drows.index_add_(0, slot[:b], batch)  # + v_b for the winners
-    drows.index_add_(0, slot[b:], batch, alpha=-params.delta)  # - delta v_b for the k-th
+    if g_kth is None:
+        drows.index_add_(0, slot[b:], batch, alpha=-params.delta)  # - delta v_b for the k-th
+    else:
+        drows.index_add_(0, slot[b:], batch * g_kth[:, None])  # g v_b for the k-th
     decay = batch.new_zeros(rows.shape[0]).index_add_(0, slot, g_currents)  # (R,)
     old_rows = weight.index_select(0, rows)  # (R, N)
     drows.addcmul_(old_rows, decay[:, None], value=-1.0)  # sum_b g (v - I W)
@@ -144,7 +178,7 @@ def _sparse_step(
     new_rows = old_rows.addcmul_(drows, rate / peak.clamp_min(params.precision))
     weight.index_copy_(0, rows, new_rows)
     powered.index_copy_(0, rows, power_weights(new_rows, params.p))
-    return peak
+    return first, peak
 
 
 def _dense_step(
@@ -153,21 +187,47 @@ def _dense_step(
     params: CompetingParams,
     rate: float,
     reduce: Reduce,
-) -> torch.Tensor:
+    thresholds: torch.Tensor | None,
+) -> tuple[torch.Tensor, torch.Tensor]:
     r"""Apply one update whose summed ``dW`` is reduced over processes before normalising.
 
-    Returns :math:`\max|\Delta W|` of the reduced change, a 0-d tensor.
+    Returns this process's winners ``(b,)`` and :math:`\max|\Delta W|` of the reduced
+    change, a 0-d tensor.
     """
-    first, kth, g_currents = _ranked(batch, power_weights(weight, params.p), params.k, params.delta)
+    powered = power_weights(weight, params.p)
+    first, kth, g_currents, g_kth = _ranked(batch, powered, params, thresholds)
     dw = torch.zeros_like(weight)  # (H, N)
     dw.index_add_(0, first, batch)
-    dw.index_add_(0, kth, batch, alpha=-params.delta)
+    if g_kth is None:
+        dw.index_add_(0, kth, batch, alpha=-params.delta)
+    else:
+        dw.index_add_(0, kth, batch * g_kth[:, None])
     decay = weight.new_zeros(weight.shape[0]).index_add_(0, torch.cat([first, kth]), g_currents)
     dw.addcmul_(weight, decay[:, None], value=-1.0)  # this process's share of sum_b g (v - I W)
     dw = reduce(dw)  # the sum over every process's samples
     peak = dw.abs().amax()
     weight.addcmul_(dw, rate / peak.clamp_min(params.precision))
-    return peak
+    return first, peak
+
+
+def _check_thresholds(
+    thresholds: object, params: CompetingParams, weight: torch.Tensor
+) -> torch.Tensor | None:
+    """A fresh copy of the thresholds (zeros if None) with THRESHOLD; None without it."""
+    if params.homeostasis is Homeostasis.NONE:
+        if thresholds is not None:
+            raise ValueError("thresholds must be None when params.homeostasis is NONE")
+        return None
+    if thresholds is None:
+        return weight.new_zeros(weight.shape[0])
+    checked = check_floating_tensor("thresholds", thresholds, shape=(weight.shape[0],))
+    check_same_device(thresholds=checked, weight=weight)
+    return checked.detach().to(weight.dtype).clone()
+
+
+def _alone(tensor: torch.Tensor) -> torch.Tensor:
+    """The sum over the processes of a single process: the tensor itself."""
+    return tensor
 
 
 def _raise_non_finite(step: int) -> None:
@@ -177,7 +237,28 @@ def _raise_non_finite(step: int) -> None:
     )
 
 
-def competing_epoch(
+class EpochOutcome(NamedTuple):
+    """What one epoch of :func:`competing_epoch_outcome` returns.
+
+    Attributes
+    ----------
+    weight : Tensor, shape (H, N)
+        The weights after the epoch.
+    wins : Tensor, shape (H,), int64
+        How many of the epoch's samples ranked each unit first (summed over the
+        processes in data-parallel training), counted on the weights' device while
+        the epoch ran; ``(wins > 0).sum()`` is the number of distinct winners.
+    thresholds : Tensor, shape (H,), or None
+        The units' thresholds after the epoch with
+        :attr:`~hebbian.competing.params.Homeostasis.THRESHOLD`; None without.
+    """
+
+    weight: torch.Tensor
+    wins: torch.Tensor
+    thresholds: torch.Tensor | None = None
+
+
+def competing_epoch_outcome(
     weight: torch.Tensor,
     data: torch.Tensor,
     params: CompetingParams,
@@ -187,8 +268,9 @@ def competing_epoch(
     rank: int = 0,
     world_size: int = 1,
     reduce: Reduce | None = None,
-) -> torch.Tensor:
-    r"""One shuffled pass of the unsupervised rule over ``data``; returns the new weights.
+    thresholds: torch.Tensor | None = None,
+) -> EpochOutcome:
+    r"""One shuffled pass of the unsupervised rule over ``data``: new weights and wins.
 
     The samples are shuffled with a permutation drawn on the CPU from ``generator``
     and cut into batches of ``params.batch_size * world_size``; as in the authors'
@@ -200,8 +282,15 @@ def competing_epoch(
     with ``e`` = ``epochs_done`` (see :func:`~hebbian.competing.rule.competing_update`,
     :func:`~hebbian.competing.rule.normalised_increment`,
     :func:`~hebbian.competing.rule.annealed_rate`). Without ``reduce`` only the
-    rows of the winners and k-th units are computed and changed, which leaves the
-    product ``v @ W_p^T`` as the only full-size work.
+    rows of the winners and k-th units are computed and changed on the CPU, which
+    leaves the product ``v @ W_p^T`` as the only full-size work; on other devices
+    (and with ``reduce``) the whole ``dW`` is formed, so that no step waits on the
+    host for a data-dependent size.
+
+    The loop never reads a tensor back to the host: each batch's winners are counted
+    into ``wins`` on the device, and each batch's :math:`\max|\Delta W|` is stored
+    there too; the check that they are all finite (and the first step that was not)
+    is made once, after the last batch.
 
     **Data-parallel training.** With ``world_size`` processes, every process draws
     the same permutation (same ``generator`` seed), takes the ``rank``-th slice of
@@ -225,11 +314,18 @@ def competing_epoch(
     rank, world_size : int
         This process's index and the number of processes (1 without data parallelism).
     reduce : callable, optional
-        Sums a tensor over the processes; required when ``world_size > 1``.
+        Sums a tensor over the processes; required when ``world_size > 1``. It sums
+        each batch's ``dW`` (and, with thresholds, its ``(H,)`` win counts) and, once
+        per epoch, the ``(H,)`` int64 win counts.
+    thresholds : Tensor, shape (H,), optional
+        The units' thresholds :math:`\theta` at the start of the epoch with
+        ``params.homeostasis`` THRESHOLD (default zeros); must be None without.
+        Not modified.
 
     Returns
     -------
-    Tensor, shape (H, N)
+    EpochOutcome
+        ``weight`` ``(H, N)`` and ``wins`` ``(H,)``.
 
     Raises
     ------
@@ -243,9 +339,9 @@ def competing_epoch(
     >>> data = torch.rand(100, 4, generator=g)
     >>> w = initial_weights(8, 4, params, g)
     >>> for e in range(5):
-    ...     w = competing_epoch(w, data, params, e, g)
-    >>> tuple(w.shape)
-    (8, 4)
+    ...     w, wins, _ = competing_epoch_outcome(w, data, params, e, g)
+    >>> tuple(w.shape), int(wins.sum())  # 10 batches of 10: 100 samples won
+    ((8, 4), 100)
     """
     data, weight = check_inputs_weight(data, weight)
     params = _check_params(params)
@@ -258,6 +354,7 @@ def competing_epoch(
         raise ValueError(f"rank must be < world_size = {world_size}, got {rank}")
     if world_size > 1 and reduce is None:
         raise ValueError("reduce must be given when world_size > 1 (it sums dW over processes)")
+    thresholds = _check_thresholds(thresholds, params, weight)
     global_batch = params.batch_size * world_size
     n_batches = data.shape[0] // global_batch
     if n_batches == 0:
@@ -268,19 +365,72 @@ def competing_epoch(
     rate = annealed_rate(params.learning_rate, epochs_done, params.epochs)
     order = _random.permutation(data.shape[0], generator, device=data.device)
     weight = weight.detach().clone()
+    # the row-sparse step needs torch.unique, whose output size a GPU must report to the
+    # host: it serves one CPU process; other devices take the dense step, which does not
+    sparse = reduce is None and weight.device.type == "cpu"
     # the powered weights of the sparse path are kept in step with ``weight`` row by row
-    powered = power_weights(weight, params.p).clone() if reduce is None else weight
+    powered = power_weights(weight, params.p).clone() if sparse else weight
+    wins = torch.zeros(weight.shape[0], dtype=torch.int64, device=weight.device)  # (H,)
+    ones = torch.ones(params.batch_size, dtype=torch.int64, device=weight.device)  # (b,)
+    peaks = weight.new_empty(n_batches)  # max |dW| of each batch, read once at the end
+    ones_float, eta = ones.to(weight.dtype), params.threshold_rate
     for i in range(n_batches):
         start = i * global_batch + rank * params.batch_size
         batch = data[order[start : start + params.batch_size]]  # (b, N)
-        if reduce is None:
-            peak = _sparse_step(weight, powered, batch, params, rate)
+        if sparse:
+            first, peak = _sparse_step(weight, powered, batch, params, rate, thresholds)
         else:
-            peak = _dense_step(weight, batch, params, rate, reduce)
-        # |increment| <= rate, so finite weights stay finite unless dW is not finite
-        if not math.isfinite(float(peak)):
-            _raise_non_finite(epochs_done * n_batches + i + 1)
-    return weight
+            first, peak = _dense_step(weight, batch, params, rate, reduce or _alone, thresholds)
+        wins.index_add_(0, first, ones)
+        peaks[i] = peak
+        if thresholds is not None:  # theta += eta (H n / B - 1), n: wins in the global batch
+            counts = thresholds.new_zeros(thresholds.shape).index_add_(0, first, ones_float)
+            if reduce is not None:
+                counts = reduce(counts)
+            thresholds.add_(counts * (weight.shape[0] / global_batch) - 1.0, alpha=eta)
+    # |increment| <= rate, so finite weights stay finite unless a dW was not finite
+    finite = torch.isfinite(peaks)
+    if not bool(finite.all()):
+        _raise_non_finite(epochs_done * n_batches + int((~finite).to(torch.uint8).argmax()) + 1)
+    if reduce is not None:
+        wins = reduce(wins)
+    return EpochOutcome(weight, wins, thresholds)
+
+
+def competing_epoch(
+    weight: torch.Tensor,
+    data: torch.Tensor,
+    params: CompetingParams,
+    epochs_done: int,
+    generator: torch.Generator,
+    *,
+    rank: int = 0,
+    world_size: int = 1,
+    reduce: Reduce | None = None,
+) -> torch.Tensor:
+    r"""One shuffled pass of the unsupervised rule over ``data``; returns the new weights.
+
+    :func:`competing_epoch_outcome` without the win counts; the same arguments. With
+    :attr:`~hebbian.competing.params.Homeostasis.THRESHOLD` each call starts from zero
+    thresholds: to carry them over epochs use :func:`competing_epoch_outcome` (as
+    :func:`fit_competing` does).
+
+    Returns
+    -------
+    Tensor, shape (H, N)
+
+    Examples
+    --------
+    >>> g = torch.Generator().manual_seed(0)
+    >>> params = CompetingParams(hidden_units=8, p=2.0, k=2, batch_size=10, epochs=5)
+    >>> w = competing_epoch(initial_weights(8, 4, params, g), torch.rand(100, 4), params, 0, g)
+    >>> tuple(w.shape)
+    (8, 4)
+    """
+    return competing_epoch_outcome(
+        weight, data, params, epochs_done, generator,
+        rank=rank, world_size=world_size, reduce=reduce,
+    ).weight  # fmt: skip
 
 
 def fit_competing(
@@ -337,10 +487,11 @@ def fit_competing(
             params.hidden_units, data.shape[1], params, generator,
             dtype=data.dtype, device=data.device,
         )  # fmt: skip
+    thresholds = None
     for epoch in range(params.epochs):
-        weight = competing_epoch(
+        weight, _, thresholds = competing_epoch_outcome(
             weight, data, params, epoch, generator,
-            rank=rank, world_size=world_size, reduce=reduce,
+            rank=rank, world_size=world_size, reduce=reduce, thresholds=thresholds,
         )  # fmt: skip
         if callback is not None:
             callback(epoch + 1, weight)
