@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 
@@ -27,6 +29,14 @@ from hebbian.plastic import (
     play_cue_reward,
     rotated_classes,
 )
+from hebbian.plastic.models import (
+    actor_critic_model,
+    clip_gradients,
+    cue_reward_step,
+    play_stimulus_response,
+    stimulus_response_step,
+)
+from hebbian.plastic.tasks import StimulusResponseTask
 
 
 def seeded(seed: int) -> torch.Generator:
@@ -119,6 +129,109 @@ def test_play_gives_rewards_of_the_answers_and_sampling_follows_the_generator() 
     assert torch.equal(drawn[0], drawn[1])
     with pytest.raises(TypeError, match="greedy must be a bool"):
         play_cue_reward(model, task, episodes, greedy=1)  # type: ignore[arg-type]
+
+
+def test_clipping_bounds_the_gradient_norm_and_zero_leaves_it_alone() -> None:
+    layer = torch.nn.Linear(3, 2)
+    layer.weight.grad = torch.full((2, 3), 2.0)
+    layer.bias.grad = torch.tensor([0.0, 4.0])
+    norm = math.sqrt(6 * 4.0 + 16.0)
+    assert clip_gradients(layer, 0.0) == pytest.approx(norm)
+    assert torch.equal(layer.weight.grad, torch.full((2, 3), 2.0))  # untouched
+    assert clip_gradients(layer, 2.0) == pytest.approx(norm)
+    clipped = torch.cat([layer.weight.grad.flatten(), layer.bias.grad])
+    assert clipped.norm().item() == pytest.approx(2.0, rel=1e-5)
+    # the direction is kept
+    torch.testing.assert_close(layer.bias.grad / layer.weight.grad[0, 0], torch.tensor([0.0, 2.0]))
+    assert clip_gradients(torch.nn.Linear(2, 2), 1.0) == 0.0  # no gradients yet
+    with pytest.raises(ValueError, match="max_norm"):
+        clip_gradients(layer, -1.0)
+
+
+def test_the_cue_reward_step_clips_before_adams_step() -> None:
+    task = CueRewardTask(cue_size=4, cues=3, trials=3)
+    episodes = task.sample(4, generator=seeded(0))
+    steps = []
+    for clip in (0.0, 1e-3):
+        model = cue_reward_model(ModelKind.MODULATED, task.input_size, 6, generator=seeded(1))
+        before = [p.detach().clone() for p in model.parameters()]
+        sgd = torch.optim.SGD(model.parameters(), lr=1.0)
+        _, _, _, norm = cue_reward_step(model, sgd, task, episodes, seeded(2), max_grad_norm=clip)
+        change = torch.cat(
+            [(p - b).flatten() for p, b in zip(model.parameters(), before, strict=True)]
+        )
+        steps.append((norm, change.norm().item()))
+    (norm, free), (same_norm, clipped) = steps
+    assert norm == pytest.approx(same_norm) and free == pytest.approx(norm, rel=1e-4)
+    assert clipped == pytest.approx(1e-3, rel=1e-3)  # SGD with lr 1 moves by the gradient
+
+
+@pytest.mark.parametrize("kind", [k for k in ModelKind if k is not ModelKind.LSTM])
+def test_actor_critic_models_read_out_two_logits_and_a_value(kind: ModelKind) -> None:
+    model = actor_critic_model(kind, 9, 6, eta=0.2, weight_std=0.05, generator=seeded(1))
+    assert isinstance(model, RecurrentNetwork)
+    out, _ = model(torch.zeros(2, 9))
+    assert out.shape == (2, 3)
+    cell = model.cell
+    assert cell.weight.std().item() < 0.1  # tiny recurrent weights, as the authors'
+    if kind is ModelKind.RNN:
+        assert isinstance(cell, RecurrentCell)
+    else:
+        assert isinstance(cell, PlasticRecurrentCell) and cell.eta.item() == pytest.approx(0.2)
+        assert 0 <= cell.alpha.min().item() and cell.alpha.max().item() < 0.01
+    lstm = actor_critic_model(ModelKind.LSTM, 9, 6, generator=seeded(1))
+    assert isinstance(lstm, LSTMNetwork) and lstm.output_size == 3
+
+
+def test_stimulus_response_play_feeds_back_each_reward_and_action() -> None:
+    task = StimulusResponseTask(cue_size=4, episode_steps=16)
+    episodes = task.sample(6, generator=seeded(2))
+    model = actor_critic_model(ModelKind.RETROACTIVE, task.input_size, 8, generator=seeded(3))
+    seen: list[torch.Tensor] = []
+    original = model.forward
+
+    def spy(drive: torch.Tensor, state: object = None) -> tuple[torch.Tensor, object]:
+        seen.append(drive.detach().clone())
+        return original(drive, state)
+
+    model.forward = spy  # type: ignore[method-assign]
+    with torch.no_grad():
+        logits, values, actions, rewards = play_stimulus_response(
+            model, task, episodes, greedy=True
+        )
+    assert torch.equal(actions, logits.argmax(dim=2)) and values.shape == (6, 16)
+    for t in range(16):
+        assert torch.equal(rewards[:, t], task.rewards(episodes, t, actions[:, t]))
+        if t > 0:  # the input carries the previous reward and the previous action
+            assert torch.equal(seen[t][:, 7], rewards[:, t - 1])
+            assert torch.equal(seen[t][:, 8:10].argmax(dim=1), actions[:, t - 1])
+    model.forward = original  # type: ignore[method-assign]
+    with torch.no_grad():
+        drawn = [
+            play_stimulus_response(model, task, episodes, seeded(4), greedy=False)[2]
+            for _ in range(2)
+        ]
+    assert torch.equal(drawn[0], drawn[1])
+
+
+def test_an_actor_critic_step_trains_every_parameter_within_the_clip() -> None:
+    task = StimulusResponseTask(cue_size=4, episode_steps=16)
+    episodes = task.sample(4, generator=seeded(0))
+    model = actor_critic_model(ModelKind.MODULATED, task.input_size, 6, generator=seeded(1))
+    before = [p.detach().clone() for p in model.parameters()]
+    sgd = torch.optim.SGD(model.parameters(), lr=1.0)
+    loss, rewards, norm = stimulus_response_step(
+        model, sgd, task, episodes, seeded(2), max_grad_norm=1e-3
+    )
+    assert math.isfinite(loss) and rewards.shape == (4, 16) and norm > 1e-3
+    change = torch.cat([(p - b).flatten() for p, b in zip(model.parameters(), before, strict=True)])
+    assert change.norm().item() == pytest.approx(1e-3, rel=1e-3)
+    unchanged = [
+        name
+        for (name, p), b in zip(model.named_parameters(), before, strict=True)
+        if torch.equal(p, b)
+    ]
+    assert unchanged == ["cell.eta"]  # simple neuromodulation has no use for eta
 
 
 def test_the_encoder_halves_the_images_four_times() -> None:

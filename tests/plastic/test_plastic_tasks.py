@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from hebbian.plastic import CueRewardTask, ImageTask, OneShotTask, PatternTask, bit_error
+from hebbian.plastic.tasks import StimulusResponseTask
 
 
 def seeded(seed: int) -> torch.Generator:
@@ -146,8 +147,84 @@ def test_cue_reward_answers_rewards_and_inputs() -> None:
             "at least ways=3",
         ),
         (lambda: CueRewardTask(cues=1), ValueError, "cues must be"),
+        (lambda: StimulusResponseTask(cue_size=1, cues=3), ValueError, "at most 2\\*\\*cue_size"),
+        (lambda: StimulusResponseTask(cues_per_trial=4), ValueError, "below cues = 4"),
+        (lambda: StimulusResponseTask(min_trial_steps=4), ValueError, "min_trial_steps must be"),
+        (lambda: StimulusResponseTask(max_trial_steps=4), ValueError, "max_trial_steps must be"),
+        (lambda: StimulusResponseTask(reward=0.0), ValueError, "reward must be"),
     ],
 )
 def test_bad_task_arguments_are_refused(call, error, message) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(error, match=message):
         call()
+
+
+def test_stimulus_response_trials_follow_the_papers_layout() -> None:
+    """Blank, the trial's cues one per step among blanks, the response cue, blank."""
+    task = StimulusResponseTask(cue_size=5, cues=4, episode_steps=60)
+    e = task.sample(32, generator=seeded(5))
+    go = task.cues
+    lengths = []
+    for b in range(32):
+        trials = e.trial[b]
+        assert torch.equal(trials, trials.sort().values)  # trials follow each other
+        assert int(trials[0]) == 0 and bool(((trials[1:] - trials[:-1]) <= 1).all())
+        for t in range(int(trials.max())):  # the last trial is cut by the episode's end
+            steps = e.shown[b][trials == t].tolist()
+            lengths.append(len(steps))
+            assert 5 <= len(steps) <= 8
+            assert steps[0] == -1 and steps[-2] == go and steps[-1] == -1
+            cues = [s for s in steps[1:-2] if s != -1]
+            assert len(cues) == 2 and len(set(cues)) == 2  # two distinct cues, once each
+            assert (int(e.target[b]) in cues) == bool(e.target_shown[b][trials == t].all())
+        assert torch.equal(e.response[b], e.shown[b] == go)
+    assert set(lengths) == {5, 6, 7, 8}  # every length of the authors' 5-8 occurs
+    # about half the trials show the target (2 of 4 cues each)
+    assert 0.4 < e.target_shown[e.response].float().mean().item() < 0.6
+
+
+def test_stimulus_response_cues_are_distinct_and_the_seed_fixes_the_episodes() -> None:
+    task = StimulusResponseTask(cue_size=2, cues=4, episode_steps=10)  # all 4 2-bit cues
+    e = task.sample(50, generator=seeded(1))
+    assert bool((e.cues.abs() == 1).all())
+    codes = ((e.cues > 0).long() * torch.tensor([1, 2])).sum(dim=2)  # (B, 4)
+    assert torch.equal(codes.sort(dim=1).values, torch.arange(4).expand(50, 4))
+    again = task.sample(50, generator=seeded(1))
+    for a, b in zip(e, again, strict=True):
+        assert torch.equal(a, b)
+
+
+def test_stimulus_response_rewards_the_right_response_only_at_response_steps() -> None:
+    task = StimulusResponseTask(cue_size=3, episode_steps=40, reward=2.0)
+    e = task.sample(16, generator=seeded(2))
+    for step in range(40):
+        respond = task.rewards(e, step, torch.ones(16, dtype=torch.long))
+        rest = task.rewards(e, step, torch.zeros(16, dtype=torch.long))
+        shown = e.target_shown[:, step].float()
+        response = e.response[:, step].float()
+        # responding is right exactly when the target was shown; anything else costs
+        torch.testing.assert_close(respond, response * 2.0 * (2 * shown - 1))
+        torch.testing.assert_close(rest, response * 2.0 * (1 - 2 * shown))
+
+
+def test_stimulus_response_inputs_show_the_cue_and_carry_the_feedback() -> None:
+    task = StimulusResponseTask(cue_size=3, episode_steps=30)
+    e = task.sample(8, generator=seeded(3))
+    stimuli = task.stimuli(e)  # (T, B, cue_size + 3)
+    assert stimuli.shape == (30, 8, 6)
+    for b in range(8):
+        for t in range(30):
+            shown = int(e.shown[b, t])
+            cue = e.cues[b, shown] if 0 <= shown < 4 else torch.zeros(3)
+            torch.testing.assert_close(stimuli[t, b, :3], cue)
+            assert stimuli[t, b, 3].item() == float(shown == 4)  # the response cue
+    torch.testing.assert_close(stimuli[:, :, 4], torch.ones(30, 8))  # bias
+    torch.testing.assert_close(stimuli[:, 0, 5], torch.arange(30.0) / 30)  # time
+    first = task.inputs(stimuli[0], None, None)
+    assert first.shape == (8, task.input_size) and torch.count_nonzero(first[:, 6:]) == 0
+    reward = torch.tensor([1.0, -1.0, 0.0, 0.0, 1.0, 0.0, 0.0, -1.0])
+    action = torch.tensor([1, 0, 0, 1, 1, 0, 1, 0])
+    later = task.inputs(stimuli[5], reward, action)
+    torch.testing.assert_close(later[:, :6], stimuli[5])
+    torch.testing.assert_close(later[:, 6], reward)
+    torch.testing.assert_close(later[:, 7:9], torch.nn.functional.one_hot(action, 2).float())

@@ -5,7 +5,10 @@ image tasks (a network of one neuron per bit and a bias neuron, whose answer is 
 activity of the first neurons), :func:`cue_reward_model` one for the cue-reward task (an
 input projection, a recurrent cell and a two-way readout), and :func:`play_cue_reward`
 plays its episodes; :func:`memorisation_step` and :func:`cue_reward_step` are one
-optimiser step of each task's training. Every model offers
+optimiser step of each task's training. :func:`actor_critic_model`,
+:func:`play_stimulus_response` and :func:`stimulus_response_step` do the same for the
+paper's form of the cue-reward task (:class:`~hebbian.plastic.tasks.StimulusResponseTask`),
+trained by advantage actor-critic (:mod:`hebbian.plastic.actor_critic`). Every model offers
 ``run(drives, state=None) -> (outputs, state)`` (:class:`~hebbian.plastic.RecurrentModel`).
 """
 
@@ -17,7 +20,8 @@ from typing import Any
 
 import torch
 
-from hebbian._checks import check_bool, check_enum, check_positive_int
+from hebbian._checks import check_bool, check_enum, check_positive, check_positive_int
+from hebbian.plastic.actor_critic import a2c_loss
 from hebbian.plastic.networks import (
     AlphaMode,
     LSTMNetwork,
@@ -26,17 +30,27 @@ from hebbian.plastic.networks import (
     RecurrentModel,
     RecurrentNetwork,
 )
-from hebbian.plastic.tasks import CueRewardEpisodes, CueRewardTask, MemorisationEpisode
+from hebbian.plastic.tasks import (
+    CueRewardEpisodes,
+    CueRewardTask,
+    MemorisationEpisode,
+    StimulusResponseEpisodes,
+    StimulusResponseTask,
+)
 from hebbian.plastic.traces import TraceRule
 
 __all__ = [
     "ModelKind",
+    "actor_critic_model",
+    "clip_gradients",
     "completion",
     "cue_reward_model",
     "cue_reward_step",
     "memorisation_model",
     "memorisation_step",
     "play_cue_reward",
+    "play_stimulus_response",
+    "stimulus_response_step",
 ]
 
 
@@ -272,23 +286,218 @@ def memorisation_step(
     return loss.item(), answer.detach()
 
 
+def clip_gradients(model: torch.nn.Module, max_norm: float) -> float:
+    r"""Scale the gradients of ``model`` so that their global norm is at most ``max_norm``.
+
+    With :math:`g` all gradients of ``model`` as one vector, :math:`g \leftarrow g
+    \min(1, c / (\lVert g \rVert_2 + 10^{-6}))` (``torch.nn.utils.clip_grad_norm_``);
+    ``max_norm`` 0 leaves them unchanged. Returns :math:`\lVert g \rVert_2` before
+    clipping, as a float (a host sync; 0.0 when ``model`` has no gradients).
+
+    >>> layer = torch.nn.Linear(2, 1, bias=False)
+    >>> layer.weight.grad = torch.tensor([[3.0, 4.0]])
+    >>> clip_gradients(layer, 1.0), layer.weight.grad.norm().item() < 1.0
+    (5.0, True)
+    """
+    max_norm = check_positive("max_norm", max_norm, allow_zero=True)
+    grads = [p for p in model.parameters() if p.grad is not None]
+    if not grads:
+        return 0.0
+    # an infinite bound scales every gradient by exactly 1.0: the norm, and no change
+    return float(torch.nn.utils.clip_grad_norm_(grads, max_norm if max_norm > 0 else math.inf))
+
+
 def cue_reward_step(
     model: LSTMNetwork | RecurrentNetwork,
     optimiser: torch.optim.Optimizer,
     task: CueRewardTask,
     episodes: CueRewardEpisodes,
     generator: torch.Generator | None,
-) -> tuple[float, torch.Tensor, torch.Tensor]:
+    *,
+    max_grad_norm: float = 0.0,
+) -> tuple[float, torch.Tensor, torch.Tensor, float]:
     """One optimiser step on the cross-entropy of the right answers of every trial.
 
     The episodes are played with answers drawn from the network's softmax
-    (:func:`play_cue_reward`). Returns the loss, the detached logits (B, trials, 2) and
-    the rewards earned (B, trials).
+    (:func:`play_cue_reward`); before the step the gradient's global norm is clipped to
+    ``max_grad_norm`` (:func:`clip_gradients`; 0, the default, does not clip). Returns
+    the loss, the detached logits (B, trials, 2), the rewards earned (B, trials) and the
+    gradient's norm before clipping.
     """
     correct = task.correct_answers(episodes)
     logits, _, rewards = play_cue_reward(model, task, episodes, generator, greedy=False)
     loss = torch.nn.functional.cross_entropy(logits.flatten(0, 1), correct.flatten())
     optimiser.zero_grad()
     loss.backward()
+    norm = clip_gradients(model, max_grad_norm)
     optimiser.step()
-    return loss.item(), logits.detach(), rewards
+    return loss.item(), logits.detach(), rewards, norm
+
+
+def actor_critic_model(
+    kind: ModelKind,
+    input_size: int,
+    hidden: int,
+    *,
+    eta: float = 0.1,
+    weight_std: float = 0.01,
+    alpha_init: float = 0.01,
+    modulator_std: float | None = None,
+    generator: torch.Generator | None = None,
+) -> LSTMNetwork | RecurrentNetwork:
+    r"""A network with three outputs: two action logits and a value, for actor-critic.
+
+    Output 0 and 1 are the logits of "no response" and "response", output 2 the value
+    estimate :math:`v_t` (the authors' two heads ``h2o`` and ``h2v``, stacked as one
+    linear readout). The defaults are the authors' initial values for the cue-reward
+    task (``sr/modul.py`` in ``uber-research/backpropamine``): :math:`\eta = 0.1` (the
+    eligibility trace's rate for ``RETROACTIVE``), :math:`\alpha` uniform in
+    ``[0, 0.01)``, a tiny recurrent :math:`W` (theirs uniform in ``[0, 0.01)``, ours
+    Gaussian with standard deviation ``weight_std``), the neuromodulator head at
+    PyTorch-like scale.
+
+    Parameters
+    ----------
+    kind : ModelKind
+        ``PLASTIC`` (``CLIPPED`` rule), ``MODULATED``, ``RETROACTIVE``, ``RNN`` or ``LSTM``.
+    input_size, hidden : int
+        Width of the inputs, and recurrent neurons (the LSTM's units).
+    eta, weight_std, alpha_init : float
+        The cell's initial plasticity rate, the standard deviation of its initial
+        :math:`W` (also the RNN's) and the scale of its initial :math:`\alpha`.
+    modulator_std : float, optional
+        Standard deviation of the initial neuromodulator weights; default
+        :math:`1/\sqrt{\text{hidden}}`.
+    generator : torch.Generator, optional
+        Source of the initial weights.
+
+    Returns
+    -------
+    LSTMNetwork or RecurrentNetwork
+
+    Examples
+    --------
+    >>> model = actor_critic_model(ModelKind.MODULATED, 26, 8, generator=torch.Generator())
+    >>> out, state = model(torch.zeros(4, 26))
+    >>> tuple(out.shape), model.cell.rule.name
+    ((4, 3), 'MODULATED')
+    """
+    kind = check_enum("kind", kind, ModelKind)
+    if kind is ModelKind.LSTM:
+        return LSTMNetwork(input_size, hidden, 3, generator=generator)
+    if kind is ModelKind.RNN:
+        cell: PlasticRecurrentCell | RecurrentCell = RecurrentCell(
+            hidden, weight_std=weight_std, generator=generator
+        )
+    else:
+        cell = PlasticRecurrentCell(
+            hidden,
+            rule=_CUE_REWARD_RULES[kind],
+            eta=eta,
+            weight_std=weight_std,
+            alpha_init=alpha_init,
+            modulator_std=modulator_std,
+            generator=generator,
+        )
+    return RecurrentNetwork(cell, input_size, 3, generator=generator)
+
+
+def play_stimulus_response(
+    model: LSTMNetwork | RecurrentNetwork,
+    task: StimulusResponseTask,
+    episodes: StimulusResponseEpisodes,
+    generator: torch.Generator | None = None,
+    *,
+    greedy: bool,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Play ``episodes`` one step of ``model`` at a time; it acts at every step.
+
+    Each step's input carries the previous step's reward and action
+    (:meth:`~hebbian.plastic.tasks.StimulusResponseTask.inputs`). Actions are the most
+    likely ones (``greedy``; exact ties go to action 0) or drawn from the softmax of the
+    first two outputs with ``generator`` (on the CPU).
+
+    Returns
+    -------
+    logits : Tensor, shape (B, T, 2)
+        The action logits (with their graph).
+    values : Tensor, shape (B, T)
+        The value estimates (with their graph).
+    actions : Tensor, shape (B, T), int64
+    rewards : Tensor, shape (B, T)
+
+    Examples
+    --------
+    >>> task = StimulusResponseTask(cue_size=4, episode_steps=10)
+    >>> g = torch.Generator().manual_seed(0)
+    >>> model = actor_critic_model(ModelKind.RNN, task.input_size, 5, generator=g)
+    >>> logits, values, actions, rewards = play_stimulus_response(
+    ...     model, task, task.sample(3, generator=g), greedy=True)
+    >>> tuple(logits.shape), tuple(values.shape), tuple(rewards.shape)
+    ((3, 10, 2), (3, 10), (3, 10))
+    """
+    check_bool("greedy", greedy)
+    state = None
+    reward: torch.Tensor | None = None
+    action: torch.Tensor | None = None
+    logits, values, actions, rewards = [], [], [], []
+    stimuli = task.stimuli(episodes)  # (T, B, cue_size + 3)
+    for step in range(task.episode_steps):
+        out, state = model(task.inputs(stimuli[step], reward, action), state)
+        scores = out[:, :2]  # (B, 2)
+        if greedy:  # argmax returns the first maximum on every device
+            action = scores.detach().argmax(dim=1)
+        else:
+            probabilities = torch.softmax(scores.detach(), dim=1).cpu()
+            action = torch.multinomial(probabilities, 1, generator=generator)[:, 0].to(out.device)
+        reward = task.rewards(episodes, step, action)
+        logits.append(scores)
+        values.append(out[:, 2])
+        actions.append(action)
+        rewards.append(reward)
+    return (
+        torch.stack(logits, dim=1),
+        torch.stack(values, dim=1),
+        torch.stack(actions, dim=1),
+        torch.stack(rewards, dim=1),
+    )
+
+
+def stimulus_response_step(
+    model: LSTMNetwork | RecurrentNetwork,
+    optimiser: torch.optim.Optimizer,
+    task: StimulusResponseTask,
+    episodes: StimulusResponseEpisodes,
+    generator: torch.Generator | None,
+    *,
+    gamma: float = 0.9,
+    value_coef: float = 0.1,
+    concentration_coef: float = 0.1,
+    max_grad_norm: float = 2.0,
+) -> tuple[float, torch.Tensor, float]:
+    """One advantage actor-critic step on ``episodes``, played with sampled actions.
+
+    The loss is :func:`~hebbian.plastic.actor_critic.a2c_loss` of
+    :func:`play_stimulus_response`; the gradient's norm is clipped to ``max_grad_norm``
+    (:func:`clip_gradients`; 0 does not clip) before the optimiser's step. The defaults
+    are the authors' (``sr/srbatch.py``: ``--gr 0.9``, ``blossv 0.1``, ``--bent 0.1``,
+    ``--gc 2.0``). Returns the loss, the rewards earned (B, T) and the gradient's norm
+    before clipping.
+    """
+    logits, values, actions, rewards = play_stimulus_response(
+        model, task, episodes, generator, greedy=False
+    )
+    loss = a2c_loss(
+        logits,
+        values,
+        actions,
+        rewards,
+        gamma=gamma,
+        value_coef=value_coef,
+        concentration_coef=concentration_coef,
+    )
+    optimiser.zero_grad()
+    loss.total.backward()
+    norm = clip_gradients(model, max_grad_norm)
+    optimiser.step()
+    return loss.total.item(), rewards, norm

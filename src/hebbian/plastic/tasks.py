@@ -7,7 +7,10 @@ r"""Episode generators for the tasks of the differentiable-plasticity papers.
 * :class:`ImageTask`: the same with images (section 4.3), an upper or lower half erased;
 * :class:`OneShotTask`: N-way K-shot classification episodes (section 4.2);
 * :class:`CueRewardTask`: cue-reward association (Miconi et al., ICLR 2019, section
-  4.1): the target cue of each episode is only revealed through rewards.
+  4.1): the target cue of each episode is only revealed through rewards;
+* :class:`StimulusResponseTask`: the same task with the trial layout and rewards of
+  the paper's experiment (cues one per step among blank steps, trials of random length,
+  a response cue, rewards of ±1 given as inputs), for actor-critic training.
 
 Every sampler takes a ``torch.Generator``; numbers are drawn on the generator's device
 (the CPU for the recipes' ``run.generator``) and then moved to ``device``, so a seed gives
@@ -38,6 +41,8 @@ __all__ = [
     "OneShotEpisode",
     "OneShotTask",
     "PatternTask",
+    "StimulusResponseEpisodes",
+    "StimulusResponseTask",
     "bit_error",
 ]
 
@@ -623,3 +628,244 @@ class CueRewardTask:
         rows = torch.arange(answer.shape[0], device=answer.device)
         inputs[rows, self.cue_size + 2 + answer] = 1.0
         return reward, inputs
+
+
+class StimulusResponseEpisodes(NamedTuple):
+    """A batch of episodes of :class:`StimulusResponseTask`, laid out step by step.
+
+    Attributes
+    ----------
+    cues : Tensor, shape (B, cues, cue_size)
+        The episode's distinct ±1 cues.
+    target : Tensor, shape (B,), int64
+        Which cue is the target.
+    shown : Tensor, shape (B, T), int64
+        What each step shows: -1 nothing, ``0 .. cues-1`` that cue, ``cues`` the
+        response cue.
+    trial : Tensor, shape (B, T), int64
+        The trial each step belongs to (0, 1, ...).
+    target_shown : Tensor, shape (B, T), bool
+        Whether the target is among the cues of the step's trial.
+    """
+
+    cues: torch.Tensor
+    target: torch.Tensor
+    shown: torch.Tensor
+    trial: torch.Tensor
+    target_shown: torch.Tensor
+
+    @property
+    def response(self) -> torch.Tensor:
+        """The response steps, (B, T) bool."""
+        return self.shown == self.cues.shape[1]
+
+
+@dataclass(frozen=True)
+class StimulusResponseTask:
+    r"""The cue-reward association task of Backpropamine (Miconi et al., ICLR 2019, 4.1).
+
+    The layout of the authors' code (their "stimulus-response" task, ``sr/srbatch.py``
+    in ``uber-research/backpropamine``). Each episode draws ``cues`` distinct random ±1
+    cues of ``cue_size`` bits and makes one of them the target. The episode is
+    ``episode_steps`` steps of back-to-back trials. A trial lasts :math:`L` steps,
+    :math:`L` uniform in ``min_trial_steps .. max_trial_steps``: a blank first step; then,
+    in a random order, ``cues_per_trial`` distinct cues (drawn afresh for each trial),
+    one per step, among :math:`L - 3 -` ``cues_per_trial`` blank steps; then the
+    response cue; then a blank last step. The network acts at every step (0 "no
+    response", 1 "response"); only its action at the response step counts: it earns
+    ``+reward`` if it responds exactly when the target was among the trial's cues and
+    ``-reward`` otherwise. The reward arrives as an input at the next step, which is how
+    the network learns, within the episode, which cue is the target. The last trial is
+    cut short by the end of the episode.
+
+    Input layout (``input_size = cue_size + 6``): the cue shown (zeros on blank steps),
+    the response cue, a bias (1), the time ``t / episode_steps``, the reward of the
+    previous step, the previous action (one-hot, 2; zeros at the first step). The
+    authors' input has one more entry, always 0.
+
+    Guessing earns 0 on average, as does always giving the same answer (half the trials
+    show the target, with the defaults); an agent that knows the target earns
+    ``reward`` at every trial, about 18.5 per default episode.
+
+    Attributes
+    ----------
+    cue_size : int
+        Bits of each cue (the authors: 20).
+    cues : int
+        Cues in each episode, one of them the target (the authors: 4).
+    cues_per_trial : int
+        Distinct cues each trial shows (the authors: ``cues // 2``).
+    min_trial_steps, max_trial_steps : int
+        Bounds of the trial length :math:`L` (the authors: 5 and 8, from
+        ``cues // 2 + 3 + randint(cues)``); ``min_trial_steps`` is at least
+        ``cues_per_trial + 3``.
+    episode_steps : int
+        Steps in each episode (the authors: 120).
+    reward : float
+        Size of the reward (the authors: 1).
+
+    Examples
+    --------
+    >>> task = StimulusResponseTask(cue_size=4, episode_steps=12)
+    >>> e = task.sample(2, generator=torch.Generator().manual_seed(0))
+    >>> tuple(e.shown.shape), task.input_size
+    ((2, 12), 10)
+    >>> [int(s) for s in e.shown[0, :5]], bool(e.response[0, e.trial[0] == 0].sum() == 1)
+    ([-1, -1, -1, 3, 2], True)
+    """
+
+    cue_size: int = 20
+    cues: int = 4
+    cues_per_trial: int = 2
+    min_trial_steps: int = 5
+    max_trial_steps: int = 8
+    episode_steps: int = 120
+    reward: float = 1.0
+
+    def __post_init__(self) -> None:
+        check_positive_int("cue_size", self.cue_size)
+        check_positive_int("cues", self.cues, minimum=2)
+        if self.cues > 2**self.cue_size:
+            raise ValueError(
+                f"cues must be at most 2**cue_size = {2**self.cue_size} (distinct cues), "
+                f"got {self.cues}"
+            )
+        check_positive_int("cues_per_trial", self.cues_per_trial)
+        if self.cues_per_trial >= self.cues:
+            raise ValueError(
+                f"cues_per_trial must be below cues = {self.cues}, got {self.cues_per_trial}"
+            )
+        check_positive_int("min_trial_steps", self.min_trial_steps, minimum=self.cues_per_trial + 3)
+        check_positive_int("max_trial_steps", self.max_trial_steps, minimum=self.min_trial_steps)
+        check_positive_int("episode_steps", self.episode_steps)
+        check_positive("reward", self.reward)
+
+    @property
+    def input_size(self) -> int:
+        """Width of one input vector."""
+        return self.cue_size + 6
+
+    def sample(
+        self,
+        batch: int,
+        *,
+        generator: torch.Generator,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype = torch.float32,
+    ) -> StimulusResponseEpisodes:
+        """Draw ``batch`` episodes (see :class:`StimulusResponseEpisodes`)."""
+        check_positive_int("batch", batch)
+        dtype = check_dtype("dtype", dtype)
+        draw = _random.draw_device(generator)
+        cues = self._distinct_cues(batch, generator)
+        target = _random.integers(self.cues, (batch,), generator)
+        trials = self.episode_steps // self.min_trial_steps + 1  # they fill the episode
+        longest, k = self.max_trial_steps, self.cues_per_trial
+        span = self.max_trial_steps - self.min_trial_steps + 1
+        length = self.min_trial_steps + _random.integers(span, (batch, trials), generator)
+        picks = _random.uniform((batch, trials, self.cues), generator, draw_dtype=torch.float32)
+        chosen = picks.topk(k, dim=2).indices  # (B, M, k): the trial's cues, distinct
+        # the L - 3 middle steps: the k cues at random places among blank steps
+        middle = length - 3  # (B, M)
+        keys = _random.uniform((batch, trials, longest - 3), generator, draw_dtype=torch.float32)
+        slot = torch.arange(longest - 3, device=draw)
+        keys = torch.where(slot < middle[:, :, None], keys, 2.0)  # unused slots rank last
+        rank = keys.argsort(dim=2).argsort(dim=2)  # (B, M, longest - 3)
+        cue_at = chosen.gather(2, rank.clamp(max=k - 1))
+        middle_shown = torch.where(rank < k, cue_at, -1)
+        # one trial: blank, the middle steps, the response cue, blank; then flattened
+        position = torch.arange(longest, device=draw)  # (longest,)
+        L = length[:, :, None]  # (B, M, 1)
+        steps = torch.full((batch, trials, longest), -1, dtype=torch.int64, device=draw)
+        steps[:, :, 1 : longest - 2] = middle_shown
+        steps = torch.where(position == L - 2, self.cues, steps)
+        steps = torch.where((position == L - 1) | (position == 0), -1, steps)
+        valid = position < L  # (B, M, longest)
+        index = torch.arange(trials, device=draw)[None, :, None].expand_as(steps)
+        has_target = (chosen == target[:, None, None]).any(dim=2)  # (B, M)
+        at = valid.flatten(1).cumsum(dim=1) - 1  # each valid step's place in the episode
+        keep = valid.flatten(1) & (at < self.episode_steps)
+        shape = (batch, self.episode_steps)
+        shown = torch.empty(shape, dtype=torch.int64, device=draw)
+        trial = torch.empty(shape, dtype=torch.int64, device=draw)
+        rows = torch.arange(batch, device=draw)[:, None].expand_as(at)[keep]
+        shown[rows, at[keep]] = steps.flatten(1)[keep]
+        trial[rows, at[keep]] = index.flatten(1)[keep]
+        target_shown = has_target.gather(1, trial)
+        return StimulusResponseEpisodes(
+            cues.to(device=device, dtype=dtype),
+            target.to(device),
+            shown.to(device),
+            trial.to(device),
+            target_shown.to(device),
+        )
+
+    def _distinct_cues(self, batch: int, generator: torch.Generator) -> torch.Tensor:
+        """(B, cues, cue_size) ±1 cues, all distinct within each episode (redrawn if not)."""
+        shape = (batch, self.cues, self.cue_size)
+        cues = torch.where(
+            _random.uniform(shape, generator, draw_dtype=torch.float32) < 0.5, 1.0, -1.0
+        )
+        for _ in range(1000):
+            same = (cues[:, :, None, :] == cues[:, None, :, :]).all(dim=3)  # (B, cues, cues)
+            repeated = same.triu(diagonal=1).any(dim=(1, 2))  # (B,)
+            if not bool(repeated.any()):
+                return cues
+            fresh = _random.uniform(shape, generator, draw_dtype=torch.float32) < 0.5
+            cues = torch.where(repeated[:, None, None], torch.where(fresh, 1.0, -1.0), cues)
+        raise ValueError(f"could not draw {self.cues} distinct cues of {self.cue_size} bits")
+
+    def rewards(
+        self, episodes: StimulusResponseEpisodes, step: int, action: torch.Tensor
+    ) -> torch.Tensor:
+        """The reward (B,) of ``action`` (B,) int64 at ``step``: ±``reward`` or 0.
+
+        Response steps earn ±``reward``, every other step 0.
+
+        The network is right when it responds (1) exactly when the target was among
+        the trial's cues.
+        """
+        right = (action == 1) == episodes.target_shown[:, step]
+        earned = torch.where(right, self.reward, -self.reward).to(episodes.cues.dtype)
+        return torch.where(episodes.response[:, step], earned, torch.zeros_like(earned))
+
+    def stimuli(self, episodes: StimulusResponseEpisodes) -> torch.Tensor:
+        """The inputs that do not depend on the network, (T, B, cue_size + 3).
+
+        At each step: the cue shown (zeros on blank steps), the response cue, the bias
+        and the time ``t / episode_steps``; :meth:`inputs` appends the previous reward and
+        action.
+        """
+        cues = episodes.cues
+        batch, n, steps = cues.shape[0], self.cue_size, self.episode_steps
+        shown = episodes.shown.T  # (T, B)
+        is_cue = (shown >= 0) & (shown < self.cues)
+        rows = torch.arange(batch, device=cues.device)[None, :]  # (1, B)
+        stimuli = cues.new_zeros(steps, batch, n + 3)
+        stimuli[:, :, :n] = cues[rows, shown.clamp(0, self.cues - 1)] * is_cue[:, :, None]
+        stimuli[:, :, n] = (shown == self.cues).to(cues.dtype)
+        stimuli[:, :, n + 1] = 1.0  # bias
+        time = torch.arange(steps, device=cues.device, dtype=cues.dtype) / steps
+        stimuli[:, :, n + 2] = time[:, None]
+        return stimuli
+
+    def inputs(
+        self,
+        stimulus: torch.Tensor,
+        previous_reward: torch.Tensor | None,
+        previous_action: torch.Tensor | None,
+    ) -> torch.Tensor:
+        """One step's input (B, input_size): ``stimulus``, previous reward and action.
+
+        ``stimulus`` is one step of :meth:`stimuli`, (B, cue_size + 3);
+        ``previous_reward`` (B,) and ``previous_action`` (B,) int64 are None at the
+        first step (zeros).
+        """
+        batch = stimulus.shape[0]
+        feedback = stimulus.new_zeros(batch, 3)
+        if previous_reward is not None:
+            feedback[:, 0] = previous_reward
+        if previous_action is not None:
+            rows = torch.arange(batch, device=stimulus.device)
+            feedback[rows, 1 + previous_action] = 1.0
+        return torch.cat([stimulus, feedback], dim=1)
