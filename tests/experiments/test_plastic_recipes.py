@@ -87,6 +87,19 @@ def test_cue_reward_runs_and_reports_every_network(tmp_path: Path) -> None:
         assert -1.0 <= results[f"{name}_late_reward"] <= 1.0
         assert 0.0 <= results[f"{name}_last_trial_accuracy"] <= 1.0
     assert (tmp_path / "within_episode.png").exists()
+    # every logged point carries the gradient's norm before clipping
+    records = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    assert all(r["retroactive_grad_norm"] > 0 and r["lstm_grad_norm"] > 0 for r in records)
+
+
+def test_cue_reward_clips_the_gradient_at_the_authors_norm_unless_told_not_to() -> None:
+    default = build_config(CueRewardConfig)
+    assert default.max_grad_norm == 2.0
+    assert "norm clipped to 2 before each step" in NEUROMOD_CUE_REWARD.describe(default)
+    off = build_config(CueRewardConfig, ["max_grad_norm=0"])
+    assert "without gradient clipping" in NEUROMOD_CUE_REWARD.describe(off)
+    with pytest.raises(ValueError, match="max_grad_norm must be a finite number >= 0"):
+        build_config(CueRewardConfig, {"max_grad_norm": -1.0})
 
 
 class SimulatedKillError(RuntimeError):
