@@ -143,3 +143,65 @@ def test_hebb_stop_step_survives_rounding_and_thread_count(tmp_path: Path, threa
 def test_sizes_that_cannot_fit_in_memory_are_refused_by_name(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"^neurons=1000000000000, .* would need .* GB but"):
         run_recipe("bcm-selectivity", tmp_path, neurons=10**12)
+
+
+# --------------------------------------------------------------------------- dataset setting
+
+LOCAL_RULE_RECIPES = ("oja-digits", "sanger-digits", "bcm-selectivity", "hebb-runaway")
+
+
+@pytest.mark.parametrize("name", LOCAL_RULE_RECIPES)
+def test_every_local_rule_recipe_reads_the_digits_by_default_and_records_them(
+    name: str, tmp_path: Path
+) -> None:
+    recipe = get_recipe(name)
+    config = build_config(recipe.config_type, {**recipe.tour, "epochs": 1})
+    assert config.dataset == "digits"
+    execute(recipe, config, tmp_path)
+    record = json.loads((tmp_path / "config.json").read_text())
+    assert record["config"]["dataset"] == "digits"
+    assert [(e["dataset"], e["split"], Path(e["path"]).name) for e in record["data"]] == [
+        ("digits", "train", "digits.csv.gz")
+    ]
+
+
+def write_tiny_fashion(folder: Path, n: int = 40) -> Path:
+    """Tiny Fashion-MNIST-shaped train files: smooth random 28x28 images, 4 classes."""
+    import numpy as np
+
+    from hebbian.data import write_idx
+
+    rng = np.random.default_rng(0)
+    base = rng.random((4, 28, 28))
+    labels = np.arange(n) % 4
+    images = np.clip(base[labels] * 200 + rng.random((n, 28, 28)) * 55, 0, 255)
+    folder.mkdir(parents=True, exist_ok=True)
+    write_idx(folder / "train-images-idx3-ubyte.gz", images.astype(np.uint8), gzip=True)
+    write_idx(folder / "train-labels-idx1-ubyte.gz", labels.astype(np.uint8), gzip=True)
+    return folder
+
+
+@pytest.mark.filterwarnings("ignore::hebbian.data.DatasetDigestWarning")  # tiny stand-ins
+def test_oja_runs_on_another_dataset_at_its_image_size(tmp_path: Path) -> None:
+    data_dir = write_tiny_fashion(tmp_path / "data")
+    recipe = get_recipe("oja-digits")
+    config = build_config(recipe.config_type, {"dataset": "fashion-mnist", "epochs": 2})
+    summary = execute(recipe, config, tmp_path / "run", data_dir=data_dir)
+    assert len(summary["results"]["abs_cos_with_pca"]) == 1
+    assert "Fashion-MNIST images" in recipe.describe(config)
+    record = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert {Path(e["path"]).parent for e in record["data"]} == {data_dir.resolve()}
+    weights = load_file(tmp_path / "run" / CHECKPOINT_FILE)
+    assert weights["weight"].shape == (1, 784)
+
+
+def test_dataset_settings_are_checked_against_the_registry() -> None:
+    sanger = get_recipe("sanger-digits")
+    with pytest.raises(ValueError, match=r"dataset must be one of digits, fashion-mnist, mnist"):
+        build_config(sanger.config_type, ["dataset=cifar"])
+    with pytest.raises(ValueError, match=r"components must be at most 64 \(pixels of digits\)"):
+        build_config(sanger.config_type, ["components=65"])
+    assert build_config(sanger.config_type, ["dataset=mnist", "components=65"]).components == 65
+    bcm = get_recipe("bcm-selectivity")
+    with pytest.raises(ValueError, match=r"patterns must be at most 10 \(classes of mnist\)"):
+        build_config(bcm.config_type, ["dataset=mnist", "patterns=11"])

@@ -1,9 +1,11 @@
 """Recipes for the local rules on the 8x8 digits: Oja, Sanger, BCM, Hebb's runaway.
 
-Each recipe holds its weights in a :class:`hebbian.layers.HebbianLinear` with a rule
-object of :mod:`hebbian.rules`; the layer applies ``w <- w + learning_rate * dw`` and
-stops on non-finite weights. The recipe compares what was learned with the theory
-(PCA from an SVD, BCM's fixed point).
+Each recipe reads its images through ``run.load_dataset`` (``dataset`` setting: the
+embedded 8x8 digits by default, or any data set of :func:`hebbian.data.dataset_names`)
+and holds its weights in a :class:`hebbian.layers.HebbianLinear` with a rule object of
+:mod:`hebbian.rules`; the layer applies ``w <- w + learning_rate * dw`` and stops on
+non-finite weights. The recipe compares what was learned with the theory (PCA from an
+SVD, BCM's fixed point).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from hebbian._checks import (
     check_positive,
     check_positive_int,
 )
-from hebbian.data import load_dataset
+from hebbian.data import dataset_names, dataset_spec
 from hebbian.experiments.base import Expectation, Recipe
 from hebbian.layers import HebbianLinear, shuffled_batches
 from hebbian.report.figures import image_rows, subplots
@@ -32,11 +34,25 @@ __all__ = ["BCM_SELECTIVITY", "HEBB_RUNAWAY", "OJA_DIGITS", "SANGER_DIGITS"]
 TOPIC = "Hebbian learning"
 
 
-def _digits(run: Run, split: str = "train") -> tuple[torch.Tensor, torch.Tensor]:
-    """Flattened digits ``(N, 64)`` on the run's device, and their labels ``(N,)``."""
-    data = load_dataset("digits", split, data_dir=run.data_dir)
-    images = data.images.reshape(len(data.images), -1)
-    return images.to(run.device), data.labels.to(run.device)
+def _check_dataset(name: str) -> int:
+    """Check a ``dataset`` setting against the registry; return its pixels per image."""
+    if not isinstance(name, str) or name not in dataset_names():
+        raise ValueError(f"dataset must be one of {', '.join(dataset_names())}, got {name!r}")
+    height, width = dataset_spec(name).image_shape
+    return height * width
+
+
+def _images(run: Run, dataset: str) -> tuple[torch.Tensor, torch.Tensor, tuple[int, int]]:
+    """Flattened training images ``(N, D)`` on the run's device, labels ``(N,)``, (H, W)."""
+    data = run.load_dataset(dataset, "train")
+    return data.flat.to(run.device), data.labels.to(run.device), data.image_shape
+
+
+def _data_text(dataset: str) -> str:
+    """The data set in descriptions: the digits as before, others by their title."""
+    if dataset == "digits":
+        return "8x8 digits"
+    return f"{dataset_spec(dataset).title} images (the `dataset` setting)"
 
 
 def _principal_components(centred: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -77,8 +93,12 @@ class OjaConfig:
 
     Attributes
     ----------
+    dataset : str
+        The training images: ``digits`` (default, the 1437 training digits) or any data
+        set of :func:`hebbian.data.dataset_names` (``fashion-mnist``, ``mnist``,
+        ``omniglot``), read through ``run.load_dataset``.
     epochs : int
-        Passes over the 1437 training digits.
+        Passes over the training images.
     batch_size : int
         Samples averaged in one update.
     learning_rate, final_learning_rate : float
@@ -87,6 +107,7 @@ class OjaConfig:
         Standard deviation of the initial Gaussian weights.
     """
 
+    dataset: str = "digits"
     epochs: int = 40
     batch_size: int = 10
     learning_rate: float = 0.05
@@ -96,6 +117,7 @@ class OjaConfig:
     components = 1  # a class constant, not a setting
 
     def __post_init__(self) -> None:
+        _check_dataset(self.dataset)
         check_positive_int("epochs", self.epochs)
         check_positive_int("batch_size", self.batch_size)
         check_positive("learning_rate", self.learning_rate)
@@ -110,7 +132,8 @@ class SangerConfig(OjaConfig):
     Attributes
     ----------
     components : int
-        Output neurons, i.e. principal components sought (at most 64, the pixels).
+        Output neurons, i.e. principal components sought (at most the pixels per image,
+        64 for the digits).
     """
 
     epochs: int = 100
@@ -119,14 +142,18 @@ class SangerConfig(OjaConfig):
     def __post_init__(self) -> None:
         super().__post_init__()
         check_positive_int("components", self.components)
-        if self.components > 64:
-            raise ValueError(f"components must be at most 64 (pixels), got {self.components}")
+        pixels = _check_dataset(self.dataset)
+        if self.components > pixels:
+            raise ValueError(
+                f"components must be at most {pixels} (pixels of {self.dataset}), "
+                f"got {self.components}"
+            )
 
 
 def _run_components(config: OjaConfig, run: Run, *, sanger: bool) -> dict[str, Any]:
     rule: rules.LocalRule = rules.Sanger() if sanger else rules.Oja()
     name = rule.name
-    images, _ = _digits(run)
+    images, _, shape = _images(run, config.dataset)
     centred = images - images.mean(dim=0)
     k = config.components
     pcs, variances = _principal_components(centred, k)
@@ -150,7 +177,7 @@ def _run_components(config: OjaConfig, run: Run, *, sanger: bool) -> dict[str, A
     state = run.run_epochs(config.epochs, _layer_state(layer), train_epoch, desc=run.recipe)
     weight = state["weight"]
     cosines = _abs_cosines(weight, pcs)
-    _component_figures(run, weight, pcs, name)
+    _component_figures(run, weight, pcs, name, shape, _data_text(config.dataset))
     results: dict[str, Any] = {
         "abs_cos_with_pca": cosines.tolist(),
         "min_abs_cos_with_pca": cosines.min().item(),
@@ -163,12 +190,19 @@ def _run_components(config: OjaConfig, run: Run, *, sanger: bool) -> dict[str, A
     return results
 
 
-def _component_figures(run: Run, weight: torch.Tensor, pcs: torch.Tensor, name: str) -> None:
+def _component_figures(
+    run: Run,
+    weight: torch.Tensor,
+    pcs: torch.Tensor,
+    name: str,
+    shape: tuple[int, int],
+    data: str,
+) -> None:
     signs = torch.sign((weight * pcs).sum(dim=1, keepdim=True))  # align signs for display
     signs[signs == 0] = 1
     k = weight.shape[0]
     fig = image_rows(
-        [(weight * signs).reshape(k, 8, 8), pcs.reshape(k, 8, 8)],
+        [(weight * signs).reshape(k, *shape), pcs.reshape(k, *shape)],
         [f"{name.capitalize()}", "PCA (SVD)"],
         titles=[f"PC {i + 1}" for i in range(k)],
         scale=max(1.1, 2.2 / k),  # one component alone is drawn larger
@@ -177,7 +211,8 @@ def _component_figures(run: Run, weight: torch.Tensor, pcs: torch.Tensor, name: 
         fig,
         "components",
         f"Weights learned by {name.capitalize()}'s rule (top) beside the principal "
-        "components from an SVD of the same centred digits (bottom), as 8x8 images; each "
+        f"components from an SVD of the same centred {data} (bottom), as "
+        f"{shape[0]}x{shape[1]} images; each "
         "image's colours run from blue (most negative) through white (0) to red (most "
         "positive), and the learned signs are flipped where needed to match (a component's "
         "sign is arbitrary).",
@@ -216,19 +251,25 @@ def run_sanger_digits(config: SangerConfig, run: Run) -> dict[str, Any]:
 
 
 def _schedule_text(config: OjaConfig) -> str:
+    images = "1437 training digits" if config.dataset == "digits" else "training images"
     return (
-        f"{config.epochs} epochs over the 1437 training digits in batches of "
+        f"{config.epochs} epochs over the {images} in batches of "
         f"{config.batch_size}, the learning rate annealed geometrically from "
         f"{config.learning_rate:g} to {config.final_learning_rate:g}"
     )
 
 
 def _describe_oja(config: OjaConfig) -> str:
+    close = (
+        " The digits' first two variances are close (0.69 and 0.63), which slows convergence."
+        if config.dataset == "digits"
+        else ""
+    )
     return (
         "One linear neuron y = w.x trained with Oja's rule dw = y (x - y w) (Oja 1982) on the "
-        f"centred 8x8 digits: {_schedule_text(config)}. Theory: w converges to the unit-norm "
-        "first principal component (computed here by an SVD of the same data). The digits' "
-        "first two variances are close (0.69 and 0.63), which slows convergence."
+        f"centred {_data_text(config.dataset)}: {_schedule_text(config)}. Theory: w "
+        "converges to the unit-norm first principal component (computed here by an SVD of "
+        f"the same data).{close}"
     )
 
 
@@ -260,7 +301,7 @@ OJA_DIGITS = Recipe(
 def _describe_sanger(config: SangerConfig) -> str:
     return (
         f"{config.components} linear neurons trained with Sanger's rule dW = y x^T - "
-        "LT(y y^T) W (Sanger 1989) on the centred 8x8 digits: "
+        f"LT(y y^T) W (Sanger 1989) on the centred {_data_text(config.dataset)}: "
         f"{_schedule_text(config)}. Theory: row i converges to the unit-norm i-th principal "
         "component, in order of decreasing variance, so the variance along row i is the "
         "i-th eigenvalue of the covariance (computed here by an SVD). A component whose "
@@ -312,11 +353,15 @@ class BCMConfig:
 
     Attributes
     ----------
+    dataset : str
+        Where the patterns come from: ``digits`` (default) or any data set of
+        :func:`hebbian.data.dataset_names`, read through ``run.load_dataset``.
     neurons : int
         Independent BCM neurons, each seeing the same input stream.
     patterns : int
-        Input patterns: the mean images of the digit classes ``0 .. patterns-1``,
-        scaled to unit norm, one shown per step with equal probability.
+        Input patterns: the mean training images of the classes ``0 .. patterns-1``
+        (digit classes by default), scaled to unit norm, one shown per step with equal
+        probability.
     epochs, steps_per_epoch : int
         Training length; one step is one input (the rule is stochastic by design).
     learning_rate : float
@@ -331,6 +376,7 @@ class BCMConfig:
         Scale of the initial weights, uniform in ``[0, init_scale)``.
     """
 
+    dataset: str = "digits"
     neurons: int = 8
     patterns: int = 4
     epochs: int = 20
@@ -340,10 +386,15 @@ class BCMConfig:
     init_scale: float = 0.1
 
     def __post_init__(self) -> None:
+        pixels = _check_dataset(self.dataset)
         check_positive_int("neurons", self.neurons)
         check_positive_int("patterns", self.patterns, minimum=2)
-        if self.patterns > 10:
-            raise ValueError(f"patterns must be at most 10 (digit classes), got {self.patterns}")
+        known = getattr(dataset_spec(self.dataset), "classes", None)  # archives: read later
+        if known is not None and self.patterns > len(known):
+            raise ValueError(
+                f"patterns must be at most {len(known)} (classes of {self.dataset}), "
+                f"got {self.patterns}"
+            )
         check_positive_int("epochs", self.epochs)
         check_positive_int("steps_per_epoch", self.steps_per_epoch)
         check_positive("learning_rate", self.learning_rate)
@@ -352,8 +403,9 @@ class BCMConfig:
             raise TypeError(f"rule must be a hebbian.rules.BCM, got {type(self.rule).__name__}")
         check_memory(
             f"neurons={self.neurons}, steps_per_epoch={self.steps_per_epoch} (weights and "
-            "the patterns drawn in an epoch, at least 16 * 64 * neurons + 8 * steps bytes)",
-            16 * 64 * self.neurons + 8 * self.steps_per_epoch,
+            f"the patterns drawn in an epoch, at least 16 * {pixels} * neurons + 8 * steps "
+            "bytes)",
+            16 * pixels * self.neurons + 8 * self.steps_per_epoch,
         )
 
 
@@ -383,7 +435,12 @@ def run_bcm_selectivity(config: BCMConfig, run: Run) -> dict[str, Any]:
     the threshold slides with the step's responses, then the weights change against
     the new threshold.
     """
-    images, labels = _digits(run)
+    images, labels, _ = _images(run, config.dataset)
+    if config.patterns > int(labels.max()) + 1:
+        raise ValueError(
+            f"patterns = {config.patterns} exceeds the {int(labels.max()) + 1} classes of "
+            f"{config.dataset}"
+        )
     patterns = torch.stack([images[labels == c].mean(dim=0) for c in range(config.patterns)])
     patterns = torch.nn.functional.normalize(patterns, dim=1)  # (K, D)
     initial = _random.uniform(
@@ -467,8 +524,9 @@ def _describe_bcm(config: BCMConfig) -> str:
     return (
         f"{config.neurons} rectified neurons y = max(0, w.x) learn with the BCM rule "
         "dw = y (y - theta) x, theta a running mean of y^2 (Bienenstock, Cooper & Munro "
-        f"1982; Intrator & Cooper 1992), from the unit-norm mean images of the digit classes "
-        f"0-{k - 1} shown one at a time, {config.epochs} x {config.steps_per_epoch} steps. "
+        f"1982; Intrator & Cooper 1992), from the unit-norm mean images of the "
+        f"{'digit' if config.dataset == 'digits' else dataset_spec(config.dataset).title} "
+        f"classes 0-{k - 1} shown one at a time, {config.epochs} x {config.steps_per_epoch} steps. "
         f"Theory: the stable fixed points respond to exactly one pattern (selectivity "
         f"1 - 1/{k} = {1 - 1 / k:.3g}), with response 0 to the others and to the preferred "
         f"one y = theta' = (1 - d) E[y^2] + d y^2 (the threshold slides before the weights "
@@ -512,8 +570,11 @@ class RunawayConfig:
 
     Attributes
     ----------
+    dataset : str
+        The training images: ``digits`` (default) or any data set of
+        :func:`hebbian.data.dataset_names`, read through ``run.load_dataset``.
     epochs : int
-        Passes over the training digits; plain Hebb's run stops earlier, at the step
+        Passes over the training images; plain Hebb's run stops earlier, at the step
         where its weights stop being finite.
     batch_size : int
         Samples averaged in one update.
@@ -523,12 +584,14 @@ class RunawayConfig:
         Standard deviation of the initial Gaussian weights (shared by both neurons).
     """
 
+    dataset: str = "digits"
     epochs: int = 30
     batch_size: int = 10
     learning_rate: float = 0.05
     init_scale: float = 0.1
 
     def __post_init__(self) -> None:
+        _check_dataset(self.dataset)
         check_positive_int("epochs", self.epochs)
         check_positive_int("batch_size", self.batch_size)
         check_positive("learning_rate", self.learning_rate)
@@ -542,7 +605,7 @@ def run_hebb_runaway(config: RunawayConfig, run: Run) -> dict[str, Any]:
     the data, Hebb is ``w <- (I + a C) w`` with ``C`` the input covariance, so its norm
     grows by ``1 + a lambda_1`` per step once aligned with the first component.
     """
-    images, _ = _digits(run)
+    images, _, _ = _images(run, config.dataset)
     centred = images - images.mean(dim=0)
     _, variances = _principal_components(centred, 1)
     start = _random.normal((1, centred.shape[1]), run.generator, draw_dtype=torch.float32)
@@ -639,6 +702,16 @@ def _runaway_figure(
 
 
 def _describe_runaway(config: RunawayConfig) -> str:
+    if config.dataset != "digits":
+        return (
+            f"One linear neuron on the centred {_data_text(config.dataset)}, trained side by "
+            "side with plain Hebb dw = y x and with Oja's rule dw = y (x - y w), from the "
+            f"same initial weights on the same batches of {config.batch_size} for "
+            f"{config.epochs} epochs at the learning rate a = {config.learning_rate:g}. "
+            "Theory: Hebb's norm grows by 1 + a lambda_1 per step (lambda_1 the largest "
+            "input variance) until the weights overflow, which the library's guard turns "
+            "into an error naming the rule and the step; Oja's norm converges to 1."
+        )
     return (
         "One linear neuron on the centred 8x8 digits, trained side by side with plain Hebb "
         "dw = y x and with Oja's rule dw = y (x - y w), from the same initial weights on "
