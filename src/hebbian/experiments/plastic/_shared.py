@@ -8,13 +8,12 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from hebbian._checks import check_enum, check_positive, check_positive_int
+from hebbian.data import dataset_names, dataset_spec
 from hebbian.plastic import ModelKind
 from hebbian.report.figures import subplots
 from hebbian.runs import Run
 
 __all__ = [
-    "IMAGE_DATASETS",
-    "PIXELS",
     "TOPIC",
     "check_dataset",
     "check_models",
@@ -24,8 +23,6 @@ __all__ = [
 ]
 
 TOPIC = "Differentiable plasticity"
-IMAGE_DATASETS = ("digits", "fashion-mnist", "mnist")
-PIXELS = {"digits": 64, "fashion-mnist": 784, "mnist": 784}  # pixels of an image of each
 
 
 def check_models(models: object, allowed: tuple[ModelKind, ...]) -> None:
@@ -56,17 +53,21 @@ def check_models(models: object, allowed: tuple[ModelKind, ...]) -> None:
         raise ValueError(f"models must not repeat a model, got {models!r}")
 
 
-def check_dataset(value: str) -> None:
-    """Check that ``value`` is one of :data:`IMAGE_DATASETS`.
+def check_dataset(value: str) -> tuple[int, int]:
+    """Check that ``value`` names a registry data set; return its image shape ``(H, W)``.
+
+    Any name of :func:`hebbian.data.dataset_names` is accepted; the shape comes from
+    its spec, so a config can size its memory before anything is loaded.
 
     Raises
     ------
     ValueError
-        If it is not.
+        If it is not a registry name (the message lists them).
     """
-    if value not in IMAGE_DATASETS:
-        valid = ", ".join(IMAGE_DATASETS)
+    if not isinstance(value, str) or value not in dataset_names():
+        valid = ", ".join(dataset_names())
         raise ValueError(f"dataset must be one of {valid}, got {value!r}")
+    return dataset_spec(value).image_shape
 
 
 def check_multiple(name: str, value: int, of: str, unit: int) -> None:

@@ -1,6 +1,7 @@
 """``plastic-images``: half-image completion after seeing 3 images (Miconi et al. 2018, 4.3).
 
-On Fashion-MNIST (CIFAR-10, the paper's data set, is not available offline); trained with
+On Fashion-MNIST by default (CIFAR-10, the paper's data set, is not available offline; the
+``dataset`` setting takes any registry data set, read through ``run.load_dataset``); trained with
 Adam, all randomness from ``run.generator``, every logged epoch checkpointed.
 """
 
@@ -12,10 +13,8 @@ from typing import Any
 import torch
 
 from hebbian._checks import check_enum, check_memory
-from hebbian.data import load_dataset
 from hebbian.experiments.base import Expectation, Recipe
 from hebbian.experiments.plastic._shared import (
-    PIXELS,
     TOPIC,
     check_dataset,
     check_schedule,
@@ -42,7 +41,8 @@ class ImagesConfig:
     ----------
     dataset : str
         ``fashion-mnist`` (default; the paper used CIFAR-10, not available offline),
-        ``mnist`` or ``digits`` (8x8, embedded: for tests and the tour).
+        ``mnist``, ``omniglot`` or ``digits`` (8x8, embedded: for tests and the tour):
+        any name of :func:`hebbian.data.dataset_names`.
     task : ImageTask
         The task (:class:`hebbian.plastic.ImageTask`), settings ``task.images`` and so
         on; the default shows each image for 3 steps with 1-step gaps and the cue for 3.
@@ -64,10 +64,10 @@ class ImagesConfig:
     test_episodes: int = 200
 
     def __post_init__(self) -> None:
-        check_dataset(self.dataset)
+        height, width = check_dataset(self.dataset)
         check_enum("alpha_mode", self.alpha_mode, AlphaMode)
         check_schedule(self)
-        neurons = PIXELS[self.dataset] + 1
+        neurons = height * width + 1
         episodes = self.batch_size + self.test_episodes
         check_memory(  # weights, Adam state and the activities kept for backpropagation
             f"batch_size={self.batch_size}, test_episodes={self.test_episodes} on "
@@ -79,8 +79,8 @@ class ImagesConfig:
 def run_plastic_images(config: ImagesConfig, run: Run) -> dict[str, Any]:
     """Train a plastic network to complete half-erased images it saw in the episode."""
     task = config.task
-    train = load_dataset(config.dataset, "train", data_dir=run.data_dir).images
-    test_pool = load_dataset(config.dataset, "test", data_dir=run.data_dir).images
+    train = run.load_dataset(config.dataset, "train").images
+    test_pool = run.load_dataset(config.dataset, "test").images
     height, width = train.shape[1:]
     pixels = height * width
     model = PlasticRecurrentCell(
@@ -161,7 +161,8 @@ def run_plastic_images(config: ImagesConfig, run: Run) -> dict[str, Any]:
 
 def _describe_images(config: ImagesConfig) -> str:
     task = config.task
-    size = {"digits": "8x8, 65", "fashion-mnist": "28x28, 785", "mnist": "28x28, 785"}
+    height, width = check_dataset(config.dataset)
+    size = f"{height}x{width}, {height * width + 1}"
     return (
         "Differentiable plasticity on natural images (Miconi, Clune & Stanley, ICML 2018, "
         f"section 4.3): each episode shows {task.images} images (each for "
@@ -173,7 +174,7 @@ def _describe_images(config: ImagesConfig) -> str:
         f"last step; {config.episodes} training episodes in batches of {config.batch_size}. "
         "The paper used grey-scale CIFAR-10, which is not available offline, and reports "
         f"the completions as pictures, not numbers; this run uses {config.dataset} "
-        f"({size[config.dataset]} neurons), trained on its training images and tested on "
+        f"({size} neurons), trained on its training images and tested on "
         "its test images."
     )
 
