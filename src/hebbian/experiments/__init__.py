@@ -141,6 +141,11 @@ REGISTRY: tuple[RecipeEntry, ...] = (
         "Competing hidden units", False, _COMPETING, "KROTOV_FASHION",
     ),
     RecipeEntry(
+        "krotov-mnist",
+        "competing hidden units on MNIST at the paper's settings (2000 units, p 3, k 7)",
+        "Competing hidden units", False, _COMPETING, "KROTOV_MNIST",
+    ),
+    RecipeEntry(
         "plastic-patterns",
         "a plastic recurrent network learns to memorise and complete binary patterns",
         "Differentiable plasticity", True, _PLASTIC, "PLASTIC_PATTERNS",
@@ -160,6 +165,11 @@ REGISTRY: tuple[RecipeEntry, ...] = (
         "neuromod-cue-reward",
         "neuromodulated plastic networks learn which cue is rewarded, within each episode",
         "Differentiable plasticity", False, _PLASTIC, "NEUROMOD_CUE_REWARD",
+    ),
+    RecipeEntry(
+        "backpropamine-cue-reward",
+        "the paper's cue-reward task by actor-critic: modulated plastic networks vs the rest",
+        "Differentiable plasticity", False, _PLASTIC, "BACKPROPAMINE_CUE_REWARD",
     ),
 )  # fmt: skip
 
