@@ -7,11 +7,13 @@ embedded 8x8 digits) and the tests check its numbers against the theory it illus
 from __future__ import annotations
 
 import itertools
+import json
 import math
 from pathlib import Path
 
 import pytest
 
+from hebbian.data import dataset_names
 from hebbian.experiments.base import build_config, execute, judge
 from hebbian.experiments.hopfield import (
     DENSE_CAPACITY,
@@ -20,6 +22,7 @@ from hebbian.experiments.hopfield import (
     DenseCapacityConfig,
     HopfieldCapacityConfig,
     HopfieldImagesConfig,
+    ImageSet,
 )
 from hebbian.hopfield.theory import crossing, hebb_stable_fraction
 
@@ -234,3 +237,21 @@ def test_descriptions_describe_the_config_that_ran():
 def test_a_config_without_the_theory_loads_declares_no_expectation_on_them():
     config = HopfieldCapacityConfig(sizes=(100,), alphas=(0.01, 0.02), cue_flip_fractions=(0.1,))
     assert all("alpha_" not in rule.result for rule in HOPFIELD_CAPACITY.expectations(config))
+
+
+def test_hopfield_images_reads_through_the_run_and_records_its_file(tmp_path: Path) -> None:
+    config = build_config(
+        HOPFIELD_IMAGES.config_type,
+        {**HOPFIELD_IMAGES.tour, "classical_stored": (2,), "modern_stored": 10, "probes": 4},
+    )
+    execute(HOPFIELD_IMAGES, config, tmp_path)
+    record = json.loads((tmp_path / "config.json").read_text())
+    assert [(e["dataset"], e["split"], Path(e["path"]).name) for e in record["data"]] == [
+        ("digits", "train", "digits.csv.gz")
+    ]
+
+
+def test_every_registry_image_set_can_be_named_with_its_size_from_the_registry():
+    assert sorted(s.value for s in ImageSet) == dataset_names()
+    assert [ImageSet(n).pixels for n in ("digits", "mnist", "omniglot")] == [64, 784, 961]
+    assert ImageSet("omniglot").label == "Omniglot"

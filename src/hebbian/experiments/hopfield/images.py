@@ -21,7 +21,7 @@ from hebbian._checks import (
     check_positive_int,
 )
 from hebbian._random import permutation
-from hebbian.data import load_dataset, random_binary_patterns
+from hebbian.data import dataset_spec, random_binary_patterns
 from hebbian.experiments.base import Expectation, Recipe
 from hebbian.experiments.hopfield._shared import FIGURE_FONTS, TOPIC
 from hebbian.hopfield import (
@@ -46,27 +46,30 @@ from hebbian.runs import EpochResult, Run
 
 
 class ImageSet(enum.Enum):
-    """The image datasets ``hopfield-images`` stores (values: names for ``load_dataset``).
+    """The image datasets ``hopfield-images`` stores (values: registry names).
 
-    >>> ImageSet("digits").label
-    '8x8 digit'
+    Each value is a name of :func:`hebbian.data.dataset_names`, read through
+    ``run.load_dataset``; sizes come from the registry's spec.
+
+    >>> ImageSet("digits").label, ImageSet("omniglot").pixels
+    ('8x8 digit', 961)
     """
 
     FASHION_MNIST = "fashion-mnist"
     MNIST = "mnist"
     DIGITS = "digits"
+    OMNIGLOT = "omniglot"
 
     @property
     def label(self) -> str:
         """The dataset's name in figure captions and descriptions."""
-        return {"fashion-mnist": "Fashion-MNIST", "mnist": "MNIST", "digits": "8x8 digit"}[
-            self.value
-        ]
+        return "8x8 digit" if self is ImageSet.DIGITS else dataset_spec(self.value).title
 
     @property
     def pixels(self) -> int:
-        """Pixels per image: 64 for the 8x8 digits, else 28 x 28."""
-        return 64 if self is ImageSet.DIGITS else 28 * 28
+        """Pixels per image, from the registry (64 for the 8x8 digits, 784 for MNIST)."""
+        height, width = dataset_spec(self.value).image_shape
+        return height * width
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,8 @@ class HopfieldImagesConfig:
     Attributes
     ----------
     dataset : ImageSet
-        ``fashion-mnist``, ``mnist`` or ``digits`` (the tour's and the tests').
+        ``fashion-mnist``, ``mnist``, ``omniglot`` or ``digits`` (the tour's and the
+        tests'), read through ``run.load_dataset``.
     modern_stored : int
         Images stored in the modern network.
     classical_stored : tuple of int
@@ -156,7 +160,7 @@ def images_memory(config: HopfieldImagesConfig, pixels: int = 28 * 28) -> int:
 
 def run_hopfield_images(config: HopfieldImagesConfig, run: Run) -> dict[str, Any]:
     """Classical (Hebb, pseudo-inverse) and modern recall of stored images, by load."""
-    data = load_dataset(config.dataset.value, "train", data_dir=run.data_dir)
+    data = run.load_dataset(config.dataset.value, "train")
     if len(data) < config.modern_stored:
         raise ValueError(
             f"modern_stored = {config.modern_stored} exceeds the {len(data)} training images "
