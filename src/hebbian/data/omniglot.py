@@ -81,8 +81,9 @@ def area_downscale(images: np.ndarray, size: int) -> np.ndarray:
         y_{ik} = \frac{1}{255 n^2} \sum_{j,l} w_{ij} w_{kl} x_{jl},
         \qquad w_{ij} = |[i n, (i+1) n) \cap [j s, (j+1) s)|,
 
-    with ``n`` the input side and ``s = size``. The sums are taken in int64, so the result
-    is exact (no summation-order dependence) before the one division.
+    with ``n`` the input side and ``s = size``. The weights are integers, so every partial
+    sum is an integer below :math:`255 n^2 < 2^{53}`, exact in float64 whatever the
+    summation order (BLAS, threads); the one division rounds once.
 
     Parameters
     ----------
@@ -112,8 +113,10 @@ def area_downscale(images: np.ndarray, size: int) -> np.ndarray:
     check_positive_int("size", size)
     if size > side:
         raise ValueError(f"size must be at most the input side {side}, got {size}")
-    weights = _area_weights(side, size)  # (s, n)
-    sums = np.einsum("ij,njl,kl->nik", weights, images.astype(np.int64), weights)  # (N, s, s)
+    weights = _area_weights(side, size).astype(np.float64)  # (s, n), integers
+    # (s, n) @ (N, n, n) @ (n, s): every product and partial sum is an integer below
+    # 255 n^2 < 2^53, so float64 holds each exactly, in any summation order
+    sums = weights @ images.astype(np.float64) @ weights.T  # (N, s, s)
     return (sums / (255.0 * side * side)).astype(np.float32)
 
 
