@@ -11,10 +11,11 @@ report), then writes the group's files beside them::
     RESULTS.md     the same as Markdown tables, with the command that made them
     index.html     the group's page, linking each seed's page
 
-The standard deviation is the sample standard deviation (divisor ``n - 1``; 0 for one
-seed). A group is resumed like a run: ``--resume`` keeps the seeds that finished with
-the same settings and continues or starts the others; ``--overwrite`` starts every seed
-again.
+The mean and the sample standard deviation (divisor ``n - 1``; 0 for one seed) are
+computed exactly in rationals and rounded once, so they do not depend on the order of
+the seeds or the machine. A group is resumed like a run: ``--resume`` keeps the seeds
+that finished with the same settings and continues or starts the others; ``--overwrite``
+starts every seed again.
 
 Examples
 --------
@@ -29,6 +30,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import statistics
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -129,13 +131,10 @@ def read_seeds_record(folder: Path | str) -> dict[str, Any]:
 def sample_std(values: Sequence[float]) -> float:
     """Sample standard deviation (divisor ``n - 1``) of ``values``; 0.0 for one value.
 
-    The sum runs in the order given, in Python floats, so it is the same everywhere.
+    Computed exactly (:func:`statistics.stdev` sums in rationals) and rounded once, so it
+    is the same everywhere and exactly 0 for equal values.
     """
-    n = len(values)
-    if n < 2:
-        return 0.0
-    mean = math.fsum(values) / n
-    return math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (n - 1))
+    return statistics.stdev(values) if len(values) > 1 else 0.0
 
 
 def _is_finite_number(value: Any) -> bool:
@@ -146,7 +145,7 @@ def _is_finite_number(value: Any) -> bool:
 def _stats(values: Sequence[Any]) -> dict[str, Any]:
     numbers = [float(v) for v in values]
     return {
-        "mean": math.fsum(numbers) / len(numbers),
+        "mean": statistics.mean(numbers),
         "std": sample_std(numbers),
         "min": min(numbers),
         "max": max(numbers),
@@ -212,9 +211,9 @@ def aggregate_summaries(
             rule = Expectation(
                 first["result"], 0.0, first["source"], first["tolerance"], first["relation"]
             )
-            entry["measured_mean"] = math.fsum(measured) / len(measured)
+            entry["measured_mean"] = statistics.mean(measured)
             entry["measured_std"] = sample_std(measured)
-            entry["expected"] = math.fsum(expected) / len(expected)
+            entry["expected"] = statistics.mean(expected)
             entry["met"] = rule.meets(entry["measured_mean"], entry["expected"])
         verdicts.append(entry)
     return {
