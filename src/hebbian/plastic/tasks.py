@@ -685,7 +685,8 @@ class StimulusResponseTask:
 
     Guessing earns 0 on average, as does always giving the same answer (half the trials
     show the target, with the defaults); an agent that knows the target earns
-    ``reward`` at every trial, about 18.5 per default episode.
+    ``reward`` at every trial, about 18.2 per default episode (18.20 trials reach their
+    response step, mean of 2,000 episodes).
 
     Attributes
     ----------

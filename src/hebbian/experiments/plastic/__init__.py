@@ -8,7 +8,9 @@
   small convolutional encoder (ICML 2018, 4.2), on rotated Fashion-MNIST classes split
   between meta-training and meta-testing (Omniglot is not available offline);
 * ``neuromod-cue-reward``: cue-reward association (ICLR 2019, 4.1), neuromodulated
-  against non-modulated plastic networks and non-plastic baselines.
+  against non-modulated plastic networks and non-plastic baselines;
+* ``backpropamine-cue-reward``: the same task with the paper's trial layout and
+  rewards, meta-trained by advantage actor-critic as in the paper.
 
 Every recipe trains with Adam, draws all its randomness (initial weights, episodes,
 sampled answers) from ``run.generator``, and checkpoints the weights and the optimiser
@@ -19,6 +21,11 @@ this package re-exports their public names, so ``hebbian.experiments.plastic`` k
 its old interface.
 """
 
+from hebbian.experiments.plastic.backpropamine import (
+    BACKPROPAMINE_CUE_REWARD,
+    BackpropamineConfig,
+    run_backpropamine,
+)
 from hebbian.experiments.plastic.cue_reward import (
     NEUROMOD_CUE_REWARD,
     CueRewardConfig,
@@ -38,15 +45,18 @@ from hebbian.experiments.plastic.patterns import (
 from hebbian.plastic import ModelKind
 
 __all__ = [
+    "BACKPROPAMINE_CUE_REWARD",
     "NEUROMOD_CUE_REWARD",
     "PLASTIC_IMAGES",
     "PLASTIC_ONESHOT",
     "PLASTIC_PATTERNS",
+    "BackpropamineConfig",
     "CueRewardConfig",
     "ImagesConfig",
     "ModelKind",
     "OneShotConfig",
     "PatternsConfig",
+    "run_backpropamine",
     "run_cue_reward",
     "run_plastic_images",
     "run_plastic_oneshot",
