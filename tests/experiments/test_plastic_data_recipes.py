@@ -102,6 +102,12 @@ def test_omniglot_defaults_are_the_papers_split_and_image_size() -> None:
     text = PLASTIC_ONESHOT.describe(config)
     assert "100 of them held out" in text and "other 1523 meta-training" in text
     assert "31 x 31" in text
+    papers = [e for e in PLASTIC_ONESHOT.expectations(config) if e.source.startswith("paper:")]
+    assert [(e.result, e.expected, e.relation) for e in papers] == [
+        ("meta_test_accuracy", 0.985, "at_least")
+    ]
+    substitute = build_config(PLASTIC_ONESHOT.config_type, {})
+    assert not any(e.source.startswith("paper:") for e in PLASTIC_ONESHOT.expectations(substitute))
     with pytest.raises(ValueError, match="omniglot_test_classes=1622 gives 4 for meta-training"):
         build_config(
             PLASTIC_ONESHOT.config_type, {"dataset": "omniglot", "omniglot_test_classes": 1622}

@@ -331,7 +331,7 @@ def _describe_oneshot(config: OneShotConfig) -> str:
 
 
 def _oneshot_expectations(config: OneShotConfig) -> list[Expectation]:
-    return [
+    rules = [
         Expectation(
             "meta_test_accuracy", "chance", "baseline: chance, 1 / ways", relation="at_least"
         ),
@@ -341,6 +341,16 @@ def _oneshot_expectations(config: OneShotConfig) -> list[Expectation]:
             relation="at_least",
         ),
     ]  # fmt: skip
+    paper = (config.task.ways, config.task.shots, config.omniglot_test_classes) == (5, 1, 100)
+    if config.dataset == "omniglot" and paper:  # the paper's setting, so its number applies
+        rules.append(
+            Expectation(
+                "meta_test_accuracy", 0.985,
+                "paper: Miconi et al. 2018, 98.5% on Omniglot 5-way 1-shot",
+                relation="at_least",
+            )
+        )  # fmt: skip
+    return rules
 
 
 PLASTIC_ONESHOT = Recipe(
