@@ -204,3 +204,22 @@ def test_run_files_get_the_users_umask(tmp_path: Path) -> None:
     assert {p.suffix for p in files} >= {".json", ".jsonl", ".png", ".html", ".safetensors"}
     for path in files:
         assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
+
+
+def test_missing_data_stops_in_one_line_with_where_it_looked_and_the_resume_command(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    import hebbian.data
+
+    def not_found(name, split, *, data_dir=None):
+        raise hebbian.data.DatasetNotFoundError(
+            "MNIST split 'train' needs train-images-idx3-ubyte.gz, found in none of these "
+            "folders:\n  /cache/mnist  (user cache)\nTo get them:\n  - download it."
+        )
+
+    monkeypatch.setattr(hebbian.data, "load_dataset", not_found)
+    out = tmp_path / "run"
+    assert main(["run", "oja-digits", "--set", "dataset=mnist", "--out", str(out)]) == 2
+    message = capsys.readouterr().err
+    assert message.count("\n") == 1 and "/cache/mnist  (user cache); To get them" in message
+    assert "--set dataset=mnist --set epochs=40" in message and f"--out {out} --resume" in message

@@ -300,6 +300,19 @@ def _cmd_run(args: argparse.Namespace) -> None:
         raise _InterruptedError(
             f"interrupted; resume with `{rerun_command(record, out, resume=True)}`"
         ) from None
+    except FileNotFoundError as error:  # a data set found nowhere: say where, keep the run
+        from hebbian.data import DatasetNotFoundError
+        from hebbian.runs import rerun_command
+
+        record = _record_of(out)
+        if not isinstance(error, DatasetNotFoundError) or record is None:
+            raise
+        reason = "; ".join(line.strip(" -") for line in str(error).splitlines()).rstrip(".")
+        raise CommandError(
+            f"{recipe.name} stopped: {reason.replace(':;', ':')}; once the files are there, "
+            f"continue it with `{rerun_command(record, out, resume=True)}` (add --data-dir "
+            "DIR if you put them in a folder of your own)"
+        ) from None
     except (MemoryError, RuntimeError, FloatingPointError, ValueError, TypeError) as error:
         from hebbian.runs import RunFolderError, rerun_command
 
