@@ -83,10 +83,12 @@ def prefers_blocked(
 ) -> bool:
     r"""Whether ``AUTO`` runs the blocked path rather than the factored one.
 
-    The rule (measured on CPU with ``benchmarks/plastic.py``, see ``docs/RESULTS.md``):
-    the blocked path's work per step is :math:`O(B N^2 k)` against the factored path's
+    The blocked path's work per step is :math:`O(B N^2 k)` against the factored path's
     :math:`O(t B N^2)`, but it sweeps ``(B, N, N)`` matrices, which only pays once
-    episodes are long and networks large. It is chosen when
+    episodes are long and networks large. On CPU, single training passes were faster
+    through the factored path at 51 neurons (23 and 106 steps) and through the blocked
+    path from 256 neurons and 32 steps up; ``benchmarks/plastic.py`` measures the
+    1000-bit task (``docs/RESULTS.md``). It is chosen when
 
     * ``steps >= BLOCKED_MIN_STEPS`` (several blocks an episode),
     * ``neurons >= BLOCKED_MIN_NEURONS``, and
