@@ -21,17 +21,31 @@
 True
 """
 
-from hebbian.plastic import blocked, factored, models, networks, oneshot, tasks, traces
+from hebbian.plastic import (
+    actor_critic,
+    blocked,
+    factored,
+    models,
+    networks,
+    oneshot,
+    tasks,
+    traces,
+)
+from hebbian.plastic.actor_critic import A2CLoss, a2c_loss, discounted_returns
 from hebbian.plastic.blocked import blocked_decaying_run, prefers_blocked
 from hebbian.plastic.factored import factored_decaying_run
 from hebbian.plastic.models import (
     ModelKind,
+    actor_critic_model,
+    clip_gradients,
     completion,
     cue_reward_model,
     cue_reward_step,
     memorisation_model,
     memorisation_step,
     play_cue_reward,
+    play_stimulus_response,
+    stimulus_response_step,
 )
 from hebbian.plastic.networks import (
     AlphaMode,
@@ -62,6 +76,8 @@ from hebbian.plastic.tasks import (
     OneShotEpisode,
     OneShotTask,
     PatternTask,
+    StimulusResponseEpisodes,
+    StimulusResponseTask,
     bit_error,
 )
 from hebbian.plastic.traces import (
@@ -85,6 +101,7 @@ from hebbian.plastic.traces import (
 )
 
 __all__ = [
+    "A2CLoss",
     "AlphaMode",
     "ConvEncoder",
     "CueRewardEpisodes",
@@ -106,18 +123,25 @@ __all__ = [
     "RecurrentNetwork",
     "RecurrentState",
     "RunMethod",
+    "StimulusResponseEpisodes",
+    "StimulusResponseTask",
     "TraceRule",
     "TraceState",
+    "a2c_loss",
+    "actor_critic",
+    "actor_critic_model",
     "bit_error",
     "blocked",
     "blocked_decaying_run",
     "check_modulation",
+    "clip_gradients",
     "clipped_trace",
     "completion",
     "cue_reward_model",
     "cue_reward_step",
     "decay_coefficients",
     "decaying_trace",
+    "discounted_returns",
     "factored",
     "factored_decaying_run",
     "hebb_from_history",
@@ -137,9 +161,11 @@ __all__ = [
     "plastic_drive",
     "plastic_drive_unchecked",
     "play_cue_reward",
+    "play_stimulus_response",
     "prefers_blocked",
     "retroactive_trace",
     "rotated_classes",
+    "stimulus_response_step",
     "tasks",
     "traces",
     "update_trace",
