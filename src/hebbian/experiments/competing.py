@@ -96,14 +96,16 @@ class KrotovConfig:
 
     One deliberate change: :math:`k = 2` (the authors' notebook) instead of the
     paper's :math:`k = 7`, because the published rule *collapses* on Fashion-MNIST
-    (see :class:`~hebbian.competing.CompetingParams`, Notes): with 400 units and
-    :math:`k = 7` only 4 units still win any training image from the 5th epoch of a
-    50-epoch schedule on, and the others settle near minus the mean image. :math:`k =
-    2` delays the collapse but does not prevent it. The 50-epoch schedule stops
-    before it at 2000 units: its result is a snapshot of a layer on its way to
-    collapse, and ``winning_units`` in the summary says how far it got. The named
-    variant ``rule.homeostasis=threshold`` (adaptive per-unit thresholds, ours, not
-    the paper's) keeps nearly every unit winning at :math:`k = 7`.
+    (see :class:`~hebbian.competing.CompetingParams`, Notes): with 400 units, 20
+    epochs and :math:`k = 7`, 5 units still win any training image from the 6th
+    epoch on, and 98% of the units point against the mean image (top layer 0.576).
+    :math:`k = 2` delays the collapse but does not prevent it (at 400 units a single
+    winner is left from the 18th of 20 epochs). At 2000 units and 50 epochs, this
+    recipe's defaults, the layer still learns; ``winning_units_per_epoch`` in the
+    summary shows how far it got. The named variant ``rule.homeostasis=threshold``
+    (adaptive per-unit thresholds, ours, not the paper's) keeps every unit winning at
+    :math:`k = 7`: 400 units, 20 epochs, top layer 0.841 against 0.812 for random
+    features and 0.889 for backprop.
 
     The paper trains for far longer (hundreds to a thousand epochs); ``rule.epochs`` =
     50 keeps the whole recipe well within an hour on two shared CPU cores. The top
@@ -215,10 +217,12 @@ class KrotovDigitsConfig(KrotovConfig):
 
     100 hidden units with :math:`k = 2`, as in the authors' notebook (which has 100
     units, :math:`p = 2`, :math:`k = 2`, :math:`\Delta = 0.4`); :math:`p = 3` as in the
-    paper. With so few units, :math:`k = 7` lets most units collapse onto the negative
-    of the mean digit (they rank k-th with negative currents and are pushed to
-    :math:`-v`). The 1437 training digits make few batches of 100, so the batches are
-    of 20 here and the top layer and the backprop baseline learn faster.
+    paper. Measured (``hebbian run krotov-digits --threads 1``, seed 0): 92 of the 100
+    units win some training digit in the last epoch, the top layer scores 0.900;
+    ``--set rule.k=7`` leaves 60 winners (0.894), and ``--set rule.k=7 --set
+    rule.homeostasis=threshold`` keeps all 100 (0.906). The 1437 training digits make
+    few batches of 100, so the batches are of 20 here and the top layer and the
+    backprop baseline learn faster.
     """
 
     dataset: str = "digits"
@@ -681,9 +685,11 @@ def _describe(config: KrotovConfig) -> str:
         f"entry with a rate annealed linearly from {rule.learning_rate:g} to 0 over "
         f"{_length_text(config)}.{_variant_text(rule)} Theory: the weights of the units "
         "that learn converge to the unit sphere of the p-norm, and look like prototypes of "
-        "the inputs. On strongly overlapping images (Fashion-MNIST) the published rule "
-        "collapses: one unit after another stops winning and settles near minus the mean "
-        "image; each epoch logs the units that still win. A top layer "
+        "the inputs. On strongly overlapping images the published rule collapses: one unit "
+        "after another stops winning and settles near minus the mean image (measured on "
+        "Fashion-MNIST with 400 units and k = 7: 5 winners left from the 6th of 20 epochs; "
+        "k = 2 delays it; adaptive thresholds, rule.homeostasis=threshold, prevent it); "
+        "each epoch logs the units that still win. A top layer "
         f"c = tanh(beta S ReLU(W v)^n) (n = {config.power:g}, beta = {config.beta:g}, "
         f"{config.loss.value} loss, {config.top_epochs} epochs) is then trained on the frozen "
         "weights and compared with the same top layer on the untrained random weights "
