@@ -164,22 +164,78 @@ def cue_reward_model(
     >>> tuple(out.shape), tuple(state.trace.eligibility.shape)
     ((4, 2), (4, 6, 6))
     """
+    return _readout_network(
+        kind,
+        input_size,
+        hidden,
+        2,
+        eta=eta,
+        weight_std=1.0 / math.sqrt(hidden),  # the RNN's default too
+        alpha_init=alpha_init,
+        modulator_std=modulator_std,
+        generator=generator,
+    )
+
+
+def _readout_network(
+    kind: ModelKind,
+    input_size: int,
+    hidden: int,
+    outputs: int,
+    *,
+    eta: float,
+    weight_std: float,
+    alpha_init: float,
+    modulator_std: float | None,
+    generator: torch.Generator | None,
+) -> LSTMNetwork | RecurrentNetwork:
+    """An LSTM, or a recurrent cell of ``kind`` between an input projection and a readout.
+
+    The plastic kinds get the cue-reward rules (``_CUE_REWARD_RULES``); ``weight_std``
+    is the initial :math:`W`'s standard deviation of the plastic cell and of the RNN.
+    """
     kind = check_enum("kind", kind, ModelKind)
     if kind is ModelKind.LSTM:
-        return LSTMNetwork(input_size, hidden, 2, generator=generator)
+        return LSTMNetwork(input_size, hidden, outputs, generator=generator)
     if kind is ModelKind.RNN:
-        cell: PlasticRecurrentCell | RecurrentCell = RecurrentCell(hidden, generator=generator)
+        cell: PlasticRecurrentCell | RecurrentCell = RecurrentCell(
+            hidden, weight_std=weight_std, generator=generator
+        )
     else:
         cell = PlasticRecurrentCell(
             hidden,
             rule=_CUE_REWARD_RULES[kind],
             eta=eta,
-            weight_std=1.0 / math.sqrt(hidden),
+            weight_std=weight_std,
             alpha_init=alpha_init,
             modulator_std=modulator_std,
             generator=generator,
         )
-    return RecurrentNetwork(cell, input_size, 2, generator=generator)
+    return RecurrentNetwork(cell, input_size, outputs, generator=generator)
+
+
+def _choose(scores: torch.Tensor, greedy: bool, generator: torch.Generator | None) -> torch.Tensor:
+    """One choice (B,) int64 per row of ``scores`` (B, K), detached from the graph.
+
+    The most likely one (``greedy``; argmax returns the first maximum on every device,
+    so exact ties go to choice 0), or one drawn from the softmax with ``generator`` on
+    the CPU, then moved to the device of ``scores``.
+    """
+    if greedy:
+        return scores.detach().argmax(dim=1)
+    probabilities = torch.softmax(scores.detach(), dim=1).cpu()
+    return torch.multinomial(probabilities, 1, generator=generator)[:, 0].to(scores.device)
+
+
+def _clipped_step(
+    model: torch.nn.Module, optimiser: torch.optim.Optimizer, loss: torch.Tensor, max_norm: float
+) -> float:
+    """Backpropagate ``loss``, clip the gradient (:func:`clip_gradients`), step; return its norm."""
+    optimiser.zero_grad()
+    loss.backward()
+    norm = clip_gradients(model, max_norm)
+    optimiser.step()
+    return norm
 
 
 def play_cue_reward(
@@ -222,11 +278,7 @@ def play_cue_reward(
         for _ in range(task.stimulus_steps):
             _, state = model(stimulus, state)
         out, state = model(task.prompt(episodes, trial), state)
-        if greedy:  # argmax returns the first maximum on every device
-            answer = out.detach().argmax(dim=1)
-        else:
-            probabilities = torch.softmax(out.detach(), dim=1).cpu()
-            answer = torch.multinomial(probabilities, 1, generator=generator)[:, 0].to(out.device)
+        answer = _choose(out, greedy, generator)
         reward, feedback = task.feedback(episodes, trial, answer)
         _, state = model(feedback, state)
         logits.append(out)
@@ -327,10 +379,7 @@ def cue_reward_step(
     correct = task.correct_answers(episodes)
     logits, _, rewards = play_cue_reward(model, task, episodes, generator, greedy=False)
     loss = torch.nn.functional.cross_entropy(logits.flatten(0, 1), correct.flatten())
-    optimiser.zero_grad()
-    loss.backward()
-    norm = clip_gradients(model, max_grad_norm)
-    optimiser.step()
+    norm = _clipped_step(model, optimiser, loss, max_grad_norm)
     return loss.item(), logits.detach(), rewards, norm
 
 
@@ -382,24 +431,17 @@ def actor_critic_model(
     >>> tuple(out.shape), model.cell.rule.name
     ((4, 3), 'MODULATED')
     """
-    kind = check_enum("kind", kind, ModelKind)
-    if kind is ModelKind.LSTM:
-        return LSTMNetwork(input_size, hidden, 3, generator=generator)
-    if kind is ModelKind.RNN:
-        cell: PlasticRecurrentCell | RecurrentCell = RecurrentCell(
-            hidden, weight_std=weight_std, generator=generator
-        )
-    else:
-        cell = PlasticRecurrentCell(
-            hidden,
-            rule=_CUE_REWARD_RULES[kind],
-            eta=eta,
-            weight_std=weight_std,
-            alpha_init=alpha_init,
-            modulator_std=modulator_std,
-            generator=generator,
-        )
-    return RecurrentNetwork(cell, input_size, 3, generator=generator)
+    return _readout_network(
+        kind,
+        input_size,
+        hidden,
+        3,
+        eta=eta,
+        weight_std=weight_std,
+        alpha_init=alpha_init,
+        modulator_std=modulator_std,
+        generator=generator,
+    )
 
 
 def play_stimulus_response(
@@ -445,11 +487,7 @@ def play_stimulus_response(
     for step in range(task.episode_steps):
         out, state = model(task.inputs(stimuli[step], reward, action), state)
         scores = out[:, :2]  # (B, 2)
-        if greedy:  # argmax returns the first maximum on every device
-            action = scores.detach().argmax(dim=1)
-        else:
-            probabilities = torch.softmax(scores.detach(), dim=1).cpu()
-            action = torch.multinomial(probabilities, 1, generator=generator)[:, 0].to(out.device)
+        action = _choose(scores, greedy, generator)
         reward = task.rewards(episodes, step, action)
         logits.append(scores)
         values.append(out[:, 2])
@@ -496,8 +534,5 @@ def stimulus_response_step(
         value_coef=value_coef,
         concentration_coef=concentration_coef,
     )
-    optimiser.zero_grad()
-    loss.total.backward()
-    norm = clip_gradients(model, max_grad_norm)
-    optimiser.step()
+    norm = _clipped_step(model, optimiser, loss.total, max_grad_norm)
     return loss.total.item(), rewards, norm
