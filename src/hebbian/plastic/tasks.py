@@ -484,6 +484,14 @@ class OneShotTask:
         )
 
 
+def _random_signs(shape: tuple[int, ...], generator: torch.Generator) -> torch.Tensor:
+    """Random ±1 cue bits of ``shape``, each +1 with probability 1/2 (float32, draw device).
+
+    One float32 uniform draw per bit: +1 below 0.5, -1 from 0.5.
+    """
+    return torch.where(_random.uniform(shape, generator, draw_dtype=torch.float32) < 0.5, 1.0, -1.0)
+
+
 class CueRewardEpisodes(NamedTuple):
     """The hidden structure of a batch of cue-reward episodes.
 
@@ -573,10 +581,7 @@ class CueRewardTask:
         """Draw ``batch`` episodes: cues, targets and the pairs of every trial."""
         check_positive_int("batch", batch)
         dtype = check_dtype("dtype", dtype)
-        bits = _random.uniform(
-            (batch, self.cues, self.cue_size), generator, draw_dtype=torch.float32
-        )
-        cues = torch.where(bits < 0.5, 1.0, -1.0)
+        cues = _random_signs((batch, self.cues, self.cue_size), generator)
         target = _random.integers(self.cues, (batch,), generator)
         picks = _random.uniform(
             (batch, self.trials, self.cues), generator, draw_dtype=torch.float32
@@ -804,16 +809,14 @@ class StimulusResponseTask:
     def _distinct_cues(self, batch: int, generator: torch.Generator) -> torch.Tensor:
         """(B, cues, cue_size) ±1 cues, all distinct within each episode (redrawn if not)."""
         shape = (batch, self.cues, self.cue_size)
-        cues = torch.where(
-            _random.uniform(shape, generator, draw_dtype=torch.float32) < 0.5, 1.0, -1.0
-        )
+        cues = _random_signs(shape, generator)
         for _ in range(1000):
             same = (cues[:, :, None, :] == cues[:, None, :, :]).all(dim=3)  # (B, cues, cues)
             repeated = same.triu(diagonal=1).any(dim=(1, 2))  # (B,)
             if not bool(repeated.any()):
                 return cues
-            fresh = _random.uniform(shape, generator, draw_dtype=torch.float32) < 0.5
-            cues = torch.where(repeated[:, None, None], torch.where(fresh, 1.0, -1.0), cues)
+            fresh = _random_signs(shape, generator)
+            cues = torch.where(repeated[:, None, None], fresh, cues)
         raise ValueError(f"could not draw {self.cues} distinct cues of {self.cue_size} bits")
 
     def rewards(
