@@ -1,9 +1,10 @@
-"""What several differentiable-plasticity recipes share: setting checks and the curves figure."""
+"""What several differentiable-plasticity recipes share: setting checks, epoch means, figures."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import torch
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
@@ -20,6 +21,8 @@ __all__ = [
     "check_multiple",
     "check_schedule",
     "curves",
+    "model_means",
+    "within_episode",
 ]
 
 TOPIC = "Differentiable plasticity"
@@ -102,6 +105,56 @@ def check_schedule(config: Any) -> None:
     check_positive("eta", config.eta)
     check_multiple("episodes_per_epoch", config.episodes_per_epoch, "batch_size", config.batch_size)
     check_multiple("episodes", config.episodes, "episodes_per_epoch", config.episodes_per_epoch)
+
+
+def model_means(sums: dict[str, dict[str, float]], count: int) -> dict[str, float]:
+    """The logged means of every model's summed metrics, ``{"<model>_<metric>": sum / count}``.
+
+    Parameters
+    ----------
+    sums : dict of str to dict of str to float
+        For each model, in order, each metric's sum over ``count`` optimiser steps.
+    count : int
+        The steps summed.
+
+    Returns
+    -------
+    dict of str to float
+        Model by model, metric by metric, in the order of ``sums``.
+
+    Examples
+    --------
+    >>> model_means({"rnn": {"loss": 3.0, "grad_norm": 1.0}}, 2)
+    {'rnn_loss': 1.5, 'rnn_grad_norm': 0.5}
+    """
+    return {
+        f"{name}_{metric}": total / count
+        for name, totals in sums.items()
+        for metric, total in totals.items()
+    }
+
+
+def within_episode(by_trial: dict[str, torch.Tensor]) -> Figure:
+    """The fraction of right answers at each trial of the test episodes, one line a model.
+
+    Parameters
+    ----------
+    by_trial : dict of str to Tensor, shape (trials,)
+        Each model's fraction right at trial 1, 2, ... (on the CPU).
+
+    Returns
+    -------
+    Figure
+        The curves with chance (0.5) marked, laid out and ready to save.
+    """
+    fig, ax = subplots(figsize=(6.4, 3.6))
+    for name, curve in by_trial.items():
+        ax.plot(range(1, len(curve) + 1), curve, marker=".", label=name)
+    ax.axhline(0.5, color="k", linestyle=":", linewidth=1, label="chance: 0.5")
+    ax.set(xlabel="trial in the episode", ylabel="fraction right", title="within-episode learning")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
 
 
 def curves(

@@ -17,7 +17,14 @@ import torch
 
 from hebbian._checks import check_in_range, check_memory, check_positive, check_positive_int
 from hebbian.experiments.base import Expectation, Recipe
-from hebbian.experiments.plastic._shared import TOPIC, check_models, check_multiple, curves
+from hebbian.experiments.plastic._shared import (
+    TOPIC,
+    check_models,
+    check_multiple,
+    curves,
+    model_means,
+    within_episode,
+)
 from hebbian.plastic import ModelKind
 from hebbian.plastic.models import (
     actor_critic_model,
@@ -25,7 +32,6 @@ from hebbian.plastic.models import (
     stimulus_response_step,
 )
 from hebbian.plastic.tasks import StimulusResponseEpisodes, StimulusResponseTask
-from hebbian.report.figures import subplots
 from hebbian.runs import Run, Trainer
 
 __all__ = ["BACKPROPAMINE_CUE_REWARD", "BackpropamineConfig", "run_backpropamine"]
@@ -158,7 +164,8 @@ def run_backpropamine(config: BackpropamineConfig, run: Run) -> dict[str, Any]:
     }
 
     def epoch_fn(epoch: int) -> dict[str, Any]:
-        sums = {name: [0.0, 0.0, 0.0, 0.0] for name in models}
+        keys = ("loss", "reward", "late_right", "grad_norm")
+        sums = {name: dict.fromkeys(keys, 0.0) for name in models}
         for _ in range(config.iterations_per_epoch):
             episodes = task.sample(config.batch_size, generator=run.generator, device=run.device)
             late = _late(episodes).to(torch.float32)
@@ -175,20 +182,16 @@ def run_backpropamine(config: BackpropamineConfig, run: Run) -> dict[str, Any]:
                     max_grad_norm=config.max_grad_norm,
                 )
                 right = _right_responses(episodes, rewards)
-                sums[name][0] += loss
-                sums[name][1] += rewards.sum(dim=1).mean().item()
-                sums[name][2] += ((right * late).sum() / late.sum()).item()
-                sums[name][3] += norm
+                sums[name]["loss"] += loss
+                sums[name]["reward"] += rewards.sum(dim=1).mean().item()
+                sums[name]["late_right"] += ((right * late).sum() / late.sum()).item()
+                sums[name]["grad_norm"] += norm
         n = config.iterations_per_epoch
         metrics: dict[str, Any] = {
             "iterations": epoch * n,
             "episodes": epoch * n * config.batch_size,
         }
-        for name, (loss_sum, reward_sum, right_sum, norm_sum) in sums.items():
-            metrics[f"{name}_loss"] = loss_sum / n
-            metrics[f"{name}_reward"] = reward_sum / n
-            metrics[f"{name}_late_right"] = right_sum / n
-            metrics[f"{name}_grad_norm"] = norm_sum / n
+        metrics.update(model_means(sums, n))
         return metrics
 
     epochs = config.iterations // config.iterations_per_epoch
@@ -246,15 +249,8 @@ def run_backpropamine(config: BackpropamineConfig, run: Run) -> dict[str, Any]:
         "guessing, or always giving the same answer, 0. The paper's Figure 1 (right) "
         "plots this quantity.",
     )
-    fig, ax = subplots(figsize=(6.4, 3.6))
-    for name, curve in by_trial.items():
-        ax.plot(range(1, len(curve) + 1), curve, marker=".", label=name)
-    ax.axhline(0.5, color="k", linestyle=":", linewidth=1, label="chance: 0.5")
-    ax.set(xlabel="trial in the episode", ylabel="fraction right", title="within-episode learning")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
     run.save_figure(
-        fig,
+        within_episode(by_trial),
         "within_episode",
         "After training, on fresh test episodes (actions drawn from the policy): the "
         "fraction of right responses at each trial. A network that learns from the "

@@ -14,7 +14,14 @@ import torch
 
 from hebbian._checks import check_in_range, check_memory, check_positive, check_positive_int
 from hebbian.experiments.base import Expectation, Recipe
-from hebbian.experiments.plastic._shared import TOPIC, check_models, check_multiple, curves
+from hebbian.experiments.plastic._shared import (
+    TOPIC,
+    check_models,
+    check_multiple,
+    curves,
+    model_means,
+    within_episode,
+)
 from hebbian.plastic import (
     CueRewardTask,
     ModelKind,
@@ -22,7 +29,6 @@ from hebbian.plastic import (
     cue_reward_step,
     play_cue_reward,
 )
-from hebbian.report.figures import subplots
 from hebbian.runs import Run, Trainer
 
 __all__ = ["NEUROMOD_CUE_REWARD", "CueRewardConfig", "run_cue_reward"]
@@ -127,7 +133,8 @@ def run_cue_reward(config: CueRewardConfig, run: Run) -> dict[str, Any]:
     half = task.trials // 2
 
     def epoch_fn(epoch: int) -> dict[str, Any]:
-        sums = {name: [0.0, 0.0, 0.0, 0.0] for name in models}
+        keys = ("loss", "late_accuracy", "late_reward", "grad_norm")
+        sums = {name: dict.fromkeys(keys, 0.0) for name in models}
         for _ in range(config.steps_per_epoch):
             episodes = task.sample(config.batch_size, generator=run.generator, device=run.device)
             correct = task.correct_answers(episodes)
@@ -141,16 +148,12 @@ def run_cue_reward(config: CueRewardConfig, run: Run) -> dict[str, Any]:
                     max_grad_norm=config.max_grad_norm,
                 )
                 right = (logits.argmax(dim=2) == correct).float()
-                sums[name][0] += loss
-                sums[name][1] += right[:, half:].mean().item()
-                sums[name][2] += rewards[:, half:].mean().item()
-                sums[name][3] += norm
+                sums[name]["loss"] += loss
+                sums[name]["late_accuracy"] += right[:, half:].mean().item()
+                sums[name]["late_reward"] += rewards[:, half:].mean().item()
+                sums[name]["grad_norm"] += norm
         metrics: dict[str, Any] = {"steps": epoch * config.steps_per_epoch}
-        for name, (loss_sum, right_sum, reward_sum, norm_sum) in sums.items():
-            metrics[f"{name}_loss"] = loss_sum / config.steps_per_epoch
-            metrics[f"{name}_late_accuracy"] = right_sum / config.steps_per_epoch
-            metrics[f"{name}_late_reward"] = reward_sum / config.steps_per_epoch
-            metrics[f"{name}_grad_norm"] = norm_sum / config.steps_per_epoch
+        metrics.update(model_means(sums, config.steps_per_epoch))
         return metrics
 
     Trainer(run, models, optimisers).train(config.steps // config.steps_per_epoch, epoch_fn)
@@ -189,15 +192,8 @@ def run_cue_reward(config: CueRewardConfig, run: Run) -> dict[str, Any]:
         "of each training episode, against Adam steps; the answers that earned the rewards "
         "were drawn from the network's softmax.",
     )
-    fig, ax = subplots(figsize=(6.4, 3.6))
-    for name, curve in by_trial.items():
-        ax.plot(range(1, task.trials + 1), curve, marker=".", label=name)
-    ax.axhline(0.5, color="k", linestyle=":", linewidth=1, label="chance: 0.5")
-    ax.set(xlabel="trial in the episode", ylabel="fraction right", title="within-episode learning")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
     run.save_figure(
-        fig,
+        within_episode(by_trial),
         "within_episode",
         "After training, on fresh test episodes (greedy answers): the fraction of right "
         "answers at each trial. A network that learns from the rewards starts at chance "

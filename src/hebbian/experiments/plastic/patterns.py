@@ -15,7 +15,13 @@ import torch
 
 from hebbian._checks import check_enum, check_memory, check_positive_int
 from hebbian.experiments.base import Expectation, Recipe
-from hebbian.experiments.plastic._shared import TOPIC, check_models, check_schedule, curves
+from hebbian.experiments.plastic._shared import (
+    TOPIC,
+    check_models,
+    check_schedule,
+    curves,
+    model_means,
+)
 from hebbian.plastic import (
     AlphaMode,
     ModelKind,
@@ -143,17 +149,15 @@ def run_plastic_patterns(config: PatternsConfig, run: Run) -> dict[str, Any]:
     steps_per_epoch = config.episodes_per_epoch // config.batch_size
 
     def epoch_fn(epoch: int) -> dict[str, Any]:
-        sums = {name: [0.0, 0.0] for name in models}
+        sums = {name: {"loss": 0.0, "bit_error": 0.0} for name in models}
         for _ in range(steps_per_epoch):
             episode = task.sample(config.batch_size, generator=run.generator, device=run.device)
             for name, model in models.items():
                 loss, output = memorisation_step(model, optimisers[name], episode)
-                sums[name][0] += loss
-                sums[name][1] += bit_error(output, episode.target).mean().item()
+                sums[name]["loss"] += loss
+                sums[name]["bit_error"] += bit_error(output, episode.target).mean().item()
         metrics: dict[str, Any] = {"episodes": epoch * config.episodes_per_epoch}
-        for name, (loss_sum, error_sum) in sums.items():
-            metrics[f"{name}_loss"] = loss_sum / steps_per_epoch
-            metrics[f"{name}_bit_error"] = error_sum / steps_per_epoch
+        metrics.update(model_means(sums, steps_per_epoch))
         plastic = models.get(ModelKind.PLASTIC.value)
         if isinstance(plastic, PlasticRecurrentCell):
             metrics["plastic_eta"] = plastic.eta.item()
