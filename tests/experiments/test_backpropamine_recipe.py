@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,6 @@ from hebbian.experiments import get_recipe, recipe_entry
 from hebbian.experiments.base import build_config, execute
 from hebbian.experiments.plastic import BACKPROPAMINE_CUE_REWARD, BackpropamineConfig
 from hebbian.plastic import ModelKind
-from hebbian.runs import Run
 
 TINY = {
     "task.cue_size": 6,
@@ -53,27 +53,12 @@ def test_a_tiny_run_reports_every_network_the_margins_and_the_figures(tmp_path: 
     assert (tmp_path / "reward.png").exists() and (tmp_path / "within_episode.png").exists()
 
 
-class SimulatedKillError(RuntimeError):
-    pass
-
-
 def test_an_interrupted_run_resumes_to_the_same_numbers(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, killed_and_resumed: Callable[..., dict[str, Any]]
 ) -> None:
     config = build_config(BackpropamineConfig, TINY)
     whole = execute(BACKPROPAMINE_CUE_REWARD, config, tmp_path / "whole")
-    original_log = Run.log
-
-    def log_then_stop(self: Run, step: int, **metrics: Any) -> None:
-        if step == 2:
-            raise SimulatedKillError("killed after the checkpoint of epoch 1")
-        original_log(self, step, **metrics)
-
-    monkeypatch.setattr(Run, "log", log_then_stop)
-    with pytest.raises(SimulatedKillError):
-        execute(BACKPROPAMINE_CUE_REWARD, config, tmp_path / "resumed")
-    monkeypatch.setattr(Run, "log", original_log)
-    resumed = execute(BACKPROPAMINE_CUE_REWARD, config, tmp_path / "resumed", resume=True)
+    resumed = killed_and_resumed(BACKPROPAMINE_CUE_REWARD, config, tmp_path / "resumed")
     assert resumed["results"] == whole["results"]
 
 

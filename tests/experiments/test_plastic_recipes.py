@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,6 @@ from hebbian.experiments.plastic import (
     PatternsConfig,
 )
 from hebbian.plastic import AlphaMode, ModelKind
-from hebbian.runs import Run
 
 
 def tour(recipe, folder: Path, **overrides: Any) -> dict[str, Any]:  # type: ignore[no-untyped-def]
@@ -102,29 +102,13 @@ def test_cue_reward_clips_the_gradient_at_the_authors_norm_unless_told_not_to() 
         build_config(CueRewardConfig, {"max_grad_norm": -1.0})
 
 
-class SimulatedKillError(RuntimeError):
-    pass
-
-
 def test_an_interrupted_run_resumes_to_the_same_numbers(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, killed_and_resumed: Callable[..., dict[str, Any]]
 ) -> None:
     """Weights, Adam's state and the random stream all come back from the checkpoint."""
     config = build_config(CueRewardConfig, TINY_CUE_REWARD)
     whole = execute(NEUROMOD_CUE_REWARD, config, tmp_path / "whole")
-
-    original_log = Run.log
-
-    def log_then_stop(self: Run, step: int, **metrics: Any) -> None:
-        if step == 2:
-            raise SimulatedKillError("killed after the checkpoint of epoch 1")
-        original_log(self, step, **metrics)
-
-    monkeypatch.setattr(Run, "log", log_then_stop)
-    with pytest.raises(SimulatedKillError):
-        execute(NEUROMOD_CUE_REWARD, config, tmp_path / "resumed")
-    monkeypatch.setattr(Run, "log", original_log)
-    resumed = execute(NEUROMOD_CUE_REWARD, config, tmp_path / "resumed", resume=True)
+    resumed = killed_and_resumed(NEUROMOD_CUE_REWARD, config, tmp_path / "resumed")
     assert resumed["results"] == whole["results"]
     # resuming a finished run trains nothing and reports the same trained networks
     again = execute(NEUROMOD_CUE_REWARD, config, tmp_path / "resumed", resume=True)
