@@ -60,7 +60,7 @@ def test_run_recipe_help_lists_every_setting_with_its_default(name: str, capsys)
 def test_show_config_shows_the_set_value_its_default_and_meaning(capsys) -> None:
     assert main(["run", "oja-digits", "--show-config", "--set", "epochs=7"]) == 0
     out = capsys.readouterr().out
-    assert "  epochs = 7  (int, default 40)\n      Passes over the 1437 training digits." in out
+    assert "  epochs = 7  (int, default 40)\n      Passes over the training images." in out
 
 
 @pytest.mark.parametrize("name", [e.name for e in REGISTRY])
