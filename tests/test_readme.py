@@ -36,9 +36,9 @@ def test_every_documented_run_command_names_real_settings() -> None:
     text = text.replace(" SMALL ", f" {small[1]} ") if small else text
     checked = 0
     for name, flags in re.findall(
-        r"hebbian run ([a-z0-9-]+)((?: --[a-z-]+(?: [^-`|\s]\S*)?)*)", text
+        r"hebbian run ([a-z0-9-]+)((?: --[a-z-]+(?: [^-`|\s][^`\s]*)?)*)", text
     ):
-        overrides = re.findall(r"--set (\S+)", flags)
+        overrides = re.findall(r"--set ([^`\s]+)", flags)
         build_config(get_recipe(name).config_type, overrides)
         checked += bool(overrides)
     assert checked >= 5, "the docs' commands with --set were not found"
