@@ -9,6 +9,7 @@ dataclass and an open :class:`~hebbian.runs.Run`; library code never parses argv
 from __future__ import annotations
 
 import dataclasses
+import enum
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from hebbian.runs import Run
 
 __all__ = [
     "Expectation",
+    "Precision",
     "Recipe",
     "build_config",
     "config_fields",
@@ -37,6 +39,27 @@ __all__ = [
 ]
 
 _RELATIONS = ("within", "at_least", "at_most")
+
+
+class Precision(enum.Enum):
+    """The floating-point type a recipe trains in (a setting: ``--set precision=float64``).
+
+    ``FLOAT32`` is fast; ``FLOAT64`` keeps a long training run's numbers independent of
+    the summation order of the matrix products (thread count, SIMD kernels, BLAS) where
+    float32 rounding differences, amplified by a rule's ranking over many epochs, would
+    show in the documented digits.
+
+    >>> Precision("float64").dtype
+    torch.float64
+    """
+
+    FLOAT32 = "float32"
+    FLOAT64 = "float64"
+
+    @property
+    def dtype(self) -> torch.dtype:
+        """The torch dtype."""
+        return torch.float32 if self is Precision.FLOAT32 else torch.float64
 
 
 @dataclass(frozen=True)
