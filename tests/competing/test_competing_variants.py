@@ -92,7 +92,17 @@ def test_wins_count_the_samples_each_unit_won_during_the_epoch() -> None:
 def test_the_epoch_reads_nothing_back_to_the_host_per_batch(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Host reads (item, float, bool, int, tolist, nonzero) do not grow with the batches."""
+    """Host reads (item, float, bool, int, tolist, nonzero) do not grow with the batches.
+
+    The ranking takes its host-read-free path, the default off the CPU (on the CPU it
+    reads back the rows with ties, which costs nothing there).
+    """
+    import functools
+
+    import hebbian.competing.training
+
+    sync_free = functools.partial(rank_first_and_kth, sync_free=True)
+    monkeypatch.setattr(hebbian.competing.training, "rank_first_and_kth", sync_free)
     reads = {"count": 0}
     for name in ("item", "tolist", "nonzero", "__bool__", "__float__", "__int__", "__index__"):
         original = getattr(torch.Tensor, name)
@@ -286,3 +296,14 @@ def test_thresholds_are_refused_without_homeostasis_and_checked_with_it() -> Non
         CompetingParams(homeostasis="threshold")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="threshold_rate"):
         CompetingParams(threshold_rate=0.0)
+
+
+@pytest.mark.parametrize("k", [2, 3, 7, 30])
+def test_both_ranking_paths_give_the_same_ranks_ties_included(k: int) -> None:
+    """The CPU path (topk indices, exact ranking in tied rows) equals the sync-free one."""
+    for trial in range(50):
+        generator = torch.Generator().manual_seed(trial)
+        currents = torch.randint(0, 5, (40, 30), generator=generator).float()  # many ties
+        fast = rank_first_and_kth(currents, k, sync_free=False)
+        free = rank_first_and_kth(currents, k, sync_free=True)
+        assert all(torch.equal(a, b) for a, b in zip(fast, free, strict=True))
