@@ -158,8 +158,9 @@ def test_report_rebuilds_the_group_page(tmp_path: Path, capsys) -> None:
     out = tmp_path / "group"
     assert main(["run", *FAST, "--seeds", "4", "--out", str(out)]) == 0
     (out / "index.html").unlink()
+    (out / "seed-4" / "index.html").unlink()
     assert main(["report", str(out)]) == 0
-    assert (out / "index.html").exists()
+    assert (out / "index.html").exists() and (out / "seed-4" / "index.html").exists()
 
 
 def test_the_group_rerun_command_names_the_seeds() -> None:

@@ -587,6 +587,11 @@ def _cmd_report(folder: Path) -> Path:
                 f"seeds folder {folder} has not finished (it has no {SUMMARY_FILE}); "
                 f"continue it with `{again}`"
             )
+        from hebbian.experiments.seeds import seed_folder
+
+        for seed in read_seeds_record(folder)["seeds"]:  # each seed's page, then the group's
+            if (seed_folder(folder, seed) / SUMMARY_FILE).exists():
+                write_run_report(seed_folder(folder, seed))
         return write_seeds_report(folder)
     read_record(folder)
     _warn_missing_figures(folder)

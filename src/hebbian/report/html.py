@@ -338,7 +338,7 @@ def write_seeds_report(folder: Path | str) -> Path:
 
     The page shows each verdict on the mean with the number of seeds that meet it, every
     scalar result as mean ± standard deviation with its range, and links each seed's
-    own page (rebuilt too).
+    own page (written by its run; ``hebbian report`` rebuilds those first).
     """
     from hebbian.experiments.seeds import read_seeds_record, seed_folder
 
@@ -371,8 +371,6 @@ def write_seeds_report(folder: Path | str) -> Path:
     links = []
     for seed in record["seeds"]:
         run = seed_folder(folder, seed)
-        if (run / SUMMARY_FILE).exists():
-            write_run_report(run)
         links.append(f'<li><a href="{run.name}/index.html">seed {seed}</a></li>')
     seeds = record["seeds"]
     body = (
