@@ -21,6 +21,7 @@ from hebbian.data.registry import (
     IdxSplit,
     ImageDataset,
     dataset_names,
+    dataset_spec,
     load_dataset,
     search_folders,
 )
@@ -326,7 +327,11 @@ def test_no_download_means_no_request(http_server, tmp_path: Path) -> None:
 
 
 def test_dataset_names() -> None:
-    assert dataset_names() == ["digits", "fashion-mnist", "mnist", "omniglot"]
+    assert dataset_names() == ["cifar10", "digits", "fashion-mnist", "mnist", "omniglot"]
+    assert dataset_names(channels=1) == ["digits", "fashion-mnist", "mnist", "omniglot"]
+    assert dataset_names(channels=3) == ["cifar10"]
+    with pytest.raises(ValueError, match="channels"):
+        dataset_names(channels=0)
 
 
 def test_unknown_name_lists_the_valid_names() -> None:
@@ -336,7 +341,7 @@ def test_unknown_name_lists_the_valid_names() -> None:
         load_dataset("cifar")
 
 
-@pytest.mark.parametrize("name", ["digits", "fashion-mnist", "mnist", "omniglot"])
+@pytest.mark.parametrize("name", ["digits", "fashion-mnist", "mnist", "omniglot", "cifar10"])
 def test_unknown_split_lists_the_valid_splits(name: str) -> None:
     with pytest.raises(ValueError, match=r"unknown split 'validation'.*train, test"):
         load_dataset(name, "validation")
@@ -386,8 +391,30 @@ def test_digits_splits_follow_scikit_learn_order() -> None:
 def test_image_dataset_refuses_mismatched_tensors() -> None:
     with pytest.raises(ValueError, match="same number of samples"):
         ImageDataset(torch.zeros(3, 2, 2), torch.zeros(2, dtype=torch.int64), "x", "train", ())
-    with pytest.raises(ValueError, match=r"\(N, H, W\)"):
+    with pytest.raises(
+        ValueError, match=r"\(N, H, W\) or \(N, C, H, W\) tensor, got shape \(3, 4\)"
+    ):
         ImageDataset(torch.zeros(3, 4), torch.zeros(3, dtype=torch.int64), "x", "train", ())
+    with pytest.raises(ValueError, match=r"\(N, C, H, W\) tensor, got shape \(3, 1, 2, 2, 2\)"):
+        ImageDataset(torch.zeros(3, 1, 2, 2, 2), torch.zeros(3, dtype=torch.int64), "x", "a", ())
+
+
+def test_image_dataset_shapes_with_and_without_channels() -> None:
+    labels = torch.zeros(2, dtype=torch.int64)
+    grey = ImageDataset(torch.rand(2, 5, 7), labels, "x", "train", ())
+    assert (grey.channels, grey.image_shape, tuple(grey.flat.shape)) == (1, (5, 7), (2, 35))
+    images = torch.rand(2, 3, 5, 7)
+    colour = ImageDataset(images, labels, "x", "train", ())
+    assert (colour.channels, colour.image_shape, tuple(colour.flat.shape)) == (3, (5, 7), (2, 105))
+    # a row holds the channels one after another, each row-major
+    assert torch.equal(colour.flat[1, 35 * 2 + 7 * 4 + 6], images[1, 2, 4, 6])
+    assert colour.flat.data_ptr() == images.data_ptr()  # a view, no copy
+
+
+def test_every_spec_states_its_channels() -> None:
+    assert {name: dataset_spec(name).channels for name in dataset_names()} == {
+        "cifar10": 3, "digits": 1, "fashion-mnist": 1, "mnist": 1, "omniglot": 1,
+    }  # fmt: skip
 
 
 SYSTEM_FASHION = Path("/usr/share/datasets/fashion-mnist")

@@ -1,9 +1,10 @@
-"""Datasets by name: the embedded 8x8 digits, Fashion-MNIST, MNIST and Omniglot.
+"""Datasets by name: the embedded 8x8 digits, Fashion-MNIST, MNIST, Omniglot and CIFAR-10.
 
-:func:`load_dataset` returns an :class:`ImageDataset` of float32 images in [0, 1] and
+:func:`load_dataset` returns an :class:`ImageDataset` of float32 images in [0, 1]
+(``(N, H, W)`` grey levels, or ``(N, C, H, W)`` channel first for CIFAR-10's colours) and
 int64 labels, with the path and SHA-256 of every file it read (:class:`DataFile`). The
-file datasets (IDX files, Omniglot's zip archives) are looked up in these folders, first
-match wins:
+file datasets (IDX files, Omniglot's zip archives, CIFAR-10's tar archive) are looked up
+in these folders, first match wins:
 
 1. the ``data_dir`` argument (the folder itself, or its ``<name>/`` subfolder);
 2. the ``HEBBIAN_DATA`` environment variable (likewise);
@@ -42,6 +43,7 @@ from hebbian._checks import check_positive, check_positive_int
 from hebbian.data.download import DownloadError, download_file
 from hebbian.data.idx import IdxFormatError, read_idx, read_idx_with_digests
 from hebbian.data.specs import (
+    CIFAR10,
     DIGITS,
     FASHION_MNIST,
     MNIST,
@@ -59,6 +61,7 @@ from hebbian.data.specs import (
 )
 
 __all__ = [
+    "CIFAR10",
     "DATASETS",
     "DIGITS",
     "FASHION_MNIST",
@@ -99,24 +102,36 @@ class DatasetDigestWarning(UserWarning):
 
 #: Every dataset by name. Tests replace entries with ``monkeypatch.setitem``.
 DATASETS: dict[str, DatasetSpec] = {
-    spec.name: spec for spec in (DIGITS, FASHION_MNIST, MNIST, OMNIGLOT)
+    spec.name: spec for spec in (CIFAR10, DIGITS, FASHION_MNIST, MNIST, OMNIGLOT)
 }
 
 
-def dataset_names() -> list[str]:
-    """Return the names :func:`load_dataset` accepts.
+def dataset_names(*, channels: int | None = None) -> list[str]:
+    """Return the names :func:`load_dataset` accepts, sorted.
 
+    Parameters
+    ----------
+    channels : int, optional
+        Only the datasets whose images have this many channels (1: grey levels, the
+        ``(N, H, W)`` ones; 3: red, green, blue); all of them when ``None``.
+
+    Examples
+    --------
     >>> dataset_names()
+    ['cifar10', 'digits', 'fashion-mnist', 'mnist', 'omniglot']
+    >>> dataset_names(channels=1)
     ['digits', 'fashion-mnist', 'mnist', 'omniglot']
     """
-    return sorted(DATASETS)
+    if channels is not None:
+        check_positive_int("channels", channels)
+    return sorted(name for name, spec in DATASETS.items() if channels in (None, spec.channels))
 
 
 def dataset_spec(name: str) -> DatasetSpec:
-    """Return the spec of dataset ``name``: its title, ``image_shape``, files and splits.
+    """Return the spec of dataset ``name``: title, ``image_shape``, ``channels``, files, splits.
 
     Recipes check a ``dataset`` setting with it and size their memory by
-    ``image_shape`` before loading anything.
+    ``image_shape`` and ``channels`` before loading anything.
 
     Raises
     ------
@@ -127,6 +142,8 @@ def dataset_spec(name: str) -> DatasetSpec:
     --------
     >>> dataset_spec("digits").image_shape, dataset_spec("omniglot").title
     ((8, 8), 'Omniglot')
+    >>> dataset_spec("cifar10").image_shape, dataset_spec("cifar10").channels
+    ((32, 32), 3)
     """
     if not isinstance(name, str):
         raise TypeError(f"name must be a str, got {type(name).__name__} {name!r}")
@@ -163,7 +180,8 @@ class ImageDataset:
     Attributes
     ----------
     images : torch.Tensor
-        ``(N, H, W)`` float32 in [0, 1].
+        ``(N, H, W)`` float32 in [0, 1] for grey levels, or ``(N, C, H, W)``, channel
+        first, for ``C`` channels (CIFAR-10: red, green, blue).
     labels : torch.Tensor
         ``(N,)`` int64 in ``[0, len(classes))``.
     name : str
@@ -181,6 +199,8 @@ class ImageDataset:
     >>> data = load_dataset("digits", "test")
     >>> len(data), tuple(data.images.shape), tuple(data.flat.shape)
     (360, (360, 8, 8), (360, 64))
+    >>> data.image_shape, data.channels
+    ((8, 8), 1)
     >>> [Path(f.path).name for f in data.files]
     ['digits.csv.gz']
     """
@@ -197,8 +217,10 @@ class ImageDataset:
             isinstance(f, DataFile) for f in self.files
         ):
             raise TypeError(f"files must be a tuple of DataFile, got {self.files!r}")
-        if not isinstance(self.images, torch.Tensor) or self.images.ndim != 3:
-            raise ValueError(f"images must be a (N, H, W) tensor, got {_describe(self.images)}")
+        if not isinstance(self.images, torch.Tensor) or self.images.ndim not in (3, 4):
+            raise ValueError(
+                f"images must be a (N, H, W) or (N, C, H, W) tensor, got {_describe(self.images)}"
+            )
         if not isinstance(self.labels, torch.Tensor) or self.labels.ndim != 1:
             raise ValueError(f"labels must be a (N,) tensor, got {_describe(self.labels)}")
         if self.labels.shape[0] != self.images.shape[0]:
@@ -212,12 +234,21 @@ class ImageDataset:
 
     @property
     def image_shape(self) -> tuple[int, int]:
-        """``(H, W)`` of one image."""
-        return (int(self.images.shape[1]), int(self.images.shape[2]))
+        """``(H, W)`` of one image (of each of its channels)."""
+        return (int(self.images.shape[-2]), int(self.images.shape[-1]))
+
+    @property
+    def channels(self) -> int:
+        """Channels ``C`` of each image: 1 for ``(N, H, W)`` images."""
+        return 1 if self.images.ndim == 3 else int(self.images.shape[1])
 
     @property
     def flat(self) -> torch.Tensor:
-        """Images as rows, ``(N, H*W)`` (a view of :attr:`images`)."""
+        """Images as rows, ``(N, C*H*W)`` (a view of :attr:`images`; ``C = 1`` for grey).
+
+        A row holds the channels one after another, each row-major: for CIFAR-10 the
+        1024 red values, then the green, then the blue, the order of the archive's rows.
+        """
         return self.images.reshape(self.images.shape[0], -1)
 
 
@@ -565,19 +596,20 @@ def _load_archive(
     retries: int,
     timeout: float,
 ) -> ImageDataset:
-    file = spec.train if split == "train" else spec.test
+    file = spec.split_file(split)
     (path,) = _locate(spec, split, (file,), data_dir, download, mirrors, retries, timeout)
     raw = path.read_bytes()
-    digests = frozenset((_hash(raw), hashlib.md5(raw, usedforsecurity=False).hexdigest()))
-    images, labels, classes = spec.reader(path, spec.image_shape[0])
-    _check_digests(spec, file, path, digests)
+    sha256, md5 = _hash(raw), hashlib.md5(raw, usedforsecurity=False).hexdigest()
+    del raw  # CIFAR-10's is 170 MB; the reader reads the file again, as a stream
+    images, labels, classes = spec.reader(path, split)
+    _check_digests(spec, file, path, frozenset((sha256, md5)))
     return ImageDataset(
         images=torch.from_numpy(images),
         labels=torch.from_numpy(labels),
         name=spec.name,
         split=split,
         classes=classes,
-        files=(DataFile(str(path.resolve()), _hash(raw)),),
+        files=(DataFile(str(path.resolve()), sha256),),
     )
 
 
@@ -615,13 +647,16 @@ def load_dataset(
     ----------
     name : str
         ``"digits"`` (scikit-learn's bundled 8x8 digits, no download needed),
-        ``"fashion-mnist"``, ``"mnist"`` or ``"omniglot"``; see :func:`dataset_names`.
+        ``"fashion-mnist"``, ``"mnist"``, ``"omniglot"`` or ``"cifar10"``; see
+        :func:`dataset_names`.
     split : str, default "train"
         ``"train"`` or ``"test"``. For ``digits``, ``train`` is the first 1437 samples in
         scikit-learn's order and ``test`` the remaining 360. For ``omniglot``, ``train``
         is the background set (``images_background.zip``, 964 characters) and ``test``
         the evaluation set (``images_evaluation.zip``, 659 characters), each character a
-        class.
+        class. For ``cifar10``, both come from ``cifar-10-python.tar.gz``: ``train`` is
+        ``data_batch_1`` ... ``data_batch_5`` in order (50,000 images), ``test`` the
+        ``test_batch`` (10,000).
     data_dir : str or os.PathLike, optional
         Folder searched first for the files (the folder itself, then ``<name>/`` in it),
         and where downloads go when given. Ignored for ``digits``.
@@ -637,8 +672,9 @@ def load_dataset(
     ImageDataset
         ``images`` ``(N, H, W)`` float32 in [0, 1] (pixels / 16 for ``digits``, / 255 for
         the IDX datasets; for ``omniglot`` ink 1 and paper 0, the 105 x 105 drawings
-        averaged down to 31 x 31), ``labels`` ``(N,)`` int64 and ``files``, the path
-        and SHA-256 of each file read.
+        averaged down to 31 x 31), or ``(N, C, H, W)`` for more than one channel
+        (``cifar10``: ``(N, 3, 32, 32)``, red, green, blue, / 255); ``labels`` ``(N,)``
+        int64 and ``files``, the path and SHA-256 of each file read.
 
     Raises
     ------
@@ -647,8 +683,9 @@ def load_dataset(
     DatasetNotFoundError
         If the files are missing everywhere and could not be downloaded; the message
         names the files, every folder searched and how to get the files.
-    IdxFormatError, OmniglotFormatError
-        If a file found is damaged or is not the dataset's images or labels.
+    IdxFormatError, OmniglotFormatError, Cifar10FormatError
+        If a file found is damaged or is not the dataset's images or labels (for
+        ``cifar10`` also if a pickle in it names anything but numpy's arrays).
 
     Warns
     -----

@@ -2,7 +2,9 @@
 
 Three kinds of spec: :class:`IdxDatasetSpec` (MNIST-style IDX files, one pair a split),
 :class:`EmbeddedDatasetSpec` (a file installed with a Python package) and
-:class:`ArchiveDatasetSpec` (one archive a split, read by a reader function). Each file
+:class:`ArchiveDatasetSpec` (an archive a split, or one for both, read by a reader
+function). Every spec says its ``image_shape`` ``(H, W)`` and its ``channels`` (1 for
+grey levels, 3 for CIFAR-10's red, green and blue). Each file
 carries the digests that identify a genuine copy; the comment above each dataset says
 how they were established. :mod:`hebbian.data.registry` names, finds, downloads, reads
 and checks them.
@@ -18,9 +20,12 @@ from pathlib import Path
 
 import numpy as np
 
+from hebbian.data.cifar10 import ARCHIVE as CIFAR10_ARCHIVE
+from hebbian.data.cifar10 import read_cifar10_archive
 from hebbian.data.omniglot import read_omniglot_archive
 
 __all__ = [
+    "CIFAR10",
     "DIGITS",
     "FASHION_MNIST",
     "MNIST",
@@ -101,6 +106,11 @@ class IdxDatasetSpec:
     install_hint: str | None = None
 
     @property
+    def channels(self) -> int:
+        """Channels of each image: 1 (grey levels)."""
+        return 1
+
+    @property
     def splits(self) -> tuple[str, ...]:
         """Names of the splits, ``("train", "test")``."""
         return ("train", "test")
@@ -178,6 +188,11 @@ class EmbeddedDatasetSpec:
     n_train: int
 
     @property
+    def channels(self) -> int:
+        """Channels of each image: 1 (grey levels)."""
+        return 1
+
+    @property
     def splits(self) -> tuple[str, ...]:
         """Names of the splits, ``("train", "test")``."""
         return ("train", "test")
@@ -207,17 +222,20 @@ class ArchiveFile:
 
 @dataclass(frozen=True)
 class ArchiveDatasetSpec:
-    """A dataset stored as one archive a split, read by ``reader`` at ``image_shape``.
+    """A dataset stored as archives (one a split, or one for both), read by ``reader``.
 
     Attributes
     ----------
     name, title, image_shape, mirrors :
         As for :class:`IdxDatasetSpec` (``image_shape`` is the shape after ``reader``).
     train, test : ArchiveFile
-        The archive of each split.
+        The archive of each split (the same one when an archive holds both).
     reader : callable
-        ``reader(path, side)`` returns ``(images (N, side, side) float32 in [0, 1],
-        labels (N,) int64, class names)``.
+        ``reader(path, split)`` returns ``(images, labels (N,) int64, class names)``,
+        images float32 in [0, 1], ``(N, H, W)`` for one channel and ``(N, C, H, W)``
+        for more.
+    channels : int, default 1
+        Channels of each image (3 for red, green and blue).
     """
 
     name: str
@@ -226,18 +244,24 @@ class ArchiveDatasetSpec:
     train: ArchiveFile
     test: ArchiveFile
     mirrors: tuple[str, ...]
-    reader: Callable[[Path, int], tuple[np.ndarray, np.ndarray, tuple[str, ...]]] = field(
+    reader: Callable[[Path, str], tuple[np.ndarray, np.ndarray, tuple[str, ...]]] = field(
         repr=False
     )
+    channels: int = 1
 
     @property
     def splits(self) -> tuple[str, ...]:
         """Names of the splits, ``("train", "test")``."""
         return ("train", "test")
 
+    def split_file(self, split: str) -> ArchiveFile:
+        """Return the archive of ``split``; raise ``ValueError`` for an unknown split."""
+        check_split(self.name, split, self.splits)
+        return self.train if split == "train" else self.test
+
     def files(self) -> tuple[ArchiveFile, ...]:
-        """Both archives."""
-        return (self.train, self.test)
+        """The archives of both splits (once each, so one archive of both is listed once)."""
+        return (self.train,) if self.test == self.train else (self.train, self.test)
 
 
 DatasetSpec = IdxDatasetSpec | EmbeddedDatasetSpec | ArchiveDatasetSpec
@@ -364,17 +388,48 @@ MNIST = IdxDatasetSpec(
 # dataset checks; no SHA-256 could be established here (no copy of the archives), so
 # none is given. The drawings (105 x 105) are downscaled to 31 x 31 by area averaging,
 # the size Miconi et al. (2018)'s Omniglot code resizes them to.
+_OMNIGLOT_SIDE = 31
+
+
+def _read_omniglot(path: Path, split: str) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    """Either Omniglot archive, its drawings averaged down to 31 x 31."""
+    return read_omniglot_archive(path, _OMNIGLOT_SIDE)
+
+
 OMNIGLOT = ArchiveDatasetSpec(
     name="omniglot",
     title="Omniglot",
-    image_shape=(31, 31),
+    image_shape=(_OMNIGLOT_SIDE, _OMNIGLOT_SIDE),
     train=ArchiveFile("images_background.zip", None, "68d2efa1b9178cc56df9314c21c6e718"),
     test=ArchiveFile("images_evaluation.zip", None, "6b91aef0f799c5bb55b94e3f2daec811"),
     mirrors=(
         "https://raw.githubusercontent.com/brendenlake/omniglot/master/python/",
         "https://github.com/brendenlake/omniglot/raw/master/python/",
     ),
-    reader=read_omniglot_archive,
+    reader=_read_omniglot,
+)
+
+# The python version of CIFAR-10 (Krizhevsky 2009, www.cs.toronto.edu/~kriz/cifar.html):
+# one archive holds both splits (five training batches, one test batch of 10,000 32 x 32
+# colour images each). Its digests are published, not computed here (no copy of the
+# 170,498,071-byte archive could be obtained): the MD5 is the one torchvision's CIFAR10
+# dataset checks (tgz_md5 in torchvision/datasets/cifar.py), the SHA-256 the one Keras's
+# cifar10.load_data checks (file_hash in keras/src/datasets/cifar10.py). A download is
+# checked against both; an archive found on disk that matches neither warns.
+_CIFAR10_PYTHON = ArchiveFile(
+    CIFAR10_ARCHIVE,
+    sha256="6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce",
+    md5="c58f30108f718f92721af3b95e74349a",
+)
+CIFAR10 = ArchiveDatasetSpec(
+    name="cifar10",
+    title="CIFAR-10",
+    image_shape=(32, 32),
+    train=_CIFAR10_PYTHON,
+    test=_CIFAR10_PYTHON,
+    mirrors=("https://www.cs.toronto.edu/~kriz/",),
+    reader=read_cifar10_archive,
+    channels=3,
 )
 
 
