@@ -1,0 +1,59 @@
+"""Deep Hebbian learning: soft winner-take-all convolutional networks (SoftHebb class).
+
+Maths in :mod:`hebbian.deep.rules` (SoftHebb, hard winner-take-all and Krotov-Hopfield
+changes on any ``(M, N)`` samples, convolution patches, the triangle activation),
+learning layers in :mod:`hebbian.deep.layers`, networks and their greedy or
+simultaneous unsupervised training in :mod:`hebbian.deep.network`, the linear probe
+that reads labels from frozen features in :mod:`hebbian.deep.probe`.
+"""
+
+from hebbian.deep.layers import HebbianConv2d, HebbianDense
+from hebbian.deep.network import (
+    Activation,
+    ChannelStandardisation,
+    HebbianBlock,
+    HebbianNetwork,
+    Pooling,
+    PoolSpec,
+    TrainingMode,
+)
+from hebbian.deep.probe import LinearProbe, fit_probe, probe_accuracy
+from hebbian.deep.rules import (
+    HardWTA,
+    KrotovHopfield,
+    SoftHebb,
+    hard_wta_update,
+    norm_dependent_rates,
+    soft_competition,
+    softhebb_update,
+    top_k_mask,
+    triangle,
+    unfold_patches,
+    weight_norms,
+)
+
+__all__ = [
+    "Activation",
+    "ChannelStandardisation",
+    "HardWTA",
+    "HebbianBlock",
+    "HebbianConv2d",
+    "HebbianDense",
+    "HebbianNetwork",
+    "KrotovHopfield",
+    "LinearProbe",
+    "PoolSpec",
+    "Pooling",
+    "SoftHebb",
+    "TrainingMode",
+    "fit_probe",
+    "hard_wta_update",
+    "norm_dependent_rates",
+    "probe_accuracy",
+    "soft_competition",
+    "softhebb_update",
+    "top_k_mask",
+    "triangle",
+    "unfold_patches",
+    "weight_norms",
+]
