@@ -252,6 +252,6 @@ def test_hopfield_images_reads_through_the_run_and_records_its_file(tmp_path: Pa
 
 
 def test_every_registry_image_set_can_be_named_with_its_size_from_the_registry():
-    assert sorted(s.value for s in ImageSet) == dataset_names()
+    assert sorted(s.value for s in ImageSet) == dataset_names(channels=1)
     assert [ImageSet(n).pixels for n in ("digits", "mnist", "omniglot")] == [64, 784, 961]
     assert ImageSet("omniglot").label == "Omniglot"

@@ -171,8 +171,8 @@ class KrotovConfig:
     precision: Precision = Precision.FLOAT32
 
     def __post_init__(self) -> None:
-        if not isinstance(self.dataset, str) or self.dataset not in dataset_names():
-            valid = ", ".join(dataset_names())
+        if not isinstance(self.dataset, str) or self.dataset not in dataset_names(channels=1):
+            valid = ", ".join(dataset_names(channels=1))
             raise ValueError(f"dataset must be one of {valid}, got {self.dataset!r}")
         if not isinstance(self.rule, CompetingParams):
             raise TypeError(f"rule must be a CompetingParams, got {type(self.rule).__name__}")

@@ -36,8 +36,9 @@ TOPIC = "Hebbian learning"
 
 def _check_dataset(name: str) -> int:
     """Check a ``dataset`` setting against the registry; return its pixels per image."""
-    if not isinstance(name, str) or name not in dataset_names():
-        raise ValueError(f"dataset must be one of {', '.join(dataset_names())}, got {name!r}")
+    names = dataset_names(channels=1)  # grey-level images: (N, H, W)
+    if not isinstance(name, str) or name not in names:
+        raise ValueError(f"dataset must be one of {', '.join(names)}, got {name!r}")
     height, width = dataset_spec(name).image_shape
     return height * width
 

@@ -59,16 +59,17 @@ def check_models(models: object, allowed: tuple[ModelKind, ...]) -> None:
 def check_dataset(value: str) -> tuple[int, int]:
     """Check that ``value`` names a registry data set; return its image shape ``(H, W)``.
 
-    Any name of :func:`hebbian.data.dataset_names` is accepted; the shape comes from
-    its spec, so a config can size its memory before anything is loaded.
+    Any grey-level name, ``hebbian.data.dataset_names(channels=1)``, is accepted (the
+    plastic recipes read ``(N, H, W)`` images); the shape comes from its spec, so a
+    config can size its memory before anything is loaded.
 
     Raises
     ------
     ValueError
         If it is not a registry name (the message lists them).
     """
-    if not isinstance(value, str) or value not in dataset_names():
-        valid = ", ".join(dataset_names())
+    if not isinstance(value, str) or value not in dataset_names(channels=1):
+        valid = ", ".join(dataset_names(channels=1))
         raise ValueError(f"dataset must be one of {valid}, got {value!r}")
     return dataset_spec(value).image_shape
 
