@@ -101,8 +101,21 @@ def test_standardisation_equals_batch_norm_without_affine() -> None:
         assert torch.allclose(ours.learn(x), reference(x), atol=1e-12)
     assert torch.allclose(ours.running_mean, reference.running_mean, atol=1e-12)
     assert torch.allclose(ours.running_var, reference.running_var, atol=1e-12)
-    reference.eval()
+    ours.eval(), reference.eval()
     assert torch.allclose(ours(x), reference(x), atol=1e-12)
+
+
+def test_standardisation_in_training_mode_backpropagates_like_batch_norm() -> None:
+    ours, reference = (
+        ChannelStandardisation(2, dtype=torch.float64),
+        torch.nn.BatchNorm2d(2, affine=False).double(),
+    )
+    x = (images(8) * 3 + 1).requires_grad_(True)
+    weights = images(8, seed=1)
+    (grad_ours,) = torch.autograd.grad((ours(x) * weights).sum(), x)
+    (grad_reference,) = torch.autograd.grad((reference(x) * weights).sum(), x)
+    assert torch.allclose(grad_ours, grad_reference, atol=1e-10)
+    assert torch.allclose(ours.running_var, reference.running_var, atol=1e-12)
 
 
 def two_blocks(mode_rule: SoftHebb | HardWTA | KrotovHopfield | None = None) -> HebbianNetwork:

@@ -102,11 +102,12 @@ class PoolSpec:
 class ChannelStandardisation(nn.Module):
     r"""Standardise each channel, without learned parameters (batch norm without affine).
 
-    In training (:meth:`learn`) the channel means and variances are the batch's, over
-    images and positions, and running estimates are updated,
+    While learning (:meth:`learn`, or ``forward`` in training mode) the channel means
+    and variances are the batch's, over images and positions, and running estimates
+    are updated,
     :math:`\hat\mu \leftarrow (1 - m)\hat\mu + m\,\mu`,
     :math:`\hat\sigma^2 \leftarrow (1 - m)\hat\sigma^2 + m\,\sigma^2 n/(n-1)`;
-    in :meth:`forward` the running estimates are used, so a sample's output does not
+    in evaluation mode the running estimates are used, so a sample's output does not
     depend on its batch. Both compute :math:`(x - \mu)/\sqrt{\sigma^2 + \epsilon}`, as
     :class:`torch.nn.BatchNorm2d` with ``affine=False`` does; unlike it, the batch's
     sums can be reduced over processes first, so data-parallel training normalises
@@ -156,21 +157,31 @@ class ChannelStandardisation(nn.Module):
         return (x - mean[None, :, None, None]) / torch.sqrt(var[None, :, None, None] + self.eps)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """``x`` (B, C, H, W) standardised with the running estimates."""
+        """``x`` (B, C, H, W) standardised by its own statistics (training) or the running ones.
+
+        In training mode the result is differentiable through the batch statistics and
+        the running estimates are updated, as batch normalisation trains.
+        """
+        if self.training:
+            return self._by_batch(x, None)
         return self._scaled(x, self.running_mean, self.running_var)
 
     @torch.no_grad()
     def learn(self, x: torch.Tensor, *, reduce: Reduce | None = None) -> torch.Tensor:
         """``x`` standardised with its own (reduced) statistics; updates the running ones."""
+        return self._by_batch(x, reduce)
+
+    def _by_batch(self, x: torch.Tensor, reduce: Reduce | None) -> torch.Tensor:
         sums = torch.stack([x.sum(dim=(0, 2, 3)), (x * x).sum(dim=(0, 2, 3))])  # (2, C)
         count = x.new_tensor(float(x.numel() // self.channels))
         if reduce is not None:
             sums, count = reduce(sums), reduce(count)
         mean = sums[0] / count
         var = (sums[1] / count - mean * mean).clamp_min(0.0)  # biased, as batch norm uses
-        unbiased = var * count / (count - 1.0).clamp_min(1.0)
-        self.running_mean.mul_(1.0 - self.momentum).add_(self.momentum * mean)
-        self.running_var.mul_(1.0 - self.momentum).add_(self.momentum * unbiased)
+        with torch.no_grad():
+            unbiased = var * count / (count - 1.0).clamp_min(1.0)
+            self.running_mean.mul_(1.0 - self.momentum).add_(self.momentum * mean)
+            self.running_var.mul_(1.0 - self.momentum).add_(self.momentum * unbiased)
         return self._scaled(x, mean, var)
 
 
@@ -224,7 +235,7 @@ class HebbianBlock(nn.Module):
         )
 
     def normalised(self, x: torch.Tensor) -> torch.Tensor:
-        """The block's input as its convolution sees it (running statistics)."""
+        """The block's input as its convolution sees it (batch or running statistics, by mode)."""
         return x if self.norm is None else self.norm(x)
 
     def activate(self, currents: torch.Tensor) -> torch.Tensor:
