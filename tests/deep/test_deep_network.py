@@ -218,3 +218,19 @@ def test_network_on_cuda_equals_cpu() -> None:
     for ours, theirs in zip(cpu.state_dict().values(), gpu.state_dict().values(), strict=True):
         assert torch.allclose(ours, theirs.cpu(), atol=1e-10)
     assert torch.allclose(cpu.features(x), gpu.features(x.cuda()).cpu(), atol=1e-10)
+
+
+def test_probe_dropout_masks_come_from_its_generator() -> None:
+    features = torch.ones(6, 50, dtype=torch.float64)
+    probes = [
+        LinearProbe(
+            50, 2, dropout=0.4, generator=torch.Generator().manual_seed(9), dtype=torch.float64
+        )
+        for _ in range(2)
+    ]
+    first, second = (p(features) for p in probes)
+    assert torch.equal(first, second)  # same generator state, same masks
+    again = probes[0](features)
+    assert not torch.equal(first, again)  # a new mask each call
+    probes[0].eval()
+    assert torch.allclose(probes[0](features), features @ probes[0].weight.T + probes[0].bias)

@@ -337,10 +337,11 @@ def supervised_epoch(
     Parameters
     ----------
     model : nn.Module
-        Maps inputs ``(B, N)`` to scores ``(B, classes)``.
+        Maps inputs ``(B, ...)`` to scores ``(B, classes)``.
     optimizer : torch.optim.Optimizer
         Over ``model``'s parameters (the learning rate is set by the caller).
-    inputs : Tensor, shape (n_samples, N)
+    inputs : Tensor, shape (n_samples, ...)
+        Batch first (rows of features, or images for a convolutional model).
     labels : Tensor, shape (n_samples,)
     generator : torch.Generator
         For the shuffling (a CPU generator gives the same order on every device).
@@ -363,7 +364,9 @@ def supervised_epoch(
     >>> loss > 0
     True
     """
-    inputs = check_floating_tensor("inputs", inputs, ndim=2)
+    inputs = check_floating_tensor("inputs", inputs)
+    if inputs.ndim < 2:
+        raise ValueError(f"inputs must be (n_samples, ...), got shape {tuple(inputs.shape)}")
     check_positive_int("batch_size", batch_size)
     order = _random.permutation(inputs.shape[0], generator, device=inputs.device)
     total, batches = 0.0, 0

@@ -17,7 +17,14 @@ from hebbian.deep.network import (
     PoolSpec,
     TrainingMode,
 )
-from hebbian.deep.probe import LinearProbe, fit_probe, probe_accuracy
+from hebbian.deep.probe import (
+    EndToEnd,
+    LinearProbe,
+    ProbedNetwork,
+    fit_probe,
+    pooled_features,
+    probe_accuracy,
+)
 from hebbian.deep.rules import (
     HardWTA,
     KrotovHopfield,
@@ -35,6 +42,7 @@ from hebbian.deep.rules import (
 __all__ = [
     "Activation",
     "ChannelStandardisation",
+    "EndToEnd",
     "HardWTA",
     "HebbianBlock",
     "HebbianConv2d",
@@ -44,11 +52,13 @@ __all__ = [
     "LinearProbe",
     "PoolSpec",
     "Pooling",
+    "ProbedNetwork",
     "SoftHebb",
     "TrainingMode",
     "fit_probe",
     "hard_wta_update",
     "norm_dependent_rates",
+    "pooled_features",
     "probe_accuracy",
     "soft_competition",
     "softhebb_update",

@@ -18,7 +18,7 @@ probe are the last block's output, flattened.
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import cast
 
@@ -45,6 +45,10 @@ __all__ = [
     "Pooling",
     "TrainingMode",
 ]
+
+
+#: Called as ``callback(depth, step)`` after each step of a block.
+StepCallback = Callable[[int, int], None]
 
 
 class Activation(enum.Enum):
@@ -251,17 +255,24 @@ class HebbianBlock(nn.Module):
         return self.activate(self.conv(self.normalised(x)))
 
     def learn(
-        self, x: torch.Tensor, *, learning_rate: float | None = None, reduce: Reduce | None = None
+        self,
+        x: torch.Tensor,
+        *,
+        learning_rate: float | None = None,
+        reduce: Reduce | None = None,
+        plastic: bool = True,
     ) -> torch.Tensor:
         """One plasticity step of the convolution on ``x``; returns the block's output.
 
         The input is standardised with the batch's statistics (reduced like the
         change, running estimates updated); the output is computed with the weights
-        before the step.
+        before the step. With ``plastic=False`` only the standardisation's running
+        statistics learn (the random-features baseline needs them too).
         """
         normalised = x if self.norm is None else self.norm.learn(x, reduce=reduce)
         output = self.activate(self.conv(normalised))
-        self.conv.plasticity_step(normalised, learning_rate=learning_rate, reduce=reduce)
+        if plastic:
+            self.conv.plasticity_step(normalised, learning_rate=learning_rate, reduce=reduce)
         return output
 
 
@@ -338,6 +349,8 @@ class HebbianNetwork(nn.Module):
         rank: int = 0,
         world_size: int = 1,
         reduce: Reduce | None = None,
+        plastic: bool = True,
+        callback: StepCallback | None = None,
     ) -> int:
         """One unsupervised epoch: every block learns once from every image.
 
@@ -361,6 +374,12 @@ class HebbianNetwork(nn.Module):
             (to rounding).
         reduce : callable, optional
             Sums a tensor over processes; required when ``world_size > 1``.
+        plastic : bool
+            False: only the standardisations' running statistics learn (one pass that
+            estimates them for untrained weights).
+        callback : callable, optional
+            ``callback(depth, step)`` after each step of block ``depth`` (``step``
+            counts that block's steps in this epoch, from 1), e.g. to trace the norms.
 
         Returns
         -------
@@ -372,11 +391,14 @@ class HebbianNetwork(nn.Module):
         check_enum("mode", mode, TrainingMode)
         steps = 0
         if mode is TrainingMode.SIMULTANEOUS:
-            for batch in _local_batches(images, batch_size, generator, rank, world_size, reduce):
+            batches = _local_batches(images, batch_size, generator, rank, world_size, reduce)
+            for step, batch in enumerate(batches, start=1):
                 x = batch
-                for block in self.block_list:
-                    x = block.learn(x, reduce=reduce)
+                for depth, block in enumerate(self.block_list):
+                    x = block.learn(x, reduce=reduce, plastic=plastic)
                     steps += 1
+                    if callback is not None:
+                        callback(depth, step)
             return steps
         for depth in range(len(self.blocks)):
             steps += self.fit_block(
@@ -387,6 +409,8 @@ class HebbianNetwork(nn.Module):
                 rank=rank,
                 world_size=world_size,
                 reduce=reduce,
+                plastic=plastic,
+                callback=callback,
             )
         return steps
 
@@ -400,6 +424,8 @@ class HebbianNetwork(nn.Module):
         rank: int = 0,
         world_size: int = 1,
         reduce: Reduce | None = None,
+        plastic: bool = True,
+        callback: StepCallback | None = None,
     ) -> int:
         """One shuffled pass of block ``depth`` over ``images``, the blocks below it frozen.
 
@@ -412,10 +438,12 @@ class HebbianNetwork(nn.Module):
         images = check_floating_tensor("images", images, ndim=4)
         block = self.block_list[depth]
         batches = _local_batches(images, batch_size, generator, rank, world_size, reduce)
-        for batch in batches:
+        for step, batch in enumerate(batches, start=1):
             with torch.no_grad():
                 below = self._frozen(batch, depth)
-            block.learn(below, reduce=reduce)
+            block.learn(below, reduce=reduce, plastic=plastic)
+            if callback is not None:
+                callback(depth, step)
         return len(batches)
 
     def _frozen(self, x: torch.Tensor, depth: int) -> torch.Tensor:

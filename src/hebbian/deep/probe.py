@@ -1,6 +1,8 @@
 r"""The linear probe: a classifier trained by backprop on frozen features.
 
-Unsupervised features are judged by how well a linear map reads the labels from them:
+Unsupervised features are judged by how well a linear map reads the labels from them
+(:class:`ProbedNetwork`: one probe per block, on its pooled output; :class:`EndToEnd`:
+the same network and head trained by backprop, the comparison):
 scores :math:`s = \operatorname{dropout}(f)\, A^\top + b`, trained with cross-entropy by
 Adam on precomputed features (:meth:`HebbianNetwork.features
 <hebbian.deep.network.HebbianNetwork.features>`), the network itself untouched.
@@ -21,15 +23,27 @@ from hebbian._checks import (
     check_positive_int,
 )
 from hebbian.competing.top_layer import accuracy, supervised_epoch
+from hebbian.deep.network import HebbianNetwork
 
-__all__ = ["LinearProbe", "fit_probe", "probe_accuracy"]
+__all__ = [
+    "EndToEnd",
+    "LinearProbe",
+    "ProbedNetwork",
+    "fit_probe",
+    "pooled_features",
+    "probe_accuracy",
+]
 
 
 class LinearProbe(nn.Module):
     r"""Dropout and a linear map from features ``(B, F)`` to class scores ``(B, classes)``.
 
     The weights and bias start as PyTorch's default for a linear layer, uniform in
-    :math:`\pm 1/\sqrt{F}`, drawn from ``generator`` (weights first).
+    :math:`\pm 1/\sqrt{F}`, drawn from ``generator`` (weights first). In training mode
+    each feature is zeroed with probability ``dropout`` and the others scaled by
+    :math:`1/(1 - p)`; the masks are drawn from ``generator`` too (so a run that saves
+    its generator's state resumes with the same masks), or from PyTorch's global
+    generator when none is given.
 
     Parameters
     ----------
@@ -59,9 +73,10 @@ class LinearProbe(nn.Module):
         super().__init__()
         self.features = check_positive_int("features", features)
         self.classes = check_positive_int("classes", classes)
-        self.dropout = nn.Dropout(check_in_range("dropout", dropout, 0.0, 1.0, inclusive=True))
+        self.dropout = check_in_range("dropout", dropout, 0.0, 1.0, inclusive=True)
         if dropout == 1.0:
             raise ValueError(f"dropout must lie in [0, 1), got {dropout!r}")
+        self.generator = generator
         bound = 1.0 / math.sqrt(features)
         self.weight = nn.Parameter(
             _random.symmetric_uniform(
@@ -75,7 +90,16 @@ class LinearProbe(nn.Module):
     def forward(self, features: torch.Tensor) -> torch.Tensor:
         """Scores ``(B, classes)`` of ``features`` ``(B, F)``."""
         features = check_floating_tensor("features", features, shape=(None, self.features))
-        return self.dropout(features) @ self.weight.T + self.bias
+        if self.training and self.dropout > 0:
+            if self.generator is None:
+                features = nn.functional.dropout(features, self.dropout, training=True)
+            else:
+                keep = 1.0 - self.dropout
+                draws = _random.uniform(
+                    features.shape, self.generator, device=features.device, dtype=features.dtype
+                )
+                features = features * (draws < keep) / keep
+        return features @ self.weight.T + self.bias
 
 
 def fit_probe(
@@ -150,3 +174,82 @@ def probe_accuracy(probe: LinearProbe, features: torch.Tensor, labels: torch.Ten
         return accuracy(probe(features), labels)
     finally:
         probe.train(was_training)
+
+
+def pooled_features(x: torch.Tensor, grid: int) -> torch.Tensor:
+    """``x`` (B, C, H, W) average-pooled to at most ``grid`` positions per side, flattened.
+
+    Examples
+    --------
+    >>> pooled_features(torch.ones(2, 3, 8, 8), 2).shape
+    torch.Size([2, 12])
+    """
+    check_positive_int("grid", grid)
+    size = (min(x.shape[2], grid), min(x.shape[3], grid))
+    return nn.functional.adaptive_avg_pool2d(x, size).flatten(1)
+
+
+class ProbedNetwork(nn.Module):
+    """A frozen network and a linear probe on each block's pooled output.
+
+    Parameters
+    ----------
+    net : HebbianNetwork
+    probes : list of LinearProbe
+        One per block, reading :func:`pooled_features` of its output.
+    grid : int
+        Positions per side the probes read, at most.
+    """
+
+    def __init__(self, net: HebbianNetwork, probes: list[LinearProbe], grid: int) -> None:
+        super().__init__()
+        if len(probes) != len(net.block_list):
+            raise ValueError(
+                f"probes must hold one probe per block ({len(net.block_list)}), got {len(probes)}"
+            )
+        self.net = net
+        self.probes = nn.ModuleList(probes)
+        self.grid = check_positive_int("grid", grid)
+
+    @torch.no_grad()
+    def block_features(self, images: torch.Tensor, batch_size: int = 500) -> list[torch.Tensor]:
+        """Every block's pooled output ``(n, F_d)`` for ``images``, in evaluation mode.
+
+        Computed ``batch_size`` images at a time (each image's features do not depend
+        on its batch: the standardisations use their running statistics).
+        """
+        self.net.eval()
+        parts: list[list[torch.Tensor]] = [[] for _ in self.net.block_list]
+        for start in range(0, images.shape[0], batch_size):
+            x = images[start : start + batch_size]
+            for depth, block in enumerate(self.net.block_list):
+                x = block(x)
+                parts[depth].append(pooled_features(x, self.grid))
+        return [torch.cat(p) for p in parts]
+
+
+class EndToEnd(nn.Module):
+    """A network and a linear head on its last block's pooled output, trained by backprop.
+
+    The network's kernels are made trainable (``requires_grad``); in training mode its
+    standardisations use the batch's statistics, as batch normalisation does.
+
+    Parameters
+    ----------
+    net : HebbianNetwork
+    head : LinearProbe
+    grid : int
+        Positions per side the head reads, at most.
+    """
+
+    def __init__(self, net: HebbianNetwork, head: LinearProbe, grid: int) -> None:
+        super().__init__()
+        self.net = net
+        for block in net.block_list:
+            block.conv.weight.requires_grad_(True)
+        self.head = head
+        self.grid = check_positive_int("grid", grid)
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        """Class scores ``(B, classes)`` of ``images`` ``(B, C, H, W)``."""
+        return self.head(pooled_features(self.net(images), self.grid))

@@ -346,6 +346,11 @@ class SoftHebb:
         Flip the losers' sign (the paper's rule; default True).
     norm_power : float
         :math:`q` >= 0 of the rate :math:`\eta |r_k - 1|^q`; 0 gives a plain rate.
+    normalise : bool
+        Divide the mean change by its largest magnitude before the rates (as Krotov &
+        Hopfield's loop does), so that :math:`\eta_k` bounds every entry's step
+        whatever the scale of the inputs; False (default) applies the mean change as
+        the paper's equation writes it.
 
     Examples
     --------
@@ -357,12 +362,14 @@ class SoftHebb:
     temperature: float = 1.0
     anti_hebbian: bool = True
     norm_power: float = 0.5
+    normalise: bool = False
     name: ClassVar[str] = "softhebb"
 
     def __post_init__(self) -> None:
         check_positive("temperature", self.temperature)
         check_bool("anti_hebbian", self.anti_hebbian)
         check_positive("norm_power", self.norm_power, allow_zero=True)
+        check_bool("normalise", self.normalise)
 
     def change(self, inputs: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
         """The change summed over the rows of ``inputs`` (M, N), for ``weight`` (H, N)."""
@@ -370,6 +377,8 @@ class SoftHebb:
 
     def step(self, weight: torch.Tensor, mean_change: torch.Tensor, rate: float) -> torch.Tensor:
         """The increment for ``weight`` (H, N) from the mean change (H, N) at base ``rate``."""
+        if self.normalise:  # the largest entry of the change becomes 1
+            mean_change = normalised_increment(mean_change, 1.0)
         return norm_dependent_rates(weight, rate, self.norm_power)[:, None] * mean_change
 
 

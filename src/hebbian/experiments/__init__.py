@@ -72,6 +72,7 @@ _HOPFIELD = "hebbian.experiments.hopfield"
 _SPIKING = "hebbian.experiments.spiking"
 _COMPETING = "hebbian.experiments.competing"
 _PLASTIC = "hebbian.experiments.plastic"
+_DEEP = "hebbian.experiments.deep"
 
 # tour order; tests/test_cli_commands.py checks every line against the recipe itself
 REGISTRY: tuple[RecipeEntry, ...] = (
@@ -144,6 +145,21 @@ REGISTRY: tuple[RecipeEntry, ...] = (
         "krotov-mnist",
         "competing hidden units on MNIST at the paper's settings (2000 units, p 3, k 7)",
         "Competing hidden units", False, _COMPETING, "KROTOV_MNIST",
+    ),
+    RecipeEntry(
+        "softhebb-digits",
+        "SoftHebb, hard WTA and Krotov conv nets on the 8x8 digits: filters, probes",
+        "Deep Hebbian networks", False, _DEEP, "SOFTHEBB_DIGITS",
+    ),
+    RecipeEntry(
+        "softhebb-fashion",
+        "SoftHebb conv net on Fashion-MNIST vs hard WTA, random features, backprop",
+        "Deep Hebbian networks", False, _DEEP, "SOFTHEBB_FASHION",
+    ),
+    RecipeEntry(
+        "softhebb-cifar10",
+        "the paper's SoftHebb CIFAR-10 network (96-384-1536) vs random features, backprop",
+        "Deep Hebbian networks", False, _DEEP, "SOFTHEBB_CIFAR10",
     ),
     RecipeEntry(
         "plastic-patterns",
