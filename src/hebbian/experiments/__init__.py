@@ -162,6 +162,11 @@ REGISTRY: tuple[RecipeEntry, ...] = (
         "Deep Hebbian networks", False, _DEEP, "SOFTHEBB_CIFAR10",
     ),
     RecipeEntry(
+        "hebbian-filters",
+        "SoftHebb filters from whitened natural-image patches: oriented and localised",
+        "Deep Hebbian networks", False, _DEEP, "HEBBIAN_FILTERS",
+    ),
+    RecipeEntry(
         "plastic-patterns",
         "a plastic recurrent network learns to memorise and complete binary patterns",
         "Differentiable plasticity", True, _PLASTIC, "PLASTIC_PATTERNS",

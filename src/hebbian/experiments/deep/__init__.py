@@ -3,11 +3,27 @@
 * ``softhebb-digits``, ``softhebb-fashion``, ``softhebb-cifar10``: one convolutional
   architecture trained without labels by SoftHebb (and hard winner-take-all and
   Krotov-Hopfield on the same architecture), read out by linear probes, against random
-  features and end-to-end backprop (:mod:`.networks`).
+  features and end-to-end backprop (:mod:`.networks`);
+* ``hebbian-filters``: first-layer filters learned from whitened patches of natural
+  photographs, measured for orientation selectivity and localisation (:mod:`.filters`).
 
 This package re-exports the recipes' public names.
 """
 
+from hebbian.experiments.deep.filters import (
+    HEBBIAN_FILTERS,
+    Colour,
+    FilterRule,
+    FiltersConfig,
+    Whitening,
+    localisation,
+    normalise_contrast,
+    orientation_selectivity,
+    photographs,
+    random_patches,
+    run_filters,
+    zca_whitening,
+)
 from hebbian.experiments.deep.networks import (
     SOFTHEBB_CIFAR10,
     SOFTHEBB_DIGITS,
@@ -20,12 +36,24 @@ from hebbian.experiments.deep.networks import (
 )
 
 __all__ = [
+    "HEBBIAN_FILTERS",
     "SOFTHEBB_CIFAR10",
     "SOFTHEBB_DIGITS",
     "SOFTHEBB_FASHION",
+    "Colour",
     "DeepConfig",
     "DeepDigitsConfig",
     "DeepModel",
+    "FilterRule",
+    "FiltersConfig",
     "SoftHebbCifar10Config",
+    "Whitening",
+    "localisation",
+    "normalise_contrast",
+    "orientation_selectivity",
+    "photographs",
+    "random_patches",
     "run_deep",
+    "run_filters",
+    "zca_whitening",
 ]

@@ -1,0 +1,926 @@
+r"""Recipe ``hebbian-filters``: first-layer filters learned from natural-image patches.
+
+The classical result this recipe reproduces with a Hebbian rule: units that learn
+without labels from patches of *whitened* natural images become localised, oriented,
+band-pass filters, like the receptive fields of simple cells in the primary visual
+cortex (sparse coding: Olshausen & Field, Nature 381, 607, 1996; independent component
+analysis: Bell & Sejnowski, Vision Res. 37, 3327, 1997, "the independent components of
+natural scenes are edge filters"; k-means: Coates, Lee & Ng, AISTATS 2011, and Coates
+& Ng, "Learning feature representations with K-means", Neural Networks: Tricks of the
+Trade, LNCS 7700, 2012).
+
+**Data.** The two photographs scikit-learn ships (:func:`sklearn.datasets.load_sample_images`:
+``china.jpg`` and ``flower.jpg``, 427 x 640 RGB, read from the installed package, no
+network), scaled to [0, 1]; grey levels by the ITU-R BT.601 luma weights
+:math:`0.299 R + 0.587 G + 0.114 B` (``colour=grey``) or the three channels
+(``colour=colour``). Each photograph is first averaged over ``downscale`` x
+``downscale`` blocks: JPEG codes images in 8 x 8 blocks (ITU-T T.81) and whitening
+amplifies the highest spatial frequencies most, where block edges, quantisation and
+sensor noise live, so the full-resolution patches taught some units Nyquist-frequency
+checkerboards in our trials; Olshausen & Field (Vision Res. 37, 3311, 1997) low-pass
+their whitening for the same reason (noise and aliasing at the highest frequencies).
+
+**Preprocessing** (Coates & Ng 2012, section 3): every ``patch_size`` x ``patch_size``
+patch :math:`x \in \mathbb{R}^N` (:math:`N = C k^2`, cropped at a random place of a
+random photograph) is brightness- and contrast-normalised,
+
+.. math:: x \leftarrow \frac{x - \bar x}{\sqrt{\operatorname{var}(x) + \epsilon_n}},
+
+with :math:`\bar x`, :math:`\operatorname{var}(x)` over its own :math:`N` entries and
+:math:`\epsilon_n` = ``contrast_epsilon`` (their 10 for intensities in 0..255, i.e.
+:math:`10/255^2` for [0, 1]; it keeps nearly flat patches, such as the sky, from being
+blown up to unit contrast noise), then ZCA-whitened,
+
+.. math:: x \leftarrow Z (x - \mu), \qquad
+          Z = V (\Lambda + \epsilon_z I)^{-1/2} V^\top,
+
+with :math:`\mu` and the covariance :math:`V \Lambda V^\top` estimated once on
+``whitening_patches`` patches and :math:`\epsilon_z` = ``zca_epsilon`` (0.1, the
+order they recommend for normalised patches). Why whitening: the power spectrum of
+natural images falls about as :math:`1/f^2` (Field, JOSA A 4, 2379, 1987), so the
+covariance of raw patches is dominated by low frequencies; a Hebbian unit follows the
+covariance first (Oja's rule finds its first principal component) and learns smooth,
+global filters, while after whitening every direction has about the same variance and
+the rule follows the higher-order structure, the edges (Bell & Sejnowski 1997; Coates
+& Ng 2012 show k-means centroids with and without whitening). ``whitening=none`` keeps
+the contrast normalisation only, to see the difference.
+
+**Learning.** One :class:`~hebbian.deep.layers.HebbianDense` layer of ``filters``
+units on the flattened patches (the same maths as a
+:class:`~hebbian.deep.layers.HebbianConv2d` with kernel ``patch_size`` on one patch:
+the rule sees each patch as one sample), trained by each rule of ``rules`` from the
+*same* random initial weights on the *same* patches: SoftHebb (Journé et al., ICLR
+2023: :math:`y = \operatorname{softmax}(u/T)`, losers anti-Hebbian,
+:math:`\Delta w_k = y_k (x - u_k w_k)`, rate :math:`\eta |\lVert w_k \rVert - 1|^q`;
+its winner moves towards the patches it wins on the unit sphere: an online, soft form
+of the spherical k-means Coates & Ng use), hard winner-take-all (instar) or
+Krotov-Hopfield. Every epoch draws ``patches_per_epoch`` new patches from the run's
+generator.
+
+**What is measured** on each filter :math:`f` (shape ``(C, k, k)``), with the random
+initial filters and ``null_filters`` further i.i.d. Gaussian filters of the same shape
+(the distribution the initial weights are drawn from) as the null:
+
+* orientation selectivity (:func:`orientation_selectivity`): the power spectrum
+  :math:`P(\mathbf{q}) = \sum_c |\hat f_c(\mathbf{q})|^2` of the filter, its channel
+  means removed, zero-padded to ``4 k + 1`` x ``4 k + 1``; with :math:`\theta` the angle of the
+  frequency :math:`\mathbf{q}`,
+  :math:`S = |\sum_q P e^{2 i \theta}| / \sum_q P` in [0, 1]: 1 when all power lies
+  along one orientation, 0 for power spread evenly over orientations (one minus the
+  circular variance of the orientation, doubled angles as for tuning curves: Ringach,
+  Shapley & Hawken, J. Neurosci. 22, 5639, 2002);
+* localisation (:func:`localisation`): the largest share of the filter's energy
+  :math:`\sum_c f_c^2` that one ``window`` x ``window`` window holds; a filter spread
+  evenly over the patch gives :math:`(w/k)^2`, a single pixel 1.
+
+A filter is *oriented* (*localised*) when its measure exceeds the 95th percentile of
+the null's; by construction 5% of random filters are, and 0.25% both, if the two are
+independent. The verdicts: the median learned filter beats 95% of random filters on
+each measure, and at least half the learned filters are both oriented and localised.
+Beating noise is a lenient bar for localisation (a grating tapered over half the patch
+passes it), so the results also give the stricter share of filters with more than half
+their energy in one window (``half_energy_in_window_fraction``).
+"""
+
+from __future__ import annotations
+
+import copy
+import enum
+import hashlib
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from hebbian import _random
+from hebbian._checks import (
+    check_bool,
+    check_enum,
+    check_floating_tensor,
+    check_memory,
+    check_positive,
+    check_positive_int,
+)
+from hebbian.deep import HardWTA, HebbianDense, KrotovHopfield, SoftHebb
+from hebbian.deep.rules import DeepRule
+from hebbian.experiments.base import Expectation, Precision, Recipe
+from hebbian.report.figures import subplots
+from hebbian.runs import Run
+
+__all__ = [
+    "HEBBIAN_FILTERS",
+    "Colour",
+    "FilterRule",
+    "FiltersConfig",
+    "Whitening",
+    "localisation",
+    "normalise_contrast",
+    "orientation_selectivity",
+    "photographs",
+    "random_patches",
+    "run_filters",
+    "zca_whitening",
+]
+
+TOPIC = "Deep Hebbian networks"
+
+#: The photographs' size (rows, columns), as scikit-learn ships them.
+PHOTOGRAPH_SHAPE = (427, 640)
+
+#: ITU-R BT.601 luma weights of R, G, B.
+LUMA = (0.299, 0.587, 0.114)
+
+#: The power spectrum is sampled on a grid this many times the filter's side.
+SPECTRUM_PADDING = 4
+
+#: Percentile of the null distribution above which a filter counts as oriented/localised.
+NULL_QUANTILE = 0.95
+
+
+class Colour(enum.Enum):
+    """Which channels the patches hold (setting ``colour``)."""
+
+    GREY = "grey"
+    """One channel: the BT.601 luma of the RGB pixels."""
+    COLOUR = "colour"
+    """The three RGB channels."""
+
+    @property
+    def channels(self) -> int:
+        """1 or 3."""
+        return 1 if self is Colour.GREY else 3
+
+
+class Whitening(enum.Enum):
+    """What follows the per-patch contrast normalisation (setting ``whitening``)."""
+
+    ZCA = "zca"
+    """:math:`Z = V(\\Lambda + \\epsilon I)^{-1/2}V^\\top` from the patches' covariance."""
+    NONE = "none"
+    """Contrast normalisation only."""
+
+
+class FilterRule(enum.Enum):
+    """The rules the recipe trains (setting ``rules``, comma-separated)."""
+
+    SOFTHEBB = "softhebb"
+    HARD_WTA = "hard-wta"
+    KROTOV = "krotov"
+
+
+_LABELS = {
+    FilterRule.SOFTHEBB: "SoftHebb",
+    FilterRule.HARD_WTA: "hard winner-take-all",
+    FilterRule.KROTOV: "Krotov-Hopfield",
+}
+
+
+@dataclass(frozen=True)
+class FiltersConfig:
+    r"""Settings of ``hebbian-filters``; defaults: the full run (about a minute on a CPU).
+
+    Attributes
+    ----------
+    rules : tuple of FilterRule
+        The rules trained, each from the same initial weights on the same patches.
+    colour : Colour
+        ``grey`` (one channel) or ``colour`` (RGB patches).
+    downscale : int
+        Each photograph is averaged over blocks of this many pixels per side first
+        (1: full resolution).
+    patch_size : int
+        ``k``: patches and filters are ``k`` x ``k`` pixels.
+    filters : int
+        Units of the layer.
+    whitening : Whitening
+        ``zca`` or ``none`` (after the contrast normalisation).
+    contrast_epsilon : float
+        :math:`\epsilon_n` >= 0 added to each patch's variance (intensities in [0, 1]).
+    zca_epsilon : float
+        :math:`\epsilon_z` > 0 added to the covariance's eigenvalues.
+    whitening_patches : int
+        Patches the mean and covariance of the whitening are estimated on.
+    epochs : int
+        Passes, each over ``patches_per_epoch`` new patches.
+    patches_per_epoch : int
+        New patches drawn for each epoch (the same for every rule).
+    batch_size : int
+        Patches per plasticity step.
+    temperature, anti_hebbian, norm_power :
+        SoftHebb's :math:`T`, sign flip of the losers and :math:`q`.
+    learning_rate : float
+        SoftHebb's base rate :math:`\eta`.
+    wta_k, wta_learning_rate :
+        Winners per patch and rate of the hard winner-take-all rule.
+    krotov_p, krotov_k, krotov_delta, krotov_learning_rate :
+        Krotov-Hopfield's :math:`p`, :math:`k`, :math:`\Delta` and rate (the largest
+        entry of each step).
+    init_norm : float
+        Initial norm of each filter (Gaussian weights).
+    window : int
+        Side of the window of the localisation measure, at most ``patch_size``.
+    null_filters : int
+        Random Gaussian filters that estimate the null distribution of both measures.
+    precision : Precision
+        What the run computes in (float64: the documented digits do not depend on the
+        summation order).
+    """
+
+    rules: tuple[FilterRule, ...] = (FilterRule.SOFTHEBB,)
+    colour: Colour = Colour.GREY
+    downscale: int = 2
+    patch_size: int = 12
+    filters: int = 64
+    whitening: Whitening = Whitening.ZCA
+    contrast_epsilon: float = 10 / 255**2
+    zca_epsilon: float = 0.1
+    whitening_patches: int = 50_000
+    epochs: int = 10
+    patches_per_epoch: int = 50_000
+    batch_size: int = 100
+    temperature: float = 1.0
+    anti_hebbian: bool = True
+    norm_power: float = 0.5
+    learning_rate: float = 0.5
+    wta_k: int = 1
+    wta_learning_rate: float = 0.2
+    krotov_p: float = 2.0
+    krotov_k: int = 2
+    krotov_delta: float = 0.4
+    krotov_learning_rate: float = 0.02
+    init_norm: float = 2.5
+    window: int = 5
+    null_filters: int = 2000
+    precision: Precision = Precision.FLOAT64
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.rules, tuple) or not self.rules:
+            raise ValueError(f"rules must name at least one rule, got {self.rules!r}")
+        for rule in self.rules:
+            check_enum("rules", rule, FilterRule)
+        if len(set(self.rules)) != len(self.rules):
+            raise ValueError(f"rules must not repeat a rule, got {self.rules!r}")
+        check_enum("colour", self.colour, Colour)
+        check_positive_int("downscale", self.downscale)
+        side = min(PHOTOGRAPH_SHAPE) // self.downscale
+        check_positive_int("patch_size", self.patch_size, minimum=2)
+        if self.patch_size > side:
+            raise ValueError(
+                f"patch_size must be at most {side} (the photographs' {PHOTOGRAPH_SHAPE[0]} "
+                f"rows / downscale {self.downscale}), got {self.patch_size}"
+            )
+        check_positive_int("filters", self.filters)
+        check_enum("whitening", self.whitening, Whitening)
+        check_positive("contrast_epsilon", self.contrast_epsilon, allow_zero=True)
+        check_positive("zca_epsilon", self.zca_epsilon)
+        check_positive_int("whitening_patches", self.whitening_patches, minimum=2)
+        check_positive_int("epochs", self.epochs)
+        check_positive_int("patches_per_epoch", self.patches_per_epoch)
+        check_positive_int("batch_size", self.batch_size)
+        check_bool("anti_hebbian", self.anti_hebbian)
+        check_positive("learning_rate", self.learning_rate)
+        check_positive("wta_learning_rate", self.wta_learning_rate)
+        check_positive("krotov_learning_rate", self.krotov_learning_rate)
+        check_positive("init_norm", self.init_norm)
+        for rule in self.rules:  # the rule objects check their own numbers
+            self.rule(rule)
+        if self.wta_k > self.filters:
+            raise ValueError(f"wta_k must be at most filters ({self.filters}), got {self.wta_k}")
+        if FilterRule.KROTOV in self.rules and self.krotov_k > self.filters:
+            raise ValueError(
+                f"krotov_k must be at most filters ({self.filters}), got {self.krotov_k}"
+            )
+        check_positive_int("window", self.window)
+        if self.window > self.patch_size:
+            raise ValueError(
+                f"window must be at most patch_size ({self.patch_size}), got {self.window}"
+            )
+        check_positive_int("null_filters", self.null_filters, minimum=20)
+        check_enum("precision", self.precision, Precision)
+        width = 8 if self.precision is Precision.FLOAT64 else 4
+        inputs = self.colour.channels * self.patch_size**2
+        check_memory(
+            f"patches_per_epoch={self.patches_per_epoch}, whitening_patches="
+            f"{self.whitening_patches}, patch_size={self.patch_size} (the patches, "
+            "three copies while preprocessing)",
+            3 * width * inputs * max(self.patches_per_epoch, self.whitening_patches),
+        )
+
+    @property
+    def inputs(self) -> int:
+        """``N = C k^2``, the entries of one patch."""
+        return self.colour.channels * self.patch_size**2
+
+    def rule(self, rule: FilterRule) -> DeepRule:
+        """The rule object of ``rule`` with this config's parameters."""
+        if rule is FilterRule.HARD_WTA:
+            return HardWTA(self.wta_k)
+        if rule is FilterRule.KROTOV:
+            return KrotovHopfield(self.krotov_p, self.krotov_k, self.krotov_delta)
+        return SoftHebb(
+            self.temperature, anti_hebbian=self.anti_hebbian, norm_power=self.norm_power
+        )
+
+    def rate(self, rule: FilterRule) -> float:
+        """The learning rate of ``rule``."""
+        return {
+            FilterRule.SOFTHEBB: self.learning_rate,
+            FilterRule.HARD_WTA: self.wta_learning_rate,
+            FilterRule.KROTOV: self.krotov_learning_rate,
+        }[rule]
+
+
+# --------------------------------------------------------------------------- data
+def photographs(
+    colour: Colour,
+    downscale: int = 1,
+    *,
+    dtype: torch.dtype = torch.float64,
+    device: torch.device | str | None = None,
+) -> tuple[torch.Tensor, dict[str, str]]:
+    """scikit-learn's two photographs, ``(2, C, 427 // d, 640 // d)`` in [0, 1], and their digests.
+
+    Grey levels are the BT.601 luma (:data:`LUMA`) of the RGB values divided by 255;
+    ``downscale`` ``d`` averages blocks of ``d`` x ``d`` pixels (the last rows and columns
+    that do not fill a block are dropped).
+
+    Returns
+    -------
+    images : Tensor, shape (2, C, H, W)
+        ``china.jpg`` then ``flower.jpg``.
+    sha256 : dict
+        Each file's name and SHA-256, so a run records what it read.
+    """
+    from sklearn.datasets import load_sample_images  # imports PIL and the JPEG decoder
+
+    check_enum("colour", colour, Colour)
+    check_positive_int("downscale", downscale)
+    bunch = load_sample_images()
+    digests = {
+        Path(name).name: hashlib.sha256(Path(name).read_bytes()).hexdigest()
+        for name in bunch.filenames
+    }
+    rgb = torch.from_numpy(np.stack(bunch.images)).to(dtype=torch.float64) / 255.0
+    rgb = rgb.permute(0, 3, 1, 2)  # (2, 3, H, W)
+    if colour is Colour.GREY:
+        luma = torch.tensor(LUMA, dtype=torch.float64)
+        rgb = (rgb * luma[None, :, None, None]).sum(dim=1, keepdim=True)
+    if downscale > 1:
+        rgb = torch.nn.functional.avg_pool2d(rgb, downscale)
+    return rgb.to(device=device, dtype=dtype).contiguous(), digests
+
+
+def random_patches(
+    images: torch.Tensor, size: int, count: int, generator: torch.Generator | None
+) -> torch.Tensor:
+    """``count`` square crops of side ``size`` at random places, ``(count, C, size, size)``.
+
+    Each crop's image, top row and left column are drawn (in this order, as three
+    vectors of ``count`` integers) from ``generator`` on its device, then used on the
+    images' device.
+
+    Examples
+    --------
+    >>> images = torch.arange(2 * 16.0).reshape(2, 1, 4, 4)
+    >>> random_patches(images, 2, 3, torch.Generator().manual_seed(0)).shape
+    torch.Size([3, 1, 2, 2])
+    """
+    images = check_floating_tensor("images", images, ndim=4)
+    check_positive_int("size", size)
+    check_positive_int("count", count)
+    n, _, height, width = images.shape
+    if size > min(height, width):
+        raise ValueError(f"size must be at most the images' side {min(height, width)}, got {size}")
+    which = _random.integers(n, (count,), generator).to(images.device)
+    top = _random.integers(height - size + 1, (count,), generator).to(images.device)
+    left = _random.integers(width - size + 1, (count,), generator).to(images.device)
+    offsets = torch.arange(size, device=images.device)
+    rows = (top[:, None] + offsets)[:, :, None]  # (count, size, 1)
+    columns = (left[:, None] + offsets)[:, None, :]  # (count, 1, size)
+    crops = images[which[:, None, None], :, rows, columns]  # (count, size, size, C)
+    return crops.permute(0, 3, 1, 2).contiguous()
+
+
+def normalise_contrast(patches: torch.Tensor, epsilon: float) -> torch.Tensor:
+    r"""Each row minus its mean, over :math:`\sqrt{\operatorname{var} + \epsilon}`: ``(M, N)``.
+
+    The variance is the row's biased one (over its ``N`` entries).
+
+    Examples
+    --------
+    >>> normalise_contrast(torch.tensor([[1.0, 3.0]]), 0.0)
+    tensor([[-1.,  1.]])
+    """
+    patches = check_floating_tensor("patches", patches, ndim=2)
+    epsilon = check_positive("epsilon", epsilon, allow_zero=True)
+    centred = patches - patches.mean(dim=1, keepdim=True)
+    return centred / torch.sqrt(centred.square().mean(dim=1, keepdim=True) + epsilon)
+
+
+def zca_whitening(patches: torch.Tensor, epsilon: float) -> tuple[torch.Tensor, torch.Tensor]:
+    r"""The mean :math:`\mu` ``(N,)`` and ZCA matrix :math:`Z` ``(N, N)`` of ``patches`` ``(M, N)``.
+
+    :math:`C = \frac1M \sum_m (x_m - \mu)(x_m - \mu)^\top = V \Lambda V^\top` and
+    :math:`Z = V (\Lambda + \epsilon I)^{-1/2} V^\top` (eigenvalues clamped at 0), so
+    :math:`Z C Z = \Lambda (\Lambda + \epsilon I)^{-1}` in the eigenbasis: close to the
+    identity where :math:`\lambda \gg \epsilon`, attenuated where
+    :math:`\lambda \lesssim \epsilon`. :math:`Z` is symmetric, so it does not depend on
+    the signs or the basis :func:`torch.linalg.eigh` picks for equal eigenvalues.
+
+    Examples
+    --------
+    >>> x = torch.tensor([[1.0, 0.0], [-1.0, 0.0], [0.0, 2.0], [0.0, -2.0]])
+    >>> mean, z = zca_whitening(x, 1e-12)
+    >>> torch.allclose(z, torch.diag(torch.tensor([2.0**0.5, 0.5**0.5])))
+    True
+    """
+    patches = check_floating_tensor("patches", patches, ndim=2)
+    epsilon = check_positive("epsilon", epsilon)
+    mean = patches.mean(dim=0)
+    centred = patches - mean
+    covariance = centred.T @ centred / patches.shape[0]  # (N, M) @ (M, N)
+    values, vectors = torch.linalg.eigh(covariance)
+    scale = (values.clamp_min(0.0) + epsilon).rsqrt()
+    return mean, (vectors * scale) @ vectors.T  # V diag(scale) V^T
+
+
+# --------------------------------------------------------------------------- measures
+def _as_filters(filters: torch.Tensor) -> torch.Tensor:
+    filters = check_floating_tensor("filters", filters)
+    if filters.ndim == 3:
+        filters = filters[:, None]
+    if filters.ndim != 4:
+        raise ValueError(
+            f"filters must be (H, k, k) or (H, C, k, k), got shape {tuple(filters.shape)}"
+        )
+    return filters
+
+
+def orientation_selectivity(filters: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    r"""Each filter's orientation selectivity and preferred orientation, from its power spectrum.
+
+    The channel means are removed, each channel is zero-padded to
+    :data:`SPECTRUM_PADDING` times its size plus one (an odd size, so that the grid of
+    frequencies holds :math:`-\mathbf q` with every :math:`\mathbf q` and no unpaired
+    Nyquist frequency) and Fourier transformed, and the powers are
+    summed over channels: :math:`P(\mathbf q) = \sum_c |\hat f_c(\mathbf q)|^2`. With
+    :math:`\theta(\mathbf q)` the angle of the frequency (counter-clockwise from the
+    columns' axis, rows pointing down as an image is drawn),
+
+    .. math:: S = \frac{\left|\sum_{\mathbf q} P(\mathbf q)\, e^{2 i \theta}\right|}
+                       {\sum_{\mathbf q} P(\mathbf q)}, \qquad
+              \phi = \tfrac12 \arg \sum_{\mathbf q} P(\mathbf q)\, e^{2 i \theta}.
+
+    :math:`S` is 1 for power on one line through the origin and 0 for power spread
+    evenly over orientations; the doubled angle makes :math:`\mathbf q` and
+    :math:`-\mathbf q` (which have the same power for a real filter) count alike.
+    :math:`\phi \in [0, \pi)` is the direction of the preferred wave vector (a filter's
+    stripes run perpendicular to it). For a square filter the grid of frequencies is
+    symmetric under a quarter turn, so turning the filter by 90 degrees keeps :math:`S`
+    and adds :math:`\pi/2` to :math:`\phi`, and a filter symmetric under a quarter turn
+    has :math:`S = 0` (up to rounding).
+    A filter with no power (a constant) has :math:`S = 0`, :math:`\phi = 0`.
+
+    Parameters
+    ----------
+    filters : Tensor, shape (H, C, kh, kw) or (H, kh, kw)
+
+    Returns
+    -------
+    selectivity, orientation : Tensor, shape (H,)
+
+    Examples
+    --------
+    Horizontal stripes filling the window (a vertical wave vector, :math:`\phi = \pi/2`);
+    the window's edges spread some power to other orientations, so :math:`S < 1`:
+
+    >>> rows = torch.tensor([1.0, 1.0, -1.0, -1.0]).repeat(2)
+    >>> s, phi = orientation_selectivity(rows[:, None].expand(8, 8)[None])
+    >>> round(float(s), 3), round(float(phi), 4)
+    (0.815, 1.5708)
+    """
+    filters = _as_filters(filters)
+    _, _, kh, kw = filters.shape
+    centred = filters - filters.mean(dim=(2, 3), keepdim=True)
+    size = (SPECTRUM_PADDING * kh + 1, SPECTRUM_PADDING * kw + 1)  # odd: q and -q both on it
+    spectrum = torch.fft.fft2(centred, s=size)  # (H, C, Sh, Sw)
+    power = (spectrum.real.square() + spectrum.imag.square()).sum(dim=1)  # (H, Sh, Sw)
+    rows = torch.fft.fftfreq(size[0], dtype=filters.dtype, device=filters.device)
+    columns = torch.fft.fftfreq(size[1], dtype=filters.dtype, device=filters.device)
+    angle = torch.atan2(-rows[:, None], columns[None, :])  # (Sh, Sw), y up
+    power = power.clone()
+    power[:, 0, 0] = 0.0  # the mean, removed: only rounding is left there
+    cosine = (power * torch.cos(2 * angle)).sum(dim=(1, 2))
+    sine = (power * torch.sin(2 * angle)).sum(dim=(1, 2))
+    total = power.sum(dim=(1, 2))
+    selectivity = torch.where(
+        total > 0, torch.hypot(cosine, sine) / total.clamp_min(torch.finfo(total.dtype).tiny), 0.0
+    )
+    orientation = torch.remainder(torch.atan2(sine, cosine) / 2, math.pi)
+    return selectivity, orientation
+
+
+def localisation(filters: torch.Tensor, window: int) -> torch.Tensor:
+    r"""The largest share of each filter's energy that one ``window`` x ``window`` window holds.
+
+    With the energy :math:`E(i, j) = \sum_c f_c(i, j)^2`,
+
+    .. math:: L = \max_{\text{windows } \Omega} \frac{\sum_{(i,j)\in\Omega} E(i,j)}
+                                                  {\sum_{i,j} E(i,j)},
+
+    over the windows that lie inside the filter. Energy spread evenly gives
+    :math:`w^2/(k_h k_w)`, energy in one window 1; a zero filter gives 0.
+
+    Parameters
+    ----------
+    filters : Tensor, shape (H, C, kh, kw) or (H, kh, kw)
+    window : int
+        At most ``min(kh, kw)``.
+
+    Returns
+    -------
+    Tensor, shape (H,)
+
+    Examples
+    --------
+    >>> localisation(torch.ones(1, 4, 4), 2)
+    tensor([0.2500])
+    >>> localisation(torch.eye(4)[None], 2)
+    tensor([0.5000])
+    """
+    filters = _as_filters(filters)
+    check_positive_int("window", window)
+    if window > min(filters.shape[2:]):
+        raise ValueError(
+            f"window must be at most the filters' side {min(filters.shape[2:])}, got {window}"
+        )
+    energy = filters.square().sum(dim=1, keepdim=True)  # (H, 1, kh, kw)
+    windows = torch.nn.functional.avg_pool2d(energy, window, stride=1) * window**2
+    best = windows.flatten(1).amax(dim=1)
+    total = energy.flatten(1).sum(dim=1)
+    return torch.where(total > 0, best / total.clamp_min(torch.finfo(total.dtype).tiny), 0.0)
+
+
+def _measures(filters: torch.Tensor, window: int) -> dict[str, torch.Tensor]:
+    selectivity, orientation = orientation_selectivity(filters)
+    return {
+        "selectivity": selectivity,
+        "orientation": orientation,
+        "localisation": localisation(filters, window),
+    }
+
+
+def _summary(measured: dict[str, torch.Tensor], thresholds: dict[str, float]) -> dict[str, float]:
+    """Medians and the fractions above the null's thresholds."""
+    oriented = measured["selectivity"] > thresholds["selectivity"]
+    localised = measured["localisation"] > thresholds["localisation"]
+    return {
+        "median_orientation_selectivity": float(measured["selectivity"].median()),
+        "median_localisation": float(measured["localisation"].median()),
+        "oriented_fraction": float(oriented.double().mean()),
+        "localised_fraction": float(localised.double().mean()),
+        "oriented_localised_fraction": float((oriented & localised).double().mean()),
+        "half_energy_in_window_fraction": float((measured["localisation"] > 0.5).double().mean()),
+    }
+
+
+# --------------------------------------------------------------------------- the recipe
+def run_filters(config: FiltersConfig, run: Run) -> dict[str, Any]:
+    """Learn filters from the photographs' patches with each rule (see the module docstring)."""
+    g, device, dtype = run.generator, run.device, config.precision.dtype
+    k, channels = config.patch_size, config.colour.channels
+    images, digests = photographs(config.colour, config.downscale, dtype=dtype, device=device)
+    # drawn in this order: the null, the initial weights, the whitening's patches
+    null = _random.normal((config.null_filters, channels, k, k), g, dtype=dtype, device=device)
+    null_measures = _measures(null, config.window)
+    thresholds = {
+        name: float(null_measures[name].quantile(NULL_QUANTILE))
+        for name in ("selectivity", "localisation")
+    }
+    first = config.rules[0]
+    template = HebbianDense(
+        config.inputs, config.filters, config.rule(first), config.rate(first),
+        init_norm=config.init_norm, generator=g, device=device, dtype=dtype,
+    )  # fmt: skip
+    initial = template.weight.detach().clone()
+    layers: dict[str, HebbianDense] = {}
+    for rule in config.rules:
+        layer = copy.deepcopy(template)
+        layer.rule = config.rule(rule)
+        layers[rule.value] = layer
+
+    def flat_patches(count: int) -> torch.Tensor:
+        crops = random_patches(images, k, count, g).reshape(count, -1)  # (M, N)
+        return normalise_contrast(crops, config.contrast_epsilon)
+
+    if config.whitening is Whitening.ZCA:
+        mean, zca = zca_whitening(flat_patches(config.whitening_patches), config.zca_epsilon)
+    else:
+        mean, zca = flat_patches(config.whitening_patches).mean(dim=0), None
+
+    def preprocessed(count: int) -> torch.Tensor:
+        centred = flat_patches(count) - mean
+        return centred if zca is None else centred @ zca  # Z symmetric: (M, N) @ (N, N)
+
+    def state() -> dict[str, torch.Tensor]:
+        return {
+            f"{name}.{key}": value.detach().clone()
+            for name, layer in layers.items()
+            for key, value in layer.state_dict().items()
+        }
+
+    current: dict[str, torch.Tensor] = state()
+
+    def train_epoch(
+        epoch: int, saved: dict[str, torch.Tensor]
+    ) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+        nonlocal current
+        if saved is not current:  # resumed from a checkpoint
+            for name, layer in layers.items():
+                prefix = f"{name}."
+                layer.load_state_dict(
+                    {key[len(prefix) :]: v for key, v in saved.items() if key.startswith(prefix)}
+                )
+        x = preprocessed(config.patches_per_epoch)  # the same patches for every rule
+        metrics: dict[str, Any] = {}
+        for rule in config.rules:
+            name, layer = rule.value, layers[rule.value]
+            started = time.perf_counter()
+            for start in range(0, x.shape[0], config.batch_size):
+                layer.plasticity_step(
+                    x[start : start + config.batch_size], learning_rate=config.rate(rule)
+                )
+            metrics[f"{name}_seconds"] = time.perf_counter() - started
+            weight = layer.weight.detach()
+            summary = _summary(_measures(weight.reshape(-1, channels, k, k), config.window),
+                               thresholds)  # fmt: skip
+            metrics.update({f"{name}_{key}": value for key, value in summary.items()})
+            norms = layer.weight_norms().double()
+            quantiles = torch.tensor([0.1, 0.5, 0.9], dtype=norms.dtype, device=norms.device)
+            metrics[f"{name}_norm_quantiles"] = norms.quantile(quantiles).tolist()
+            winners = (x @ weight.T).argmax(dim=1)  # (M, N) @ (N, H) -> (M, H) -> (M,)
+            metrics[f"{name}_winning_units"] = int(torch.unique(winners).numel())
+        current = state()
+        return current, metrics
+
+    run.run_epochs(config.epochs, current, train_epoch, desc=run.recipe)
+    records = run.metrics()
+    initial_measures = _measures(initial.reshape(-1, channels, k, k), config.window)
+    learned = {
+        name: _measures(layer.weight.detach().reshape(-1, channels, k, k), config.window)
+        for name, layer in layers.items()
+    }
+    results = _results(config, records, initial_measures, null_measures, thresholds, learned)
+    results["photographs_sha256"] = digests
+    _figures(run, config, initial, layers, initial_measures, null_measures, thresholds,
+             learned, records)  # fmt: skip
+    return results
+
+
+def _results(
+    config: FiltersConfig,
+    records: list[dict[str, Any]],
+    initial: dict[str, torch.Tensor],
+    null: dict[str, torch.Tensor],
+    thresholds: dict[str, float],
+    learned: dict[str, dict[str, torch.Tensor]],
+) -> dict[str, Any]:
+    results: dict[str, Any] = {
+        "inputs": config.inputs,
+        "null_orientation_selectivity_q95": thresholds["selectivity"],
+        "null_localisation_q95": thresholds["localisation"],
+        "null_median_orientation_selectivity": float(null["selectivity"].median()),
+        "null_median_localisation": float(null["localisation"].median()),
+        "uniform_energy_localisation": config.window**2 / config.patch_size**2,
+    }
+    results.update({f"initial_{k}": v for k, v in _summary(initial, thresholds).items()})
+    last = records[-1]
+    for name, measured in learned.items():
+        results.update({f"{name}_{k}": v for k, v in _summary(measured, thresholds).items()})
+        results[f"{name}_median_norm"] = last[f"{name}_norm_quantiles"][1]
+        results[f"{name}_winning_units"] = last[f"{name}_winning_units"]
+        results[f"{name}_wall_seconds"] = float(sum(r[f"{name}_seconds"] for r in records))
+    return results
+
+
+# --------------------------------------------------------------------------- figures
+def _mosaic(weight: torch.Tensor, channels: int, size: int) -> np.ndarray:
+    """Filters ``(H, C k k)`` tiled, each scaled by its largest |w| (grey: [-1, 1]; RGB: [0, 1])."""
+    kernels = weight.detach().double().cpu().reshape(-1, channels, size, size)
+    count = kernels.shape[0]
+    cols = math.ceil(math.sqrt(count))
+    rows = math.ceil(count / cols)
+    peak = kernels.flatten(1).abs().amax(dim=1).clamp_min(1e-12)[:, None, None, None]
+    scaled = kernels / peak
+    colour = channels == 3
+    shape = (rows * (size + 1) + 1, cols * (size + 1) + 1) + ((3,) if colour else ())
+    canvas = np.full(shape, 1.0 if colour else np.nan)
+    for i in range(count):
+        r, c = divmod(i, cols)
+        top, left = 1 + r * (size + 1), 1 + c * (size + 1)
+        tile = scaled[i].permute(1, 2, 0).numpy() * 0.5 + 0.5 if colour else scaled[i, 0].numpy()
+        canvas[top : top + size, left : left + size] = tile
+    return canvas
+
+
+def _figures(
+    run: Run,
+    config: FiltersConfig,
+    initial: torch.Tensor,
+    layers: dict[str, HebbianDense],
+    initial_measures: dict[str, torch.Tensor],
+    null: dict[str, torch.Tensor],
+    thresholds: dict[str, float],
+    learned: dict[str, dict[str, torch.Tensor]],
+    records: list[dict[str, Any]],
+) -> None:
+    channels, k = config.colour.channels, config.patch_size
+    panels = [("initial (random)", initial)] + [
+        (_LABELS[FilterRule(name)], layer.weight.detach()) for name, layer in layers.items()
+    ]
+    fig, axes = subplots(1, len(panels), figsize=(4.0 * len(panels), 4.3), squeeze=False)
+    for ax, (title, weight) in zip(axes[0], panels, strict=True):
+        image = _mosaic(weight, channels, k)
+        if image.ndim == 3:
+            ax.imshow(image, interpolation="nearest")
+        else:
+            ax.imshow(image, cmap="gray", vmin=-1, vmax=1, interpolation="nearest")
+        ax.set(xticks=[], yticks=[], title=title)
+    fig.tight_layout()
+    run.save_figure(
+        fig,
+        "filters",
+        f"The {config.filters} filters ({k} x {k}, {config.colour.value}) before learning "
+        "(left: random Gaussian weights) and after "
+        f"{config.epochs} epoch(s) of {config.patches_per_epoch} whitened patches of the two "
+        "photographs, from the same initial weights (unit i in the same place in each "
+        "panel); each filter scaled by its largest |w| (grey: white positive, black "
+        "negative; colour: mid-grey is 0).",
+    )
+
+    fig, (scatter, histogram) = subplots(1, 2, figsize=(10.0, 4.2))
+    scatter.scatter(
+        null["localisation"].cpu(), null["selectivity"].cpu(), s=3, color="0.8",
+        label=f"null: {config.null_filters} random filters",
+    )  # fmt: skip
+    scatter.scatter(
+        initial_measures["localisation"].cpu(), initial_measures["selectivity"].cpu(),
+        s=12, marker="x", color="0.4", label="initial filters",
+    )  # fmt: skip
+    for i, (name, measured) in enumerate(learned.items()):
+        scatter.scatter(
+            measured["localisation"].cpu(), measured["selectivity"].cpu(), s=14,
+            color=f"C{i}", label=f"{_LABELS[FilterRule(name)]}, learned",
+        )  # fmt: skip
+    scatter.axvline(thresholds["localisation"], color="k", linestyle="--", linewidth=0.8)
+    scatter.axhline(thresholds["selectivity"], color="k", linestyle="--", linewidth=0.8)
+    scatter.set(
+        xlabel=f"localisation: largest energy share in a {config.window}x{config.window} window",
+        ylabel="orientation selectivity S",
+        xlim=(0, 1),
+        ylim=(0, 1),
+    )
+    scatter.legend(fontsize=7, loc="lower right")
+    bins = np.linspace(0, 180, 13)
+    for i, (name, measured) in enumerate(learned.items()):
+        both = (measured["selectivity"] > thresholds["selectivity"]) & (
+            measured["localisation"] > thresholds["localisation"]
+        )
+        degrees = torch.rad2deg(measured["orientation"][both]).cpu().numpy()
+        histogram.hist(
+            degrees, bins=bins, histtype="step", color=f"C{i}", label=_LABELS[FilterRule(name)]
+        )
+    histogram.set(
+        xlabel="preferred wave-vector angle (degrees; 0 = vertical stripes)",
+        ylabel="oriented and localised filters",
+        xticks=range(0, 181, 30),
+    )
+    histogram.legend(fontsize=7)
+    fig.tight_layout()
+    run.save_figure(
+        fig,
+        "properties",
+        "Left: orientation selectivity (from each filter's 2-D power spectrum) against "
+        "localisation (the largest share of its energy in one small window) for every "
+        "learned filter, the random initial filters and the null of random Gaussian "
+        "filters; the dashed lines are the null's 95th percentiles, so the upper right "
+        "holds the filters both oriented and localised (0.25% of random ones). Right: "
+        "the preferred orientations of those filters.",
+    )
+
+    fig, (measures, norms) = subplots(1, 2, figsize=(10.0, 3.6))
+    epochs = [r["step"] for r in records]
+    for i, name in enumerate(learned):
+        label = _LABELS[FilterRule(name)]
+        measures.plot(epochs, [r[f"{name}_median_orientation_selectivity"] for r in records],
+                      color=f"C{i}", marker=".", label=f"{label}: median S")  # fmt: skip
+        measures.plot(epochs, [r[f"{name}_median_localisation"] for r in records],
+                      color=f"C{i}", marker=".", linestyle=":",
+                      label=f"{label}: median localisation")  # fmt: skip
+        measures.plot(epochs, [r[f"{name}_oriented_localised_fraction"] for r in records],
+                      color=f"C{i}", marker=".", linestyle="--",
+                      label=f"{label}: fraction oriented and localised")  # fmt: skip
+        bands = np.array([r[f"{name}_norm_quantiles"] for r in records])
+        norms.plot(epochs, bands[:, 1], color=f"C{i}", marker=".", label=label)
+        norms.fill_between(epochs, bands[:, 0], bands[:, 2], color=f"C{i}", alpha=0.2)
+    measures.axhline(thresholds["selectivity"], color="k", linewidth=0.8, linestyle="-",
+                     label="null 95th percentile of S")  # fmt: skip
+    measures.axhline(thresholds["localisation"], color="k", linewidth=0.8, linestyle=":",
+                     label="null 95th percentile of localisation")  # fmt: skip
+    measures.set(xlabel="epoch", ylim=(0, 1))
+    measures.legend(fontsize=6)
+    norms.axhline(1.0, color="k", linewidth=0.8, label="SoftHebb's fixed point: 1")
+    norms.set(xlabel="epoch", ylabel="filter norm (median, 10%-90%)")
+    norms.legend(fontsize=7)
+    fig.tight_layout()
+    run.save_figure(
+        fig,
+        "training",
+        "After each epoch: the learned filters' median orientation selectivity and "
+        "localisation and the fraction both oriented and localised (left), and their "
+        "norms (right).",
+    )
+
+
+# --------------------------------------------------------------------------- recipe
+def _describe(config: FiltersConfig) -> str:
+    rules = ", ".join(_LABELS[r] for r in config.rules)
+    whitening = (
+        f"ZCA-whitened (epsilon {config.zca_epsilon:g})"
+        if config.whitening is Whitening.ZCA
+        else "not whitened"
+    )
+    return (
+        f"First-layer filters learned without labels from {config.patch_size} x "
+        f"{config.patch_size} {config.colour.value} patches of scikit-learn's two "
+        f"photographs (china.jpg, flower.jpg; averaged over {config.downscale} x "
+        f"{config.downscale} blocks), each patch brightness- and contrast-normalised and "
+        f"{whitening} (Coates & Ng 2012), by {config.filters} units trained with {rules} "
+        f"from the same random initial weights, {config.epochs} epoch(s) of "
+        f"{config.patches_per_epoch} new patches at batch {config.batch_size}. Sparse "
+        "coding (Olshausen & Field 1996), ICA (Bell & Sejnowski 1997) and k-means (Coates & "
+        "Ng 2012) learn localised, oriented, band-pass filters from such patches; here "
+        "each filter's orientation selectivity (from its 2-D power spectrum) and "
+        f"localisation (energy share of the best {config.window} x {config.window} window) "
+        f"are compared with {config.null_filters} random Gaussian filters, the "
+        "distribution the initial weights come from."
+    )
+
+
+def _expectations(config: FiltersConfig) -> list[Expectation]:
+    expectations = []
+    for rule in config.rules:
+        name = rule.value
+        expectations += [
+            Expectation(
+                f"{name}_median_orientation_selectivity", "null_orientation_selectivity_q95",
+                "null: the median learned filter is more oriented than 95% of random filters",
+                relation="at_least",
+            ),
+            Expectation(
+                f"{name}_median_localisation", "null_localisation_q95",
+                "null: the median learned filter is more localised than 95% of random filters",
+                relation="at_least",
+            ),
+            Expectation(
+                f"{name}_oriented_localised_fraction", 0.5,
+                "literature (Olshausen & Field 1996; Bell & Sejnowski 1997; Coates & Ng 2012): "
+                "filters learned from whitened natural-image patches are mostly localised, "
+                "oriented edges; at least half here (random filters: 0.25%)",
+                relation="at_least",
+            ),
+        ]  # fmt: skip
+    if FilterRule.SOFTHEBB in config.rules:
+        expectations.append(
+            Expectation(
+                "softhebb_median_norm", 1.0,
+                "theory: SoftHebb's fixed point, every filter on the unit sphere",
+                tolerance=0.1,
+            )
+        )  # fmt: skip
+    return expectations
+
+
+HEBBIAN_FILTERS = Recipe(
+    name="hebbian-filters",
+    summary="SoftHebb filters from whitened natural-image patches: oriented and localised",
+    topic=TOPIC,
+    description=_describe,
+    config_type=FiltersConfig,
+    run=run_filters,
+    tour={
+        "patch_size": 8,
+        "filters": 32,
+        "epochs": 3,
+        "patches_per_epoch": 20_000,
+        "whitening_patches": 20_000,
+        "learning_rate": 2.0,  # 600 steps instead of 5000: a faster approach to norm 1
+        "window": 4,
+        "null_filters": 500,
+    },
+    expectations=_expectations,
+)
