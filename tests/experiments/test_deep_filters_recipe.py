@@ -167,6 +167,11 @@ def test_an_interrupted_run_resumes_exactly(tmp_path: Path, killed_and_resumed) 
     for key, value in whole.items():
         if "seconds" not in key:
             assert resumed[key] == value, key
+    # a finished run resumed again computes its results from the last checkpoint
+    again = execute(HEBBIAN_FILTERS, SMALL, tmp_path / "whole", resume=True)["results"]
+    assert {k: v for k, v in again.items() if "seconds" not in k} == {
+        k: v for k, v in whole.items() if "seconds" not in k
+    }
 
 
 def test_bad_settings_are_refused_by_name() -> None:

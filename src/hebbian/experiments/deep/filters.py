@@ -181,7 +181,7 @@ _LABELS = {
 
 @dataclass(frozen=True)
 class FiltersConfig:
-    r"""Settings of ``hebbian-filters``; defaults: the full run (about a minute on a CPU).
+    r"""Settings of ``hebbian-filters``; defaults: the full run (about 15 s on one CPU thread).
 
     Attributes
     ----------
@@ -575,7 +575,10 @@ def _measures(filters: torch.Tensor, window: int) -> dict[str, torch.Tensor]:
 
 
 def _summary(measured: dict[str, torch.Tensor], thresholds: dict[str, float]) -> dict[str, float]:
-    """Medians and the fractions above the null's thresholds."""
+    """Medians (the lower middle value for an even count, as torch.median) and fractions.
+
+    The fractions count the filters above the null's thresholds.
+    """
     oriented = measured["selectivity"] > thresholds["selectivity"]
     localised = measured["localisation"] > thresholds["localisation"]
     return {
@@ -633,6 +636,13 @@ def run_filters(config: FiltersConfig, run: Run) -> dict[str, Any]:
             for key, value in layer.state_dict().items()
         }
 
+    def load(saved: dict[str, torch.Tensor]) -> None:
+        for name, layer in layers.items():
+            prefix = f"{name}."
+            layer.load_state_dict(
+                {key[len(prefix) :]: v for key, v in saved.items() if key.startswith(prefix)}
+            )
+
     current: dict[str, torch.Tensor] = state()
 
     def train_epoch(
@@ -640,11 +650,7 @@ def run_filters(config: FiltersConfig, run: Run) -> dict[str, Any]:
     ) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
         nonlocal current
         if saved is not current:  # resumed from a checkpoint
-            for name, layer in layers.items():
-                prefix = f"{name}."
-                layer.load_state_dict(
-                    {key[len(prefix) :]: v for key, v in saved.items() if key.startswith(prefix)}
-                )
+            load(saved)
         x = preprocessed(config.patches_per_epoch)  # the same patches for every rule
         metrics: dict[str, Any] = {}
         for rule in config.rules:
@@ -667,7 +673,9 @@ def run_filters(config: FiltersConfig, run: Run) -> dict[str, Any]:
         current = state()
         return current, metrics
 
-    run.run_epochs(config.epochs, current, train_epoch, desc=run.recipe)
+    final = run.run_epochs(config.epochs, current, train_epoch, desc=run.recipe)
+    if final is not current:  # a finished run, resumed: no epoch was left to run
+        load(final)
     records = run.metrics()
     initial_measures = _measures(initial.reshape(-1, channels, k, k), config.window)
     learned = {
