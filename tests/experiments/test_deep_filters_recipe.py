@@ -9,18 +9,16 @@ from pathlib import Path
 import pytest
 import torch
 
-from hebbian.experiments import recipe_entry
-from hebbian.experiments.base import build_config, execute
-from hebbian.experiments.deep import (
-    HEBBIAN_FILTERS,
-    FilterRule,
-    FiltersConfig,
+from hebbian.deep.receptive_fields import (
     localisation,
     normalise_contrast,
     orientation_selectivity,
     random_patches,
     zca_whitening,
 )
+from hebbian.experiments import recipe_entry
+from hebbian.experiments.base import build_config, execute
+from hebbian.experiments.deep import HEBBIAN_FILTERS, FilterRule, FiltersConfig
 
 #: A run of about a second: 8 x 8 patches, 16 filters, two epochs of 100 steps at high rates.
 SMALL = FiltersConfig(

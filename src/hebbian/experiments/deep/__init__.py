@@ -16,13 +16,8 @@ from hebbian.experiments.deep.filters import (
     FilterRule,
     FiltersConfig,
     Whitening,
-    localisation,
-    normalise_contrast,
-    orientation_selectivity,
     photographs,
-    random_patches,
     run_filters,
-    zca_whitening,
 )
 from hebbian.experiments.deep.networks import (
     SOFTHEBB_CIFAR10,
@@ -48,12 +43,7 @@ __all__ = [
     "FiltersConfig",
     "SoftHebbCifar10Config",
     "Whitening",
-    "localisation",
-    "normalise_contrast",
-    "orientation_selectivity",
     "photographs",
-    "random_patches",
     "run_deep",
     "run_filters",
-    "zca_whitening",
 ]
