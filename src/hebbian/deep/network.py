@@ -261,16 +261,40 @@ class HebbianBlock(nn.Module):
         learning_rate: float | None = None,
         reduce: Reduce | None = None,
         plastic: bool = True,
-    ) -> torch.Tensor:
-        """One plasticity step of the convolution on ``x``; returns the block's output.
+    ) -> None:
+        """One plasticity step of the convolution on ``x``.
 
         The input is standardised with the batch's statistics (reduced like the
-        change, running estimates updated); the output is computed with the weights
-        before the step. With ``plastic=False`` only the standardisation's running
-        statistics learn (the random-features baseline needs them too).
+        change, running estimates updated). With ``plastic=False`` only the
+        standardisation's running statistics learn (the random-features baseline
+        needs them too).
         """
+        self._learn(x, learning_rate, reduce, plastic)
+
+    def learn_and_forward(
+        self,
+        x: torch.Tensor,
+        *,
+        learning_rate: float | None = None,
+        reduce: Reduce | None = None,
+        plastic: bool = True,
+    ) -> torch.Tensor:
+        """:meth:`learn`, returning the block's output computed with the weights before the step."""
+        output = self._learn(x, learning_rate, reduce, plastic, before_step=True)
+        assert output is not None
+        return output
+
+    def _learn(
+        self,
+        x: torch.Tensor,
+        learning_rate: float | None,
+        reduce: Reduce | None,
+        plastic: bool,
+        *,
+        before_step: bool = False,
+    ) -> torch.Tensor | None:
         normalised = x if self.norm is None else self.norm.learn(x, reduce=reduce)
-        output = self.activate(self.conv(normalised))
+        output = self.activate(self.conv(normalised)) if before_step else None
         if plastic:
             self.conv.plasticity_step(normalised, learning_rate=learning_rate, reduce=reduce)
         return output
@@ -395,7 +419,7 @@ class HebbianNetwork(nn.Module):
             for step, batch in enumerate(batches, start=1):
                 x = batch
                 for depth, block in enumerate(self.block_list):
-                    x = block.learn(x, reduce=reduce, plastic=plastic)
+                    x = block.learn_and_forward(x, reduce=reduce, plastic=plastic)
                     steps += 1
                     if callback is not None:
                         callback(depth, step)
