@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from hebbian.deep import RuleKind
 from hebbian.deep.receptive_fields import (
     localisation,
     normalise_contrast,
@@ -18,7 +19,7 @@ from hebbian.deep.receptive_fields import (
 )
 from hebbian.experiments import recipe_entry
 from hebbian.experiments.base import build_config, execute
-from hebbian.experiments.deep import HEBBIAN_FILTERS, FilterRule, FiltersConfig
+from hebbian.experiments.deep import HEBBIAN_FILTERS, FiltersConfig
 
 #: A run of about a second: 8 x 8 patches, 16 filters, two epochs of 100 steps at high rates.
 SMALL = FiltersConfig(
@@ -134,7 +135,7 @@ def test_random_patches_are_crops_of_the_images() -> None:
 
 # --------------------------------------------------------------------------- the recipe
 def test_a_small_run_learns_oriented_localised_filters(tmp_path: Path) -> None:
-    config = dataclasses.replace(SMALL, rules=(FilterRule.SOFTHEBB, FilterRule.HARD_WTA))
+    config = dataclasses.replace(SMALL, rules=(RuleKind.SOFTHEBB, RuleKind.HARD_WTA))
     summary = execute(HEBBIAN_FILTERS, config, tmp_path)
     results = summary["results"]
     assert set(results["photographs_sha256"]) == {"china.jpg", "flower.jpg"}

@@ -36,6 +36,7 @@ from hebbian.deep.receptive_fields import (
 from hebbian.deep.rules import (
     HardWTA,
     KrotovHopfield,
+    RuleKind,
     SoftHebb,
     hard_wta_update,
     norm_dependent_rates,
@@ -61,6 +62,7 @@ __all__ = [
     "PoolSpec",
     "Pooling",
     "ProbedNetwork",
+    "RuleKind",
     "SoftHebb",
     "TrainingMode",
     "fit_probe",

@@ -32,6 +32,7 @@ The rules:
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -50,6 +51,7 @@ __all__ = [
     "DeepRule",
     "HardWTA",
     "KrotovHopfield",
+    "RuleKind",
     "SoftHebb",
     "hard_wta_update",
     "norm_dependent_rates",
@@ -458,3 +460,27 @@ class KrotovHopfield:
 
 #: The rules a deep Hebbian layer can hold.
 DeepRule = SoftHebb | HardWTA | KrotovHopfield
+
+
+class RuleKind(enum.Enum):
+    """The competitive rules by name (recipes' settings name them so).
+
+    >>> RuleKind("hard-wta").label
+    'hard winner-take-all'
+    """
+
+    SOFTHEBB = "softhebb"
+    HARD_WTA = "hard-wta"
+    KROTOV = "krotov"
+
+    @property
+    def label(self) -> str:
+        """The rule's name in figures and reports."""
+        return _RULE_LABELS[self]
+
+
+_RULE_LABELS = {
+    RuleKind.SOFTHEBB: "SoftHebb",
+    RuleKind.HARD_WTA: "hard winner-take-all",
+    RuleKind.KROTOV: "Krotov-Hopfield",
+}

@@ -13,7 +13,6 @@ This package re-exports the recipes' public names.
 from hebbian.experiments.deep.filters import (
     HEBBIAN_FILTERS,
     Colour,
-    FilterRule,
     FiltersConfig,
     Whitening,
     photographs,
@@ -39,7 +38,6 @@ __all__ = [
     "DeepConfig",
     "DeepDigitsConfig",
     "DeepModel",
-    "FilterRule",
     "FiltersConfig",
     "SoftHebbCifar10Config",
     "Whitening",

@@ -113,7 +113,7 @@ from hebbian.deep.receptive_fields import (
     random_patches,
     zca_whitening,
 )
-from hebbian.deep.rules import DeepRule
+from hebbian.deep.rules import DeepRule, RuleKind
 from hebbian.experiments.base import Expectation, Precision, Recipe
 from hebbian.report.figures import subplots
 from hebbian.runs import Run
@@ -121,7 +121,6 @@ from hebbian.runs import Run
 __all__ = [
     "HEBBIAN_FILTERS",
     "Colour",
-    "FilterRule",
     "FiltersConfig",
     "Whitening",
     "photographs",
@@ -163,28 +162,13 @@ class Whitening(enum.Enum):
     """Contrast normalisation only."""
 
 
-class FilterRule(enum.Enum):
-    """The rules the recipe trains (setting ``rules``, comma-separated)."""
-
-    SOFTHEBB = "softhebb"
-    HARD_WTA = "hard-wta"
-    KROTOV = "krotov"
-
-
-_LABELS = {
-    FilterRule.SOFTHEBB: "SoftHebb",
-    FilterRule.HARD_WTA: "hard winner-take-all",
-    FilterRule.KROTOV: "Krotov-Hopfield",
-}
-
-
 @dataclass(frozen=True)
 class FiltersConfig:
     r"""Settings of ``hebbian-filters``; defaults: the full run (about 15 s on one CPU thread).
 
     Attributes
     ----------
-    rules : tuple of FilterRule
+    rules : tuple of RuleKind
         The rules trained, each from the same initial weights on the same patches.
     colour : Colour
         ``grey`` (one channel) or ``colour`` (RGB patches).
@@ -229,7 +213,7 @@ class FiltersConfig:
         summation order).
     """
 
-    rules: tuple[FilterRule, ...] = (FilterRule.SOFTHEBB,)
+    rules: tuple[RuleKind, ...] = (RuleKind.SOFTHEBB,)
     colour: Colour = Colour.GREY
     downscale: int = 2
     patch_size: int = 12
@@ -260,7 +244,7 @@ class FiltersConfig:
         if not isinstance(self.rules, tuple) or not self.rules:
             raise ValueError(f"rules must name at least one rule, got {self.rules!r}")
         for rule in self.rules:
-            check_enum("rules", rule, FilterRule)
+            check_enum("rules", rule, RuleKind)
         if len(set(self.rules)) != len(self.rules):
             raise ValueError(f"rules must not repeat a rule, got {self.rules!r}")
         check_enum("colour", self.colour, Colour)
@@ -289,7 +273,7 @@ class FiltersConfig:
             self.rule(rule)
         if self.wta_k > self.filters:
             raise ValueError(f"wta_k must be at most filters ({self.filters}), got {self.wta_k}")
-        if FilterRule.KROTOV in self.rules and self.krotov_k > self.filters:
+        if RuleKind.KROTOV in self.rules and self.krotov_k > self.filters:
             raise ValueError(
                 f"krotov_k must be at most filters ({self.filters}), got {self.krotov_k}"
             )
@@ -314,22 +298,22 @@ class FiltersConfig:
         """``N = C k^2``, the entries of one patch."""
         return self.colour.channels * self.patch_size**2
 
-    def rule(self, rule: FilterRule) -> DeepRule:
+    def rule(self, rule: RuleKind) -> DeepRule:
         """The rule object of ``rule`` with this config's parameters."""
-        if rule is FilterRule.HARD_WTA:
+        if rule is RuleKind.HARD_WTA:
             return HardWTA(self.wta_k)
-        if rule is FilterRule.KROTOV:
+        if rule is RuleKind.KROTOV:
             return KrotovHopfield(self.krotov_p, self.krotov_k, self.krotov_delta)
         return SoftHebb(
             self.temperature, anti_hebbian=self.anti_hebbian, norm_power=self.norm_power
         )
 
-    def rate(self, rule: FilterRule) -> float:
+    def rate(self, rule: RuleKind) -> float:
         """The learning rate of ``rule``."""
         return {
-            FilterRule.SOFTHEBB: self.learning_rate,
-            FilterRule.HARD_WTA: self.wta_learning_rate,
-            FilterRule.KROTOV: self.krotov_learning_rate,
+            RuleKind.SOFTHEBB: self.learning_rate,
+            RuleKind.HARD_WTA: self.wta_learning_rate,
+            RuleKind.KROTOV: self.krotov_learning_rate,
         }[rule]
 
 
@@ -556,7 +540,7 @@ def _figures(
 ) -> None:
     channels, k = config.colour.channels, config.patch_size
     panels = [("initial (random)", initial)] + [
-        (_LABELS[FilterRule(name)], layer.weight.detach()) for name, layer in layers.items()
+        (RuleKind(name).label, layer.weight.detach()) for name, layer in layers.items()
     ]
     fig, axes = subplots(1, len(panels), figsize=(4.0 * len(panels), 4.3), squeeze=False)
     for ax, (title, weight) in zip(axes[0], panels, strict=True):
@@ -590,7 +574,7 @@ def _figures(
     for i, (name, measured) in enumerate(learned.items()):
         scatter.scatter(
             measured["localisation"].cpu(), measured["selectivity"].cpu(), s=14,
-            color=f"C{i}", label=f"{_LABELS[FilterRule(name)]}, learned",
+            color=f"C{i}", label=f"{RuleKind(name).label}, learned",
         )  # fmt: skip
     scatter.axvline(thresholds["localisation"], color="k", linestyle="--", linewidth=0.8)
     scatter.axhline(thresholds["selectivity"], color="k", linestyle="--", linewidth=0.8)
@@ -608,7 +592,7 @@ def _figures(
         )
         degrees = torch.rad2deg(measured["orientation"][both]).cpu().numpy()
         histogram.hist(
-            degrees, bins=bins, histtype="step", color=f"C{i}", label=_LABELS[FilterRule(name)]
+            degrees, bins=bins, histtype="step", color=f"C{i}", label=RuleKind(name).label
         )
     histogram.set(
         xlabel="preferred wave-vector angle (degrees; 0 = vertical stripes)",
@@ -634,7 +618,7 @@ def _figures(
     norms0 = initial.double().norm(dim=1)
     start_norms = norms0.quantile(norms0.new_tensor([0.1, 0.5, 0.9])).tolist()
     for i, name in enumerate(learned):
-        label = _LABELS[FilterRule(name)]
+        label = RuleKind(name).label
         for key, style, text in (
             ("median_orientation_selectivity", "-", "median S"),
             ("median_localisation", ":", "median localisation"),
@@ -667,7 +651,7 @@ def _figures(
 
 # --------------------------------------------------------------------------- recipe
 def _describe(config: FiltersConfig) -> str:
-    rules = ", ".join(_LABELS[r] for r in config.rules)
+    rules = ", ".join(r.label for r in config.rules)
     whitening = (
         f"ZCA-whitened (epsilon {config.zca_epsilon:g})"
         if config.whitening is Whitening.ZCA
@@ -713,7 +697,7 @@ def _expectations(config: FiltersConfig) -> list[Expectation]:
                 relation="at_least",
             ),
         ]  # fmt: skip
-    if FilterRule.SOFTHEBB in config.rules:
+    if RuleKind.SOFTHEBB in config.rules:
         expectations.append(
             Expectation(
                 "softhebb_median_norm", 1.0,

@@ -57,7 +57,7 @@ from hebbian.deep import (
     SoftHebb,
     TrainingMode,
 )
-from hebbian.deep.rules import DeepRule
+from hebbian.deep.rules import DeepRule, RuleKind
 from hebbian.experiments.base import Expectation, Precision, Recipe
 from hebbian.report.figures import subplots
 from hebbian.runs import Run, Trainer
@@ -610,9 +610,7 @@ def _results(
 
 # --------------------------------------------------------------------------- figures
 _LABELS = {
-    "softhebb": "SoftHebb",
-    "hard-wta": "hard winner-take-all",
-    "krotov": "Krotov-Hopfield",
+    **{kind.value: kind.label for kind in RuleKind},
     "random": "random (untrained)",
     "backprop": "backprop, end to end",
 }
