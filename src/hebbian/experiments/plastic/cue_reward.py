@@ -57,7 +57,8 @@ class CueRewardConfig:
         (``torch.nn.utils.clip_grad_norm_``); 2.0 is the authors' value (``--gc 2.0`` in
         their cue-reward code). 0 turns clipping off. Without it simple modulation's
         gradient norm reaches ~1e5 and it stays at chance (the ``*_grad_norm`` metrics
-        log the norm before clipping).
+        log the norm before clipping). With it, simple modulation still stays at chance
+        in 3 of seeds 0-4 (a stall with small gradients; docs/RESULTS.md).
     eta, alpha_init, modulator_std : float
         Initial plasticity rate (of the eligibility trace for ``retroactive``), scale of
         the initial plasticity coefficients, and standard deviation of the initial
