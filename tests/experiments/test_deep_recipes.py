@@ -60,7 +60,12 @@ def test_a_small_digits_run_trains_and_compares_every_model(tmp_path: Path) -> N
 
 def test_an_interrupted_run_resumes_exactly(tmp_path: Path, killed_and_resumed) -> None:  # type: ignore[no-untyped-def]
     config = dataclasses.replace(
-        SMALL, models=(DeepModel.SOFTHEBB, DeepModel.RANDOM, DeepModel.BACKPROP)
+        SMALL,
+        models=(DeepModel.SOFTHEBB, DeepModel.RANDOM, DeepModel.BACKPROP),
+        channels=(4, 8),
+        probe_epochs=2,
+        backprop_epochs=2,
+        filters=4,
     )
     whole = execute(SOFTHEBB_DIGITS, config, tmp_path / "whole")["results"]
     resumed = killed_and_resumed(SOFTHEBB_DIGITS, config, tmp_path / "resumed")["results"]
