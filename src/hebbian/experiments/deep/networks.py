@@ -399,14 +399,16 @@ def _with_rules(template: HebbianNetwork, config: DeepConfig, model: DeepModel) 
     return net
 
 
+def _block_norm_quantiles(block: HebbianBlock) -> list[float]:
+    """The 10%, 50% and 90% quantiles of one block's kernel norms."""
+    norms = block.conv.weight_norms().double()
+    q = torch.tensor([0.1, 0.5, 0.9], dtype=norms.dtype, device=norms.device)
+    return norms.quantile(q).tolist()
+
+
 def _norm_quantiles(net: HebbianNetwork) -> list[list[float]]:
-    """Each block's kernel norms: 10%, 50% and 90% quantiles."""
-    out = []
-    for block in net.block_list:
-        norms = block.conv.weight_norms().double()
-        q = torch.tensor([0.1, 0.5, 0.9], dtype=norms.dtype, device=norms.device)
-        out.append(norms.quantile(q).tolist())
-    return out
+    """Each block's :func:`_block_norm_quantiles`."""
+    return [_block_norm_quantiles(block) for block in net.block_list]
 
 
 # --------------------------------------------------------------------------- the recipe
@@ -484,7 +486,7 @@ def run_deep(config: DeepConfig, run: Run) -> dict[str, Any]:
                 depth: int, step: int, net: HebbianNetwork = net, trace: Any = trace
             ) -> None:
                 if step % trace_every == 0 or step == steps_per_block:
-                    trace[depth].append([step, *_norm_quantiles(net)[depth]])
+                    trace[depth].append([step, *_block_norm_quantiles(net.block_list[depth])])
 
             started = time.perf_counter()
             net.fit_epoch(
