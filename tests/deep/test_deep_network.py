@@ -208,6 +208,27 @@ def test_probe_learns_separable_features() -> None:
     assert records[-1]["test_accuracy"] > 0.9 and records[-1]["loss"] < records[0]["loss"]
 
 
+def test_a_standardised_probe_reads_each_feature_in_training_units() -> None:
+    g = torch.Generator().manual_seed(1)
+    features = torch.randn(300, 3, generator=g, dtype=torch.float64) * torch.tensor(
+        [1.0, 100.0, 0.0], dtype=torch.float64
+    ) + torch.tensor([0.0, 50.0, 7.0], dtype=torch.float64)
+    probe = LinearProbe(3, 2, generator=g, dtype=torch.float64)
+    probe.standardise(features)
+    assert torch.allclose(probe.mean, features.mean(0))
+    scaled = (features - probe.mean) * probe.scale
+    assert torch.allclose(scaled[:, :2].std(0, unbiased=False), torch.ones(2, dtype=torch.float64))
+    assert torch.equal(scaled[:, 2], torch.zeros(300, dtype=torch.float64))  # a constant: 0
+    probe.eval()
+    assert torch.allclose(probe(features), scaled @ probe.weight.T + probe.bias)
+    fresh = LinearProbe(3, 2, generator=g, dtype=torch.float64)
+    fit_probe(fresh, features, torch.arange(300) % 2, g, epochs=1)  # standardises by default
+    assert torch.equal(fresh.scale, probe.scale)
+    kept = LinearProbe(3, 2, generator=g, dtype=torch.float64)
+    fit_probe(kept, features, torch.arange(300) % 2, g, epochs=1, standardise=False)
+    assert torch.equal(kept.scale, torch.ones(3, dtype=torch.float64))
+
+
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 def test_network_on_cuda_equals_cpu() -> None:
     x = images(20)

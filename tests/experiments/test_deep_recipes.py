@@ -77,9 +77,9 @@ def test_an_interrupted_run_resumes_exactly(tmp_path: Path, killed_and_resumed) 
 def test_the_fashion_defaults_are_two_blocks_of_the_papers_shape() -> None:
     config = DeepConfig()
     assert config.dataset == "fashion-mnist" and config.unsupervised_epochs == 1
-    assert config.channels == (64, 256) and config.kernels == (5, 3)
+    assert config.channels == (32, 128) and config.kernels == (5, 3)
     assert config.grids() == [(14, 14), (7, 7)]
-    assert config.probe_features() == [64 * 9, 256 * 9]
+    assert config.probe_features() == [32 * 9, 128 * 9]
     assert config.batch_size == 10
 
 

@@ -3,8 +3,11 @@ r"""The linear probe: a classifier trained by backprop on frozen features.
 Unsupervised features are judged by how well a linear map reads the labels from them
 (:class:`ProbedNetwork`: one probe per block, on its pooled output; :class:`EndToEnd`:
 the same network and head trained by backprop, the comparison):
-scores :math:`s = \operatorname{dropout}(f)\, A^\top + b`, trained with cross-entropy by
-Adam on precomputed features (:meth:`HebbianNetwork.features
+scores :math:`s = \operatorname{dropout}((f - \mu)/\sigma)\, A^\top + b`, each feature
+standardised by its mean and standard deviation over the training images
+(:meth:`LinearProbe.standardise`; without it a probe's Adam steps see features of
+arbitrary scale and its test accuracy swings from epoch to epoch), trained with
+cross-entropy by Adam on precomputed features (:meth:`HebbianNetwork.features
 <hebbian.deep.network.HebbianNetwork.features>`), the network itself untouched.
 """
 
@@ -17,6 +20,7 @@ from torch import nn
 
 from hebbian import _random
 from hebbian._checks import (
+    check_bool,
     check_floating_tensor,
     check_in_range,
     check_positive,
@@ -43,7 +47,9 @@ class LinearProbe(nn.Module):
     each feature is zeroed with probability ``dropout`` and the others scaled by
     :math:`1/(1 - p)`; the masks are drawn from ``generator`` too (so a run that saves
     its generator's state resumes with the same masks), or from PyTorch's global
-    generator when none is given.
+    generator when none is given. Before that the features are standardised,
+    :math:`(f - \mu)/\sqrt{\sigma^2 + \epsilon}` with fixed buffers, identity until
+    :meth:`standardise` sets them from training features.
 
     Parameters
     ----------
@@ -59,6 +65,9 @@ class LinearProbe(nn.Module):
     >>> probe(torch.ones(2, 6)).shape
     torch.Size([2, 3])
     """
+
+    mean: torch.Tensor
+    scale: torch.Tensor
 
     def __init__(
         self,
@@ -86,10 +95,32 @@ class LinearProbe(nn.Module):
         self.bias = nn.Parameter(
             _random.symmetric_uniform((classes,), bound, generator, dtype=dtype, device=device)
         )
+        self.register_buffer("mean", torch.zeros(features, device=device, dtype=dtype))
+        self.register_buffer("scale", torch.ones(features, device=device, dtype=dtype))
+
+    @torch.no_grad()
+    def standardise(self, features: torch.Tensor, eps: float = 1e-5) -> None:
+        r"""Standardise inputs from now on by the mean and variance of ``features`` ``(n, F)``.
+
+        Sets :math:`\mu_j` and :math:`1/\sqrt{\sigma_j^2 + \epsilon}` (biased variance,
+        ``eps`` as batch normalisation's), so a feature constant over the training
+        images reads as 0.
+
+        Examples
+        --------
+        >>> probe = LinearProbe(2, 2)
+        >>> probe.standardise(torch.tensor([[0.0, 1.0], [2.0, 1.0]]))
+        >>> probe.mean.tolist(), [round(s, 3) for s in probe.scale.tolist()]
+        ([1.0, 1.0], [1.0, 316.228])
+        """
+        features = check_floating_tensor("features", features, shape=(None, self.features))
+        self.mean.copy_(features.mean(dim=0))
+        self.scale.copy_(features.var(dim=0, unbiased=False).add(check_positive("eps", eps)).rsqrt())
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
         """Scores ``(B, classes)`` of ``features`` ``(B, F)``."""
         features = check_floating_tensor("features", features, shape=(None, self.features))
+        features = (features - self.mean) * self.scale
         if self.training and self.dropout > 0:
             if self.generator is None:
                 features = nn.functional.dropout(features, self.dropout, training=True)
@@ -112,6 +143,7 @@ def fit_probe(
     learning_rate: float = 1e-3,
     batch_size: int = 64,
     test: tuple[torch.Tensor, torch.Tensor] | None = None,
+    standardise: bool = True,
 ) -> list[dict[str, float]]:
     """Train ``probe`` with Adam and cross-entropy; one record per epoch.
 
@@ -129,6 +161,8 @@ def fit_probe(
     batch_size : int
     test : (Tensor, Tensor), optional
         Test features and labels, scored after every epoch (dropout off).
+    standardise : bool
+        First :meth:`LinearProbe.standardise` by ``features`` (the default).
 
     Returns
     -------
@@ -147,6 +181,8 @@ def fit_probe(
         raise TypeError(f"probe must be a LinearProbe, got {type(probe).__name__}")
     features = check_floating_tensor("features", features, shape=(None, probe.features))
     check_positive_int("epochs", epochs)
+    if check_bool("standardise", standardise):
+        probe.standardise(features)
     optimizer = torch.optim.Adam(
         probe.parameters(), lr=check_positive("learning_rate", learning_rate)
     )
