@@ -115,7 +115,8 @@ class LinearProbe(nn.Module):
         """
         features = check_floating_tensor("features", features, shape=(None, self.features))
         self.mean.copy_(features.mean(dim=0))
-        self.scale.copy_(features.var(dim=0, unbiased=False).add(check_positive("eps", eps)).rsqrt())
+        variance = features.var(dim=0, unbiased=False)
+        self.scale.copy_(variance.add(check_positive("eps", eps)).rsqrt())
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
         """Scores ``(B, classes)`` of ``features`` ``(B, F)``."""

@@ -466,8 +466,7 @@ def _images(
         held = config.validation_images
         if held >= len(train_x):
             raise ValueError(
-                f"validation_images must be below the {len(train_x)} training images, "
-                f"got {held}"
+                f"validation_images must be below the {len(train_x)} training images, got {held}"
             )
         test_x, test_y = train_x[-held:], train_y[-held:]
         train_x, train_y = train_x[:-held], train_y[:-held]
