@@ -130,3 +130,6 @@ def test_the_recipes_are_registered() -> None:
     for recipe in (SOFTHEBB_DIGITS, SOFTHEBB_FASHION, SOFTHEBB_CIFAR10):
         entry = recipe_entry(recipe.name)
         assert entry.load() is recipe and entry.summary == recipe.summary
+    assert recipe_entry("softhebb-digits").in_tour  # the tour-size run
+    assert not recipe_entry("softhebb-fashion").in_tour
+    assert not recipe_entry("softhebb-cifar10").in_tour

@@ -149,7 +149,7 @@ REGISTRY: tuple[RecipeEntry, ...] = (
     RecipeEntry(
         "softhebb-digits",
         "SoftHebb, hard WTA and Krotov conv nets on the 8x8 digits: filters, probes",
-        "Deep Hebbian networks", False, _DEEP, "SOFTHEBB_DIGITS",
+        "Deep Hebbian networks", True, _DEEP, "SOFTHEBB_DIGITS",
     ),
     RecipeEntry(
         "softhebb-fashion",

@@ -322,7 +322,7 @@ class DeepDigitsConfig(DeepConfig):
     """Settings of the tour's recipe (``softhebb-digits``): the 8x8 digits, in seconds.
 
     Two blocks of 3 x 3 convolutions with 16 and 64 channels (max pooling 2/2 to 4 x 4,
-    then average pooling 2/2 to 2 x 2), every model, 20 probe and backprop epochs. The
+    then average pooling 2/2 to 2 x 2), every model, 10 probe and backprop epochs. The
     1437 training digits make 144 steps of 10 an epoch, so the rate is higher than on
     Fashion-MNIST. float64, so the tour's numbers do not depend on the summation order.
     """
@@ -337,9 +337,9 @@ class DeepDigitsConfig(DeepConfig):
     pool_paddings: tuple[int, ...] = (0, 0)
     learning_rate: float = 0.05
     probe_grid: int = 4
-    probe_epochs: int = 20
+    probe_epochs: int = 10
     probe_batch_size: int = 32
-    backprop_epochs: int = 20
+    backprop_epochs: int = 10
     filters: int = 16
     precision: Precision = Precision.FLOAT64
 
