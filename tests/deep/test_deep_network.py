@@ -8,6 +8,7 @@ import torch
 from hebbian._checks import NonFiniteWeightsError
 from hebbian.deep import (
     ChannelStandardisation,
+    EndToEnd,
     HardWTA,
     HebbianBlock,
     HebbianConv2d,
@@ -21,6 +22,7 @@ from hebbian.deep import (
     TrainingMode,
     fit_probe,
     norm_dependent_rates,
+    pooled_features,
     unfold_patches,
 )
 
@@ -227,6 +229,22 @@ def test_a_standardised_probe_reads_each_feature_in_training_units() -> None:
     kept = LinearProbe(3, 2, generator=g, dtype=torch.float64)
     fit_probe(kept, features, torch.arange(300) % 2, g, epochs=1, standardise=False)
     assert torch.equal(kept.scale, torch.ones(3, dtype=torch.float64))
+
+
+def test_end_to_end_head_reads_batch_standardised_features() -> None:
+    x = images(8)
+    head = LinearProbe(6, 3, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
+    model = EndToEnd(two_blocks(), head, 2)
+    model.train()
+    model(x)  # a training pass: the batch's statistics, running estimates updated
+    pooled = pooled_features(model.net(x), 2)  # the network in training mode too
+    assert torch.allclose(model.standardise.running_mean, 0.1 * pooled.mean(0))
+    model.eval()
+    features = pooled_features(model.net(x), 2)
+    expected = (features - model.standardise.running_mean) / torch.sqrt(
+        model.standardise.running_var + 1e-5
+    )
+    assert torch.allclose(model(x), expected @ head.weight.T + head.bias)
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")

@@ -269,7 +269,11 @@ class EndToEnd(nn.Module):
     """A network and a linear head on its last block's pooled output, trained by backprop.
 
     The network's kernels are made trainable (``requires_grad``); in training mode its
-    standardisations use the batch's statistics, as batch normalisation does.
+    standardisations use the batch's statistics, as batch normalisation does. The
+    pooled features pass through batch normalisation without affine parameters before
+    the head: the end-to-end counterpart of a probe's :meth:`LinearProbe.standardise`
+    (its features change while it trains, so their statistics are the batch's, with
+    running estimates for evaluation).
 
     Parameters
     ----------
@@ -286,7 +290,10 @@ class EndToEnd(nn.Module):
             block.conv.weight.requires_grad_(True)
         self.head = head
         self.grid = check_positive_int("grid", grid)
+        self.standardise = nn.BatchNorm1d(
+            head.features, affine=False, device=head.weight.device, dtype=head.weight.dtype
+        )
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         """Class scores ``(B, classes)`` of ``images`` ``(B, C, H, W)``."""
-        return self.head(pooled_features(self.net(images), self.grid))
+        return self.head(self.standardise(pooled_features(self.net(images), self.grid)))

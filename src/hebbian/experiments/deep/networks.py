@@ -795,7 +795,9 @@ def _figures(
         fig,
         "weight_norms",
         "Each block's kernel norms (median, band from 10% to 90%) during unsupervised "
-        "learning, traced within each epoch; SoftHebb's rule sends them to 1.",
+        "learning, traced within each epoch. The unit sphere is the fixed point of a "
+        "winner's SoftHebb change; the anti-Hebbian losers with a positive current are "
+        "pushed away from it.",
     )
 
     fig, ax = subplots(figsize=(6.4, 3.6))
@@ -848,13 +850,14 @@ def _describe(config: DeepConfig) -> str:
         "SoftHebb: y = softmax(u / T) across channels at each position, the losers' signs "
         "flipped (anti-Hebbian), dw_k = y_k (x - u_k w_k) over every patch, applied with "
         f"rate eta |  ||w_k|| - 1 |^q (eta = {config.learning_rate:g}, q = {config.norm_power:g}), "
-        "which sends each kernel's norm to 1. Hard winner-take-all: the instar rule of the "
+        "whose winners' fixed point is unit norm. Hard winner-take-all: the instar rule of the "
         "strongest channel at each position; Krotov-Hopfield: the competing-units rule on "
         f"patches. {config.unsupervised_epochs} unsupervised epoch(s) at batch "
         f"{config.batch_size} ({config.mode.value}), every rule from the same initial "
-        "weights and shuffles; then a linear probe (dropout "
-        f"{config.probe_dropout:g}, Adam, {config.probe_epochs} epochs) on each block's "
-        "frozen output, also for the untrained weights (random features), and the same "
+        "weights and shuffles; then a linear probe (features standardised, dropout "
+        f"{config.probe_dropout:g}, Adam on a cosine rate, {config.probe_epochs} epochs) on "
+        "each block's frozen output, also for the untrained weights (random features), and "
+        "the same "
         f"network with the same head trained end to end by backprop ({config.backprop_epochs} "
         f"epochs). Compared: {names}. The paper: CIFAR-10 80.3% with three blocks after "
         "one unsupervised epoch, MNIST 99.4%."
