@@ -45,8 +45,10 @@ __all__ = [
     "TopLayer",
     "TopLoss",
     "accuracy",
+    "cosine_rate",
     "hidden_features",
     "power_loss",
+    "set_learning_rate",
     "supervised_epoch",
     "top_layer_epoch",
     "top_layer_loss",
@@ -514,3 +516,24 @@ class BackpropBaseline(nn.Module):
         """
         hidden = torch.relu(inputs @ self.w1.T + self.b1)  # (B, N) @ (N, H) -> (B, H)
         return hidden @ self.w2.T + self.b2  # (B, classes)
+
+
+def cosine_rate(initial: float, epoch: int, epochs: int) -> float:
+    r"""The rate of supervised epoch ``epoch`` (1-based) of ``epochs``: a cosine decay.
+
+    :math:`\eta_e = \eta_0 \, (1 + \cos(\pi (e - 1)/E))/2`, from :math:`\eta_0` at the
+    first epoch towards 0 after the last. A function of the epoch alone, so a resumed
+    run takes the same steps.
+
+    Examples
+    --------
+    >>> [round(cosine_rate(1.0, e, 4), 3) for e in range(1, 5)]
+    [1.0, 0.854, 0.5, 0.146]
+    """
+    return initial * (1.0 + math.cos(math.pi * (epoch - 1) / epochs)) / 2.0
+
+
+def set_learning_rate(optimiser: torch.optim.Optimizer, rate: float) -> None:
+    """Set every parameter group of ``optimiser`` to step size ``rate``."""
+    for group in optimiser.param_groups:
+        group["lr"] = rate

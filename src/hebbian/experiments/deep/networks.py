@@ -42,7 +42,7 @@ from hebbian._checks import (
     check_positive_int,
 )
 from hebbian._random import seeds
-from hebbian.competing import accuracy, supervised_epoch
+from hebbian.competing import accuracy, cosine_rate, set_learning_rate, supervised_epoch
 from hebbian.data import dataset_names, dataset_spec
 from hebbian.deep import (
     EndToEnd,
@@ -107,13 +107,11 @@ class DeepConfig:
     32 channels (the paper: 96), triangle power 0.7, max pooling 4/2/1 (28 -> 14), then
     a 3 x 3 convolution with 128 channels (the paper: 384, four times the first as
     there), power 1.4, max pooling 4/2/1 (14 -> 7). A third of the widths, so that one
-    seed of all four models (the backprop baseline's 10 epochs cost the most) takes
-    about 25 minutes on 2 CPU cores; ``--set channels=96,384`` gives the paper's. Two
-    blocks, because Fashion-MNIST's small grey images need less depth than CIFAR-10 and
-    a third block four times wider again would multiply the CPU time several-fold; every
-    block is probed, so the gain of the second shows. One unsupervised epoch at batch 10
-    as in the paper. The rate 0.01 was chosen on held-out training images
-    (``validation_images``), not on the test split: see ``docs/RESULTS.md``.
+    seed of all four models fits in well under an hour on 2 CPU cores (``--set
+    channels=96,384`` gives the paper's). Two blocks, because Fashion-MNIST's small grey
+    images need less depth than CIFAR-10 and a third block four times wider again would
+    multiply the CPU time several-fold; every block is probed, so the gain of the second
+    shows. One unsupervised epoch at batch 10 as in the paper.
 
     Attributes
     ----------
@@ -158,7 +156,7 @@ class DeepConfig:
     probe_epochs, probe_learning_rate, probe_batch_size, probe_dropout :
         Adam on the probes (cross-entropy), dropout on their input; the rate follows a
         cosine from ``probe_learning_rate`` towards 0 over the epochs
-        (:func:`cosine_rate`), so the last epochs' accuracy settles.
+        (:func:`hebbian.competing.cosine_rate`), so the last epochs' accuracy settles.
     backprop_epochs, backprop_learning_rate :
         Adam on the end-to-end network (batch ``probe_batch_size``, its head has the
         probes' dropout), on the same cosine schedule over its epochs.
@@ -426,48 +424,25 @@ def _norm_quantiles(net: HebbianNetwork) -> list[list[float]]:
     return [_block_norm_quantiles(block) for block in net.block_list]
 
 
-def cosine_rate(initial: float, epoch: int, epochs: int) -> float:
-    r"""The rate of supervised epoch ``epoch`` (1-based) of ``epochs``: a cosine decay.
-
-    :math:`\eta_e = \eta_0 \, (1 + \cos(\pi (e - 1)/E))/2`, from :math:`\eta_0` at the
-    first epoch towards 0 after the last. A function of the epoch alone, so a resumed
-    run takes the same steps.
-
-    Examples
-    --------
-    >>> [round(cosine_rate(1.0, e, 4), 3) for e in range(1, 5)]
-    [1.0, 0.854, 0.5, 0.146]
-    """
-    return initial * (1.0 + math.cos(math.pi * (epoch - 1) / epochs)) / 2.0
-
-
-def _set_rate(optimiser: torch.optim.Optimizer, rate: float) -> None:
-    for group in optimiser.param_groups:
-        group["lr"] = rate
-
-
 # --------------------------------------------------------------------------- the recipe
-def _images(
-    run: Run, config: DeepConfig
-) -> tuple[tuple[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor], str]:
+Pair = tuple[torch.Tensor, torch.Tensor]
+
+
+def _images(run: Run, config: DeepConfig) -> tuple[Pair, Pair, str]:
     """The training and evaluation images and labels, and what the evaluation split is."""
 
-    def load(split: str) -> tuple[torch.Tensor, torch.Tensor]:
+    def load(split: str) -> Pair:
         data = run.load_dataset(config.dataset, split)
         images = data.images if data.images.ndim == 4 else data.images[:, None]
-        return images.to(device=run.device, dtype=config.precision.dtype), data.labels.to(
-            run.device
-        )
+        dtype = config.precision.dtype
+        return images.to(device=run.device, dtype=dtype), data.labels.to(run.device)
 
     train_x, train_y = load("train")
-    if config.validation_images is None:
+    if (held := config.validation_images) is None:
         (test_x, test_y), evaluated_on = load("test"), "test"
     else:
-        held = config.validation_images
         if held >= len(train_x):
-            raise ValueError(
-                f"validation_images must be below the {len(train_x)} training images, got {held}"
-            )
+            raise ValueError(f"validation_images must be below {len(train_x)}, got {held}")
         test_x, test_y = train_x[-held:], train_y[-held:]
         train_x, train_y = train_x[:-held], train_y[:-held]
         evaluated_on = f"validation: the last {held} training images"
@@ -562,7 +537,7 @@ def run_deep(config: DeepConfig, run: Run) -> dict[str, Any]:
         started = time.perf_counter()  # the first epoch's time includes the features'
         probed = probed_network(name)
         train_f, test_f = features(name)
-        _set_rate(
+        set_learning_rate(
             optimisers[name], cosine_rate(config.probe_learning_rate, epoch, config.probe_epochs)
         )
         metrics: dict[str, Any] = {}
@@ -584,7 +559,7 @@ def run_deep(config: DeepConfig, run: Run) -> dict[str, Any]:
 
     def backprop_epoch(epoch: int) -> dict[str, Any]:
         started = time.perf_counter()
-        _set_rate(
+        set_learning_rate(
             optimisers["backprop"],
             cosine_rate(config.backprop_learning_rate, epoch, config.backprop_epochs),
         )
@@ -618,8 +593,7 @@ def run_deep(config: DeepConfig, run: Run) -> dict[str, Any]:
 
     supervised = max(config.probe_epochs, config.backprop_epochs if "backprop" in models else 0)
     Trainer(run, models, optimisers).train(config.unsupervised_epochs + supervised, train_epoch)
-    records = run.metrics()
-    _figures(run, config, models, template, records, initial_norms)
+    _figures(run, config, models, template, records := run.metrics(), initial_norms)
     return {"evaluated_on": evaluated_on, **_results(config, models, records, initial_norms)}
 
 
