@@ -250,6 +250,7 @@ def lif_step(
     current: torch.Tensor | None = None,
     exc: torch.Tensor | None = None,
     inh: torch.Tensor | None = None,
+    threshold: torch.Tensor | None = None,
 ) -> tuple[LIFState, torch.Tensor]:
     r"""Advance LIF neurons by one step ``dt`` with exact exponential integration.
 
@@ -272,7 +273,8 @@ def lif_step(
         V_\infty = \frac{E_L + g_e E_e + g_i E_i + R I}{1 + g_e + g_i} .
 
     Then the synaptic variables decay exactly, ``u <- u e^{-dt/tau}``, the neurons with
-    ``V' >= v_threshold`` spike, this step's synaptic input ``exc`` / ``inh`` is added
+    ``V' >= v_threshold + threshold`` spike (``threshold`` is an optional per-neuron
+    offset, e.g. an adaptive threshold), this step's synaptic input ``exc`` / ``inh`` is added
     (it acts from the next step on) and the spiking neurons are reset and made
     refractory. A refractory neuron's potential stays at ``v_reset``; its synapses
     still decay and receive input.
@@ -303,6 +305,9 @@ def lif_step(
         Synaptic input arriving in this step, broadcastable to ``S``: increments of the
         excitatory and inhibitory variables (mV for current-based synapses,
         dimensionless conductance for conductance-based ones).
+    threshold : Tensor, optional
+        Offset (mV) added to ``params.v_threshold`` in this step, broadcastable to ``S``
+        (an adaptive threshold such as Diehl & Cook's :math:`\theta`).
 
     Returns
     -------
@@ -337,6 +342,7 @@ def lif_step(
     current = check_input("current", current, v)
     exc = check_input("exc", exc, v)
     inh = check_input("inh", inh, v)
+    threshold = check_input("threshold", threshold, v)
 
     decay_m = math.exp(-dt / params.tau_m)
     if params.synapses is Synapses.CURRENT:
@@ -362,7 +368,7 @@ def lif_step(
     if inh is not None:
         syn_i = syn_i + inh
 
-    spikes = v_new >= params.v_threshold
+    spikes = v_new >= (params.v_threshold if threshold is None else params.v_threshold + threshold)
     v_new = torch.where(spikes, params.v_reset, v_new)
     # time left after this step, counted from its start (Brian2's spike time t_k)
     refractory = torch.where(spikes, max(params.refractory - dt, 0.0), refractory)

@@ -1,0 +1,197 @@
+"""The Diehl & Cook (2015) network: against a hand-stepped reference, and its protocol."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import pytest
+import torch
+
+from hebbian.spiking.diehl_cook import (
+    DiehlCookParameters,
+    assign_labels,
+    classify,
+    diehl_cook_responses,
+    diehl_cook_state,
+    diehl_cook_train,
+    normalise_weights,
+)
+from hebbian.spiking.inputs import poisson_spikes
+from hebbian.spiking.neurons import lif_state, lif_step
+from hebbian.spiking.stdp import triplet_stdp_step, triplet_traces
+
+# a few inputs and 2 excitatory neurons, driven hard so that a short presentation spikes
+TINY = DiehlCookParameters(
+    n_inputs=5, n_excitatory=2, presentation=0.06, rest=0.01, max_rate=1200.0, weight_sum=4.0
+)
+
+
+def hand_stepped(params: DiehlCookParameters, seed: int, image: torch.Tensor) -> dict:
+    """One presentation and its rest, stepped with lif_step and the dense triplet step."""
+    g = torch.Generator().manual_seed(seed)
+    w = torch.rand(params.n_inputs, params.n_excitatory, generator=g, dtype=torch.float64)
+    w = (w * params.initial_weight).float()
+    w = w * (params.weight_sum / torch.cumsum(w, 0)[-1:])  # normalised before presenting
+    weight = w.T.unsqueeze(0).contiguous()  # (1, N_post, N_pre): the dense rule's layout
+    steps, rest = params.presentation_steps, params.rest_steps
+    spikes = poisson_spikes(image.unsqueeze(0) * params.max_rate, steps, params.dt, generator=g)
+    exc = lif_state(1, 2, params.excitatory, dtype=torch.float32)
+    inh = lif_state(1, 2, params.inhibitory, dtype=torch.float32)
+    traces = triplet_traces(1, params.n_inputs, 2, dtype=torch.float32)
+    theta = torch.zeros(1, 2)
+    out: dict[str, list] = {"exc": [], "inh": [], "g": [], "theta": []}
+    for t in range(steps + rest):
+        pre = spikes[t].float() if t < steps else torch.zeros(1, params.n_inputs)
+        theta = theta * math.exp(-params.dt / params.tau_theta)
+        exc, e_spk = lif_step(exc, params.excitatory, params.dt, threshold=theta)
+        inh, i_spk = lif_step(inh, params.inhibitory, params.dt)
+        e_spk, i_spk = e_spk.float(), i_spk.float()
+        drive = torch.zeros(1, 2, dtype=torch.float64)
+        for j in range(params.n_inputs):  # ascending input index, in float64, rounded once
+            drive = drive + weight[:, :, j].double() * pre[:, j].double()
+        drive = drive.float()
+        others = i_spk.sum(-1, keepdim=True) - i_spk
+        exc = exc._replace(exc=exc.exc + drive, inh=exc.inh + params.w_inh_exc * others)
+        inh = inh._replace(exc=inh.exc + params.w_exc_inh * e_spk)
+        weight, traces = triplet_stdp_step(weight, traces, pre, e_spk, params.stdp, params.dt)
+        theta = theta + params.theta_plus * e_spk
+        out["exc"].append(e_spk)
+        out["inh"].append(i_spk)
+        out["g"].append(exc.exc.clone())
+        out["theta"].append(theta.clone())
+    return {k: torch.stack(v) for k, v in out.items()} | {"weight": weight[0].T, "exc_state": exc}
+
+
+def test_one_presentation_equals_the_hand_stepped_reference() -> None:
+    image = torch.tensor([1.0, 0.8, 0.0, 0.6, 1.0])
+    record: list = []
+    state = diehl_cook_state(TINY, [7])
+    state, shown = diehl_cook_train(state, image.view(1, 1, -1), TINY, record=record)
+    reference = hand_stepped(TINY, 7, image)
+    assert shown.presentations.tolist() == [[1]]  # enough spikes: no repetition
+    assert reference["exc"].sum() >= TINY.min_spikes
+    spikes = torch.stack([r[0][0] for r in record])
+    assert torch.equal(spikes, reference["exc"])
+    assert torch.equal(torch.stack([r[1][0] for r in record]), reference["inh"])
+    assert torch.equal(torch.stack([r[2][0] for r in record]), reference["g"])
+    assert torch.equal(torch.stack([r[3] for r in record]), reference["theta"])
+    assert torch.equal(state.weight[0], reference["weight"])
+    assert torch.equal(state.excitatory.v[0], reference["exc_state"].v)
+    steps = TINY.presentation_steps
+    assert shown.counts[0, 0].tolist() == reference["exc"][:steps].sum((0, 1)).long().tolist()
+
+
+def test_normalisation_keeps_each_neurons_weight_sum() -> None:
+    weight = torch.rand(3, 784, 10, generator=torch.Generator().manual_seed(0))
+    total = normalise_weights(weight, 78.0).double().sum(1)
+    assert torch.allclose(total, torch.full_like(total, 78.0), rtol=1e-5)
+    assert torch.equal(normalise_weights(torch.zeros(1, 4, 2), 78.0), torch.zeros(1, 4, 2))
+
+
+def test_theta_rises_only_at_spikes_and_decays_otherwise() -> None:
+    params = replace(TINY, tau_theta=0.05)  # a fast decay, visible within the run
+    record: list = []
+    state = diehl_cook_state(params, [1])
+    diehl_cook_train(state, torch.ones(1, 1, params.n_inputs), params, record=record)
+    theta = torch.stack([r[3][0] for r in record])  # (T, N)
+    spikes = torch.stack([r[0][0, 0] for r in record])  # (T, N)
+    before = torch.cat([torch.zeros(1, 2), theta[:-1]])
+    decayed = before * math.exp(-params.dt / params.tau_theta)
+    rose = theta > before
+    assert bool(spikes.any())
+    assert torch.equal(rose, spikes > 0)
+    assert torch.allclose(theta, decayed + params.theta_plus * spikes, atol=1e-6)
+
+
+def test_the_rest_lets_the_conductances_and_traces_decay() -> None:
+    params = replace(TINY, rest=0.15)
+    state = diehl_cook_state(params, [2])
+    state, _ = diehl_cook_train(state, torch.ones(1, 1, params.n_inputs), params)
+    # 150 ms is 150 time constants of g_e and 75 of g_i; the traces (20, 40 ms) shrink by
+    # e^-7.5 and e^-3.75 after the last spike; the membrane (100 ms) keeps e^-1.5 of its
+    # excursion
+    assert float(state.excitatory.exc.max()) < 1e-30
+    assert float(state.excitatory.inh.max()) < 1e-30
+    # (a neuron may still fire in the first milliseconds of the rest: allow 10 ms)
+    assert float(state.traces.o1.max()) <= math.exp(-7.0)
+    assert float(state.traces.o2.max()) <= math.exp(-3.5)
+    excursion = params.excitatory.v_threshold + 5 - params.excitatory.v_rest
+    assert float(
+        (state.excitatory.v - params.excitatory.v_rest).abs().max()
+    ) < excursion * math.exp(-1.5)
+
+
+def test_an_image_with_too_few_spikes_is_presented_again_with_more_input() -> None:
+    params = replace(TINY, max_rate=20.0, rate_increment=400.0, max_presentations=4)
+    state = diehl_cook_state(params, [0])
+    _, shown = diehl_cook_train(state, torch.ones(1, 1, params.n_inputs), params)
+    assert int(shown.presentations) >= 2
+    assert int(shown.counts.sum()) >= params.min_spikes
+
+
+def test_batched_networks_equal_the_same_networks_run_one_at_a_time() -> None:
+    params = replace(
+        TINY, max_rate=60.0, rate_increment=300.0, max_presentations=4
+    )  # repetitions happen
+    images = torch.rand(2, 2, params.n_inputs, generator=torch.Generator().manual_seed(3))
+    both = diehl_cook_state(params, [4, 9], parallel_images=2)
+    for _ in range(3):
+        both, shown = diehl_cook_train(both, images, params)
+    for n, seed in enumerate((4, 9)):
+        alone = diehl_cook_state(params, [seed], parallel_images=2)
+        for _ in range(3):
+            alone, alone_shown = diehl_cook_train(alone, images[n : n + 1], params)
+        assert torch.equal(alone.weight[0], both.weight[n])
+        assert torch.equal(alone.theta[0], both.theta[n])
+        assert torch.equal(alone_shown.counts[0], shown.counts[n])
+        assert torch.equal(alone_shown.presentations[0], shown.presentations[n])
+    assert int(shown.presentations.max()) >= 2  # the repetition path was exercised
+
+
+def test_frozen_responses_do_not_learn_and_repeat_exactly() -> None:
+    state = diehl_cook_state(TINY, [5])
+    images = torch.rand(7, TINY.n_inputs, generator=torch.Generator().manual_seed(1))
+    first = diehl_cook_responses(state, images, TINY, batch=3)
+    again = diehl_cook_responses(state, images, TINY, batch=3)
+    assert torch.equal(first.counts, again.counts)
+    assert first.counts.shape == (1, 7, 2)
+    assert (
+        int(first.counts.sum(-1).min()) >= TINY.min_spikes
+        or int(first.presentations.max()) == TINY.max_presentations
+    )
+
+
+def test_labels_and_votes_follow_the_paper_with_exact_ties() -> None:
+    counts = torch.tensor([[[3, 0, 1], [1, 0, 1], [0, 0, 2], [0, 0, 2]]])
+    labels = torch.tensor([0, 0, 1, 1])
+    # neuron 0: class 0 (2.0 vs 0), neuron 1 silent (-1), neuron 2: 1.0 vs 2.0 -> class 1
+    assignments = assign_labels(counts, labels, 2)
+    assert assignments.tolist() == [[0, -1, 1]]
+    tie = torch.tensor([[[2, 0, 2]]])  # class 0 and class 1 both average 2: the lower wins
+    assert classify(tie, assignments, 2).tolist() == [[0]]
+    assert classify(torch.zeros(1, 1, 3, dtype=torch.int64), assignments, 2).tolist() == [[-1]]
+
+
+def test_bad_input_is_refused_in_one_line() -> None:
+    state = diehl_cook_state(TINY, [0])
+    with pytest.raises(ValueError, match=r"images must hold intensities in \[0, 1\]"):
+        diehl_cook_train(state, torch.full((1, 1, TINY.n_inputs), 2.0), TINY)
+    with pytest.raises(ValueError, match=r"images must have shape \(1, 1, 5\)"):
+        diehl_cook_train(state, torch.ones(1, 1, 4), TINY)
+    with pytest.raises(ValueError, match="presentation must be a whole number of steps"):
+        DiehlCookParameters(presentation=0.0003)
+    with pytest.raises(ValueError, match="seeds must hold at least one seed"):
+        diehl_cook_state(TINY, [])
+
+
+@pytest.mark.cuda
+def test_on_cuda_equals_cpu() -> None:
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device")
+    images = torch.rand(1, 2, TINY.n_inputs, generator=torch.Generator().manual_seed(0))
+    cpu, cpu_shown = diehl_cook_train(diehl_cook_state(TINY, [1], parallel_images=2), images, TINY)
+    gpu_state = diehl_cook_state(TINY, [1], parallel_images=2, device="cuda")
+    gpu, gpu_shown = diehl_cook_train(gpu_state, images.cuda(), TINY)
+    assert torch.equal(cpu_shown.counts, gpu_shown.counts.cpu())
+    assert torch.allclose(cpu.weight, gpu.weight.cpu(), atol=1e-6)
