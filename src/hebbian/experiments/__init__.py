@@ -132,6 +132,21 @@ REGISTRY: tuple[RecipeEntry, ...] = (
         "Spiking neurons and STDP", True, _SPIKING, "TRIPLET_FREQUENCY",
     ),
     RecipeEntry(
+        "diehl-cook-digits",
+        "Diehl & Cook: STDP learns the 8x8 digits without labels, against k-means",
+        "Spiking neurons and STDP", False, _SPIKING, "DIEHL_COOK_DIGITS",
+    ),
+    RecipeEntry(
+        "diehl-cook-fashion",
+        "Diehl & Cook: STDP with lateral inhibition learns Fashion-MNIST without labels",
+        "Spiking neurons and STDP", False, _SPIKING, "DIEHL_COOK_FASHION",
+    ),
+    RecipeEntry(
+        "diehl-cook-mnist",
+        "Diehl & Cook: STDP learns MNIST digits without labels (the paper's data)",
+        "Spiking neurons and STDP", False, _SPIKING, "DIEHL_COOK_MNIST",
+    ),
+    RecipeEntry(
         "krotov-digits",
         "competing hidden units on the 8x8 digits: prototypes, unit norms, accuracy",
         "Competing hidden units", True, _COMPETING, "KROTOV_DIGITS",

@@ -14,6 +14,9 @@ One module per recipe:
 * :mod:`~hebbian.experiments.spiking.triplet`, ``triplet-frequency``: weight change
   against pairing frequency for the triplet rule (Pfister & Gerstner 2006) and the pair
   rule.
+* :mod:`~hebbian.experiments.spiking.diehl_cook`, ``diehl-cook-digits``,
+  ``diehl-cook-fashion``, ``diehl-cook-mnist``: STDP with lateral inhibition learns
+  images without labels (Diehl & Cook 2015), against k-means of the same size.
 
 The models, the protocols and the measurements live in :mod:`hebbian.spiking`; these
 modules hold the recipes' configs, runs and figures. Every public name of the former
@@ -21,6 +24,13 @@ single module ``hebbian.experiments.spiking`` is re-exported here.
 """
 
 from hebbian.experiments.spiking._shared import TOPIC
+from hebbian.experiments.spiking.diehl_cook import (
+    DIEHL_COOK_DIGITS,
+    DIEHL_COOK_FASHION,
+    DIEHL_COOK_MNIST,
+    DiehlCookConfig,
+    run_diehl_cook,
+)
 from hebbian.experiments.spiking.hodgkin_huxley import (
     HH_MAX_DT,
     HH_ONSET_RATE,
@@ -50,6 +60,9 @@ from hebbian.experiments.spiking.window import (
 
 __all__ = [
     "BI_POO_RULE",
+    "DIEHL_COOK_DIGITS",
+    "DIEHL_COOK_FASHION",
+    "DIEHL_COOK_MNIST",
     "HH_MAX_DT",
     "HH_ONSET_RATE",
     "HH_REFERENCE_RATES",
@@ -64,10 +77,12 @@ __all__ = [
     "UNBOUNDED",
     "VISUAL_CORTEX_FULL",
     "VISUAL_CORTEX_MINIMAL",
+    "DiehlCookConfig",
     "HHConfig",
     "SongAbbottConfig",
     "TripletFrequencyConfig",
     "WindowConfig",
+    "run_diehl_cook",
     "run_hodgkin_huxley",
     "run_song_abbott",
     "run_stdp_window",
