@@ -195,3 +195,13 @@ def test_on_cuda_equals_cpu() -> None:
     gpu, gpu_shown = diehl_cook_train(gpu_state, images.cuda(), TINY)
     assert torch.equal(cpu_shown.counts, gpu_shown.counts.cpu())
     assert torch.allclose(cpu.weight, gpu.weight.cpu(), atol=1e-6)
+
+
+def test_reset_returns_the_neurons_and_traces_to_rest_after_each_image() -> None:
+    params = replace(TINY, rest=0.0, reset=True)
+    state = diehl_cook_state(params, [3])
+    state, shown = diehl_cook_train(state, torch.ones(1, 1, params.n_inputs), params)
+    assert int(shown.counts.sum()) > 0
+    assert torch.equal(state.excitatory.v, torch.full_like(state.excitatory.v, -65.0))
+    assert float(state.excitatory.exc.abs().max() + state.traces.r1.abs().max()) == 0.0
+    assert float(state.theta.min()) > 0.0  # theta and the weights are kept

@@ -40,6 +40,7 @@ from typing import NamedTuple
 import torch
 
 from hebbian._checks import (
+    check_bool,
     check_floating_tensor,
     check_positive,
     check_positive_int,
@@ -182,8 +183,12 @@ class DiehlCookParameters:
         Duration (s) of an image and of the silence after it.
     dt : float
         Time step (s); ``presentation`` and ``rest`` must be whole numbers of steps.
+    reset : bool
+        After each presentation and its rest, set the potentials, conductances,
+        refractoriness and traces back to rest (BindsNET's protocol, with ``rest = 0``);
+        the paper lets them decay during ``rest`` instead.
     min_spikes : int
-        A presentation with fewer excitatory spikes is repeated.
+        A presentation with fewer excitatory spikes is repeated (0: never).
     max_presentations : int
         At most this many presentations of one image (the paper sets no limit; a blank
         image would never stop).
@@ -215,6 +220,7 @@ class DiehlCookParameters:
     presentation: float = 0.35
     rest: float = 0.15
     dt: float = 0.5e-3
+    reset: bool = False
     min_spikes: int = 5
     max_presentations: int = 16
 
@@ -240,6 +246,7 @@ class DiehlCookParameters:
             value = check_positive(name, getattr(self, name), allow_zero=name == "rest")
             if abs(value / dt - round(value / dt)) > 1e-6:
                 raise ValueError(f"{name} must be a whole number of steps dt={dt} s, got {value} s")
+        check_bool("reset", self.reset)
         check_positive_int("min_spikes", self.min_spikes, minimum=0)
         check_positive_int("max_presentations", self.max_presentations)
         top = self.max_rate + (self.max_presentations - 1) * self.rate_increment
@@ -408,6 +415,11 @@ def normalise_weights(weight: torch.Tensor, weight_sum: float) -> torch.Tensor:
     return weight * scale
 
 
+def _rest(params: LIFParameters) -> tuple[float, float, float, float]:
+    """A neuron at rest: (v, exc, inh, refractory)."""
+    return (params.v_rest, 0.0, 0.0, 0.0)
+
+
 class _Events(NamedTuple):
     """Input spikes of a chunk of steps as padded index lists (ascending input index)."""
 
@@ -462,6 +474,14 @@ class _Network:
         self._run(rates, p.presentation_steps, counts, learn=learn, record=record)
         if learn and p.rest_steps:
             self._run(None, p.rest_steps, counts=None, learn=learn, record=record)
+        if learn and p.reset:
+            self.exc = LIFState(
+                *(t.zero_() + v for t, v in zip(self.exc, _rest(p.excitatory), strict=True))
+            )
+            self.inh = LIFState(
+                *(t.zero_() + v for t, v in zip(self.inh, _rest(p.inhibitory), strict=True))
+            )
+            self.traces = TripletTraces(*(t.zero_() for t in self.traces))
         return counts.to(torch.int64)
 
     def _run(
