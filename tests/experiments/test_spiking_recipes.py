@@ -190,3 +190,50 @@ def test_hodgkin_huxley_run_that_diverges_stops_with_one_line_naming_dt(
         ValueError, match=r"epoch 1: dt = 0.0002 s is too large: RK4 diverged at the currents"
     ):
         execute(HODGKIN_HUXLEY, config, tmp_path)
+
+
+DIEHL_COOK_TINY = {
+    "network.n_excitatory": 10,
+    "network.presentation": 0.05,
+    "network.rest": 0.01,
+    "train_images": 32,
+    "epochs": 2,
+    "parallel_images": 8,
+    "label_images": 120,
+    "test_images": 60,
+    "kmeans_iterations": 5,
+}
+
+
+def test_diehl_cook_digits_runs_scores_both_learners_and_draws_its_figures(
+    tmp_path: Path,
+) -> None:
+    from hebbian.experiments.spiking import DIEHL_COOK_DIGITS
+
+    results = run_recipe(DIEHL_COOK_DIGITS, tmp_path, **DIEHL_COOK_TINY)
+    assert results["train_images"] == 32
+    assert 0.0 <= results["test_accuracy"] <= 1.0
+    assert 0.1 < results["kmeans_test_accuracy"] <= 1.0  # 10 centroids beat chance
+    assert results["accuracy_minus_kmeans"] == pytest.approx(
+        results["test_accuracy"] - results["kmeans_test_accuracy"]
+    )
+    files = {f["file"] for f in execute_summary(tmp_path)["figures"]}
+    assert files == {"weights.png", "assignments.png", "rates.png"}
+
+
+def execute_summary(folder: Path) -> dict[str, Any]:
+    import json
+
+    return json.loads((folder / "summary.json").read_text())
+
+
+def test_diehl_cook_resumes_exactly_after_an_interruption(
+    tmp_path: Path, killed_and_resumed: Any
+) -> None:
+    from hebbian.experiments.spiking import DIEHL_COOK_DIGITS
+
+    config = build_config(DIEHL_COOK_DIGITS.config_type, DIEHL_COOK_TINY)
+    straight = execute(DIEHL_COOK_DIGITS, config, tmp_path / "straight")["results"]
+    resumed = killed_and_resumed(DIEHL_COOK_DIGITS, config, tmp_path / "resumed")["results"]
+    for key in ("test_accuracy", "kmeans_test_accuracy", "theta_mean_mv", "test_spikes_per_image"):
+        assert resumed[key] == straight[key]

@@ -121,12 +121,13 @@ class DiehlCookConfig:
 
 
 def _images(run: Run, dataset: str, split: str, limit: int | None) -> tuple[torch.Tensor, ...]:
+    """Intensities in [0, 1] (float32), labels, and the pixels as integers (for k-means)."""
     data = run.load_dataset(dataset, split)
-    flat = data.images.reshape(len(data.images), -1).to(torch.float64)
-    count = len(flat) if limit is None else min(limit, len(flat))
+    count = len(data.images) if limit is None else min(limit, len(data.images))
+    intensity = data.images[:count].reshape(count, -1).to(torch.float32)
     top = float(getattr(dataset_spec(dataset), "max_value", 255.0))  # IDX images: 0..255
-    intensity = (flat[:count] / top).to(torch.float32)
-    return intensity.to(run.device), data.labels[:count].to(run.device), flat[:count]
+    pixels = (intensity.to(torch.float64) * top).round().to(torch.int64)
+    return intensity.to(run.device), data.labels[:count].to(run.device), pixels.to(run.device)
 
 
 def _pack(state: DiehlCookState) -> dict[str, torch.Tensor]:
@@ -217,7 +218,7 @@ def run_diehl_cook(config: DiehlCookConfig, run: Run) -> dict[str, Any]:
     accuracy = _accuracy(predicted, test_y)
 
     kmeans = fit_kmeans(
-        train_raw[order].round().to(torch.int64).to(run.device),
+        train_raw[order],
         params.n_excitatory,
         iterations=config.kmeans_iterations,
         generator=g,
@@ -226,7 +227,7 @@ def run_diehl_cook(config: DiehlCookConfig, run: Run) -> dict[str, Any]:
         kmeans.assignment, train_y[order], params.n_excitatory, classes
     )
     kmeans_accuracy = _accuracy(
-        predict(kmeans, centroid_labels, test_raw.round().to(torch.int64).to(run.device)), test_y
+        predict(kmeans, centroid_labels, test_raw), test_y
     )
 
     per_class = torch.bincount(assignments[0][assignments[0] >= 0], minlength=classes)
