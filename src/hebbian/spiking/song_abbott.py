@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from functools import partial
 from typing import NamedTuple
 
 import torch
@@ -333,15 +332,6 @@ def song_abbott_state(
     )
 
 
-def _exclusive_cumsum(values: torch.Tensor) -> torch.Tensor:
-    """``out[:, n] = sum(values[:, :n])``, shape (B, T + 1) for ``values`` (B, T)."""
-    out = torch.zeros(
-        values.shape[0], values.shape[1] + 1, dtype=values.dtype, device=values.device
-    )
-    torch.cumsum(values, dim=1, out=out[:, 1:])
-    return out
-
-
 class _Window(NamedTuple):
     """The input events of one window, padded to E per network and sorted by synapse."""
 
@@ -349,6 +339,8 @@ class _Window(NamedTuple):
     synapse: torch.Tensor  # (B, E) input index, 0 for padding
     valid: torch.Tensor  # (B, E) bool
     segment_start: torch.Tensor  # (B, E) position of the first event of the same synapse
+    post_decay: torch.Tensor  # (B, E) q^n = e^{-n dt / tau_-} at the local step n, 0 for padding
+    pre_growth: torch.Tensor  # (B, E) p^{-(n+1)} = e^{(n+1) dt / tau_+}, 0 for padding
 
 
 def _window_events(
@@ -359,6 +351,7 @@ def _window_events(
     t0: int,
     length: int,
     n_inputs: int,
+    tables: _Tables,
 ) -> _Window:
     """Gather the events of ``[t0, t0 + length)`` from padded block arrays, sort by synapse."""
     batch = steps.shape[0]
@@ -376,7 +369,87 @@ def _window_events(
     first = torch.ones_like(valid)
     first[:, 1:] = synapse[:, 1:] != synapse[:, :-1]
     segment_start = torch.cummax(torch.where(first, positions, 0), dim=1).values
-    return _Window(local, synapse, valid, segment_start)
+    post_decay = torch.where(valid, tables.post.take(local), 0.0)
+    pre_growth = torch.where(valid, tables.pre_inverse.take(local), 0.0)
+    return _Window(local, synapse, valid, segment_start, post_decay, pre_growth)
+
+
+class _Tables(NamedTuple):
+    """Powers of the per-step decay factors, computed once per call for windows of T steps."""
+
+    g: torch.Tensor  # (T + 2,) d^k, d = e^{-dt/tau_e}
+    g_inverse: torch.Tensor  # (T + 2,) d^{-k}
+    post: torch.Tensor  # (T + 2,) q^k, q = e^{-dt/tau_-}
+    post_inverse: torch.Tensor  # (T + 2,) q^{1-k}
+    pre: torch.Tensor  # (T + 2,) p^k, p = e^{-dt/tau_+}
+    pre_inverse: torch.Tensor  # (T + 2,) p^{-(k+1)}
+    time: torch.Tensor  # (T,) 0 .. T - 1
+    networks: torch.Tensor  # (B,) 0 .. B - 1
+
+
+def _tables(
+    window: int,
+    batch: int,
+    dt: float,
+    neuron: LIFParameters,
+    rule: PairSTDPParameters,
+    device: torch.device,
+) -> _Tables:
+    k = torch.arange(window + 2, device=device, dtype=torch.float64)
+    g = fast_exp(k * (-dt / neuron.tau_exc))
+    post = fast_exp(k * (-dt / rule.tau_minus))
+    return _Tables(
+        g=g,
+        g_inverse=fast_exp(k * (dt / neuron.tau_exc)),
+        post=post,
+        post_inverse=fast_exp((k - 1.0) * (dt / rule.tau_minus)),
+        pre=fast_exp(k * (-dt / rule.tau_plus)),
+        pre_inverse=fast_exp((k + 1.0) * (dt / rule.tau_plus)),
+        time=torch.arange(window, device=device),
+        networks=torch.arange(batch, device=device),
+    )
+
+
+_PADE_LIMIT = 1.0 / 16.0  # |x| up to which the [4/4] Pade approximant of e^x - 1 is used
+_LARGEST_GROWTH = 700.0  # largest ln F_n of a window (F_n = e^{sum of the exponents})
+
+
+def _expm1(x: torch.Tensor) -> torch.Tensor:
+    r"""``e^x - 1`` for ``x >= 0`` with the same bits on every machine, in about 11 operations.
+
+    The [4/4] Pade approximant of :math:`e^x` is :math:`(E + O)/(E - O)` with
+    :math:`E = 1 + \tfrac{3}{28}x^2 + \tfrac{1}{1680}x^4` and
+    :math:`O = \tfrac{x}{2} + \tfrac{x^3}{84}`, so :math:`e^x - 1 = 2O/(E - O)`, without
+    cancellation; its relative error is below :math:`10^{-17}` for
+    :math:`0 \le x \le 1/16`. Larger arguments are halved :math:`s` times (exactly) and
+    doubled back with :math:`e^{2x} - 1 = (e^x - 1)(e^x + 1)`. Additions, multiplications
+    and divisions only, as in :func:`~hebbian.spiking._common.fast_exp`. ``x`` is a
+    segment's exponents :math:`dt (1 + g_k)/\tau_m`, shape (R, T); a ValueError is
+    raised when their sum over a window could overflow :math:`F_n` (conductances
+    sustained far above the leak's: a smaller window fixes it).
+    """
+    top = float(x.max()) if x.numel() else 0.0
+    if top * x.shape[-1] > _LARGEST_GROWTH:
+        raise ValueError(
+            f"the membrane's decay over a window, e^(-{top * x.shape[-1]:.0f}), underflows "
+            "float64 (a conductance far above the leak's): pass a smaller window"
+        )
+    halvings = max(0, math.ceil(math.log2(top / _PADE_LIMIT))) if top > _PADE_LIMIT else 0
+    if halvings:
+        x = x * 2.0**-halvings
+    square = x * x
+    even = square * (1.0 / 1680.0)
+    even += 3.0 / 28.0
+    even *= square
+    even += 1.0
+    twice_odd = square * (1.0 / 42.0)
+    twice_odd += 1.0
+    twice_odd *= x
+    even -= twice_odd * 0.5
+    result = twice_odd.div_(even)
+    for _ in range(halvings):
+        result = result * (result + 2.0)
+    return result
 
 
 def song_abbott_run(
@@ -386,7 +459,7 @@ def song_abbott_run(
     steps: int,
     dt: float,
     *,
-    window: int = 400,
+    window: int | None = None,
     block: int = 5000,
     record_inputs: int = 0,
 ) -> tuple[SongAbbottState, SongAbbottRecord]:
@@ -405,8 +478,12 @@ def song_abbott_run(
     for a whole window at once: the depressions are cumulative sums per synapse, the
     conductance is a linear recurrence :math:`g_{n+1} = g_n e^{-dt/\tau_e} + I_n`
     (solved with a scaled cumulative sum) and so is the membrane,
-    :math:`V_{n+1} = a_n V_n + c_n` with :math:`\ln a_n = -dt (1 + g_n)/\tau_m` (solved in
-    log space). The first threshold crossing of each network ends its segment; the
+    :math:`V_{n+1} = a_n V_n + c_n` with :math:`a_n = e^{-dt (1 + g_n)/\tau_m}`, solved
+    with one cumulative product of :math:`1/a_n` (from a Pade approximant of
+    :math:`e^x - 1`, no exponential function) and one cumulative sum. The weights are
+    read once per input event and pass, the events of a window are sorted by synapse
+    once for all its passes, and the decay tables are computed once per call. The first
+    threshold crossing of each network ends its segment; the
     output spike's potentiation and reset are applied and the window is resumed from
     the next step. Input spikes are drawn per network with
     :func:`~hebbian.spiking.inputs.poisson_events` in blocks of ``block`` steps from the
@@ -425,8 +502,11 @@ def song_abbott_run(
         Number of steps to simulate.
     dt : float
         Time step (s).
-    window : int
-        Steps per window (speed only; 100-1000 works well).
+    window : int, optional
+        Steps per window (speed only): by default 2000 for up to 4 networks (fewer
+        windows, each looked through once per output spike in it) and 400 for more
+        (in a longer window the batch waits longer for its most active network), at
+        most :math:`20 \tau_m / dt`.
     block : int
         Steps of input drawn at once per network (memory: about
         ``block * n_inputs * rate * dt`` events per network). The input stream depends
@@ -456,12 +536,14 @@ def song_abbott_run(
         raise TypeError(f"params must be SongAbbottParameters, got {type(params).__name__}")
     steps = check_positive_int("steps", steps)
     dt = check_dt(dt)
-    window = check_positive_int("window", window)
     block = check_positive_int("block", block)
     record_inputs = check_positive_int("record_inputs", record_inputs, minimum=0)
     weight = check_floating_tensor("state.weight", state.weight, shape=(None, params.n_inputs))
     batch, n_inputs = weight.shape
     device, dtype = weight.device, torch.float64
+    if window is None:  # at most 20 membrane time constants, for the range of F_n
+        window = min(2000 if batch <= 4 else 400, max(1, int(20 * params.neuron.tau_m / dt)))
+    window = check_positive_int("window", window)
     if weight.dtype != dtype:
         raise TypeError(f"state tensors must be float64, got {weight.dtype}")
     rate_list = _rates(rates, batch, dt)
@@ -480,9 +562,15 @@ def song_abbott_run(
     v, g = state.v.clone(), state.g.clone()
     weight, x, y = weight.clone(), state.pre_trace.clone(), state.post_trace.clone()
     start_step = int(state.step[0])
-    post_records: list[tuple[torch.Tensor, torch.Tensor]] = []
+    post_records: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = []
     input_records: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = []
-    rows = torch.arange(batch, device=device)
+    longest = min(window, block, steps)
+    if longest * dt / min(neuron.tau_exc, rule.tau_plus, rule.tau_minus) > _LARGEST_GROWTH:
+        raise ValueError(
+            f"window={window} steps of dt={dt:g} s spans too many synaptic or STDP time "
+            "constants for float64's decay tables: pass a smaller window"
+        )
+    tables = _tables(longest, batch, dt, neuron, rule, device)
 
     for block_start in range(0, steps, block):
         length = min(block, steps - block_start)
@@ -510,13 +598,13 @@ def song_abbott_run(
             bounds = torch.tensor([[t0, t0 + span]], device=device).expand(batch, 2)
             edges = torch.searchsorted(block_steps, bounds.contiguous())  # (B, 2)
             events = _window_events(
-                block_steps, block_syn, edges[:, 0], edges[:, 1], t0, span, n_inputs
+                block_steps, block_syn, edges[:, 0], edges[:, 1], t0, span, n_inputs, tables
             )
             v, g, weight, x, y, spikes = _run_window(
-                v, g, weight, x, y, events, span, dt, neuron, rule, rows
+                v, g, weight, x, y, events, span, dt, neuron, rule, tables
             )
-            for networks, local in spikes:
-                post_records.append((networks, local + start_step + block_start + t0))
+            for networks, local, fired in spikes:
+                post_records.append((networks, local + (start_step + block_start + t0), fired))
 
     rng = torch.stack([generator.get_state() for generator in generators])
     new_state = SongAbbottState(v, g, weight, x, y, rng, state.step + steps)
@@ -541,15 +629,17 @@ def _rates(rates: torch.Tensor | Sequence[float] | float, batch: int, dt: float)
 
 
 def _record(
-    post: list[tuple[torch.Tensor, torch.Tensor]],
+    post: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]],
     inputs: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]],
     device: torch.device,
 ) -> SongAbbottRecord:
     empty = torch.zeros(0, dtype=torch.int64, device=device)
-    post_network = torch.cat([b for b, _ in post]) if post else empty
-    post_step = torch.cat([s for _, s in post]) if post else empty
-    if post:  # windows are visited in time order; sort by network, keeping time order
-        order = torch.sort(post_network, stable=True).indices
+    post_network, post_step = empty, empty.clone()
+    if post:  # (networks, steps, fired) of every pass, in time order per network
+        fired = torch.cat([f for _, _, f in post])
+        post_network = torch.cat([b for b, _, _ in post])[fired]
+        post_step = torch.cat([s for _, s, _ in post])[fired]
+        order = torch.sort(post_network, stable=True).indices  # by network, time order kept
         post_network, post_step = post_network[order], post_step[order]
     if inputs:
         input_network, input_step, input_index = (
@@ -574,86 +664,54 @@ def _run_window(
     dt: float,
     neuron: LIFParameters,
     rule: PairSTDPParameters,
-    rows: torch.Tensor,
+    tables: _Tables,
 ) -> tuple[
     torch.Tensor,
     torch.Tensor,
     torch.Tensor,
     torch.Tensor,
     torch.Tensor,
-    list[tuple[torch.Tensor, torch.Tensor]],
+    list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]],
 ]:
     """Advance every network through one window of ``length`` steps (see song_abbott_run).
 
     Returns ``v, g, weight, x, y`` at the end of the window and the output spikes as a
-    list of ``(network indices, local steps)`` pairs. Each pass computes, for the
+    list of ``(network indices, local steps, fired)`` triples, one per pass (a network's
+    spike is its local step where ``fired`` holds). Each pass computes, for the
     networks still inside the window, their trajectory from where they are up to the
     window's end, and keeps it up to their first output spike; the networks that fired
     go round again from the step after it.
     """
     batch = weight.shape[0]
-    device, dtype = weight.device, weight.dtype
-    # powers of the per-step decay factors, indexed by a number of steps 0..length+1
-    k = torch.arange(length + 2, device=device, dtype=dtype)
-    decay = _Decays(
-        g=fast_exp(k * (-dt / neuron.tau_exc)),
-        post=fast_exp(k * (-dt / rule.tau_minus)),
-        pre=fast_exp(k * (-dt / rule.tau_plus)),
-        time=torch.arange(length, device=device),
-    )
-    v, g, y, weight = v.clone(), g.clone(), y.clone(), weight.clone()
+    device = weight.device
     offset = torch.zeros(batch, dtype=torch.int64, device=device)  # first step not yet done
-    spikes: list[tuple[torch.Tensor, torch.Tensor]] = []
-    sub = rows  # the networks still inside the window
-    while sub.numel():
-        whole = sub.numel() == batch
-        pick = partial(_rows, index=None if whole else sub)
-        part = _segment(
-            pick(v),
-            pick(g),
-            pick(y),
-            pick(weight),
-            pick(x),
-            pick(offset),
-            _Window(*(pick(t) for t in events)),
-            length,
-            dt,
-            neuron,
-            rule,
-            decay,
-        )
-        v_new, g_new, y_new, w_new, offset_new, fired, first = part
-        if whole:
-            v, g, y, weight, offset = v_new, g_new, y_new, w_new, offset_new
+    spikes: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = []
+    sub: torch.Tensor | None = None  # the networks still inside the window (None: all)
+    everyone = tables.networks[:batch]
+    while True:
+        if sub is None:
+            part = _segment(v, g, y, weight, x, offset, events, length, dt, neuron, rule, tables)
+            v, g, y, weight, offset, fired, first = part
+            networks = everyone
         else:
-            v.index_copy_(0, sub, v_new)
-            g.index_copy_(0, sub, g_new)
-            y.index_copy_(0, sub, y_new)
-            weight.index_copy_(0, sub, w_new)
-            offset.index_copy_(0, sub, offset_new)
-        if bool(fired.any()):
-            spikes.append((sub[fired], first[fired]))
-        sub = sub[fired & (offset_new < length)]
+            rows = _Window(*(t.index_select(0, sub) for t in events))
+            v_s, g_s, y_s, w_s, x_s, o_s = (
+                t.index_select(0, sub) for t in (v, g, y, weight, x, offset)
+            )
+            part = _segment(v_s, g_s, y_s, w_s, x_s, o_s, rows, length, dt, neuron, rule, tables)
+            for target, value in zip((v, g, y, weight, offset), part[:5], strict=True):
+                target.index_copy_(0, sub, value)
+            fired, first, networks = part[5], part[6], sub
+        spikes.append((networks, first, fired))
+        going = fired & (first < length - 1)  # fired with steps left in the window
+        count = int(going.sum())
+        if count == 0:
+            break
+        sub = None if count == batch else networks[going]
 
-    # presynaptic traces at the end of the window
-    ev_step, ev_syn, ev_valid, _ = events
-    since_end = (length - 1 - ev_step).clamp(0, length + 1)
-    x = x * decay.pre[length] + torch.zeros_like(x).scatter_add_(
-        1, ev_syn, torch.where(ev_valid, decay.pre[since_end], 0.0)
-    )
+    # presynaptic traces at the end: x p^T + sum_e p^{T - 1 - n_e} = p^T (x + sum_e p^{-(n_e+1)})
+    x = x.scatter_add(1, events.synapse, events.pre_growth).mul_(tables.pre[length])
     return v, g, weight, x, y, spikes
-
-
-def _rows(tensor: torch.Tensor, index: torch.Tensor | None) -> torch.Tensor:
-    """The rows ``index`` of ``tensor`` (all of them when ``index`` is None)."""
-    return tensor if index is None else tensor.index_select(0, index)
-
-
-class _Decays(NamedTuple):
-    g: torch.Tensor  # (T + 2,) e^{-k dt / tau_e}
-    post: torch.Tensor  # (T + 2,) e^{-k dt / tau_-}
-    pre: torch.Tensor  # (T + 2,) e^{-k dt / tau_+}
-    time: torch.Tensor  # (T,) 0 .. T - 1
 
 
 def _segment(
@@ -668,65 +726,78 @@ def _segment(
     dt: float,
     neuron: LIFParameters,
     rule: PairSTDPParameters,
-    decay: _Decays,
+    tables: _Tables,
 ) -> tuple[torch.Tensor, ...]:
-    """From step ``offset`` of the window to the first output spike (or the window's end).
+    r"""From step ``offset`` of the window to the first output spike (or the window's end).
 
     All tensors hold the rows of the networks concerned: ``v, g, y, offset`` (R,),
     ``weight, x_start`` (R, N) (``x_start``: traces at the window's start), events
     (R, E). Returns the new ``v, g, y, weight, offset`` and, per row, whether it fired
     and at which local step.
+
+    The membrane is solved with :math:`F_n = \prod_{o \le k < n} (1 + m_k)`,
+    :math:`m_k = e^{dt (1 + g_k)/\tau_m} - 1`: from
+    :math:`V_{k+1} = V_{\infty,k} + (V_k - V_{\infty,k})/(1 + m_k)` follows
+    :math:`F_{k+1} V_{k+1} = F_k V_k + F_k m_k V_{\infty,k}`, so
+    :math:`F_n V_n = V_o + \sum_{o \le k < n} F_k m_k V_{\infty,k}` (two cumulative
+    operations) and the threshold test :math:`V_n \ge V_{th}` reads
+    :math:`F_n V_n \ge F_n V_{th}`.
     """
-    ev_step, ev_syn, ev_valid, seg_start = events
+    ev_step, ev_syn, _, seg_start, ev_post, ev_pre = events
     rows = weight.shape[0]
     dtype, device = weight.dtype, weight.device
     start = offset.unsqueeze(1)  # (R, 1)
-    live = ev_valid & (ev_step >= start)  # (R, E), events of this segment
-    # postsynaptic trace at each event before any new output spike: y e^{-(n - o + 1) dt/tau-}
-    lag = (ev_step - start + 1).clamp(0, length + 1)
-    depression = torch.where(live, rule.a_minus * y.unsqueeze(1) * decay.post[lag], 0.0)
+    live = (ev_step >= start).to(dtype)  # (R, E), 1 for the events of this segment
+    # depression at each event before any new output spike, negative:
+    # -A_- y e^{-(n - o + 1) dt/tau_-} = -A_- y q^{1 - o} q^n (padding: q^n = 0)
+    scale = (y * tables.post_inverse.index_select(0, offset)).mul_(-rule.a_minus)
+    depression = (ev_post * scale.unsqueeze(1)).mul_(live)
     # depression of the same synapse by its earlier events in this segment
-    before = torch.cumsum(depression, dim=1) - depression
-    before = before - before.gather(1, seg_start)
-    w_before = (weight.gather(1, ev_syn) - before).clamp_min(0.0)  # (R, E), weight at the event
-    drive = torch.zeros(rows, length, dtype=dtype, device=device)  # (R, T), sum_j w_j s_j(n)
-    drive.scatter_add_(1, ev_step.clamp_max(length - 1), torch.where(live, w_before, 0.0))
+    before = torch.cumsum(depression, dim=1).sub_(depression)
+    before -= before.gather(1, seg_start)
+    w_before = (weight.gather(1, ev_syn) + before).clamp_min_(0.0)  # (R, E), weight at the event
+    drive = torch.zeros(rows, length + 1, dtype=dtype, device=device)  # padding lands at T
+    drive.scatter_add_(1, ev_step, w_before.mul_(live))  # sum_j w_j s_j(n)
 
-    # conductance: g_n = D_n (g_o / D_o + sum_{o <= m < n} I_m / D_{m+1}), D_n = e^{-n dt/tau_e}
-    after = decay.time.unsqueeze(0) >= start  # (R, T), steps of the segment
-    scaled = torch.where(after, drive / decay.g[1 : length + 1], 0.0)
-    g_path = decay.g[: length + 1] * (
-        (g / decay.g[offset]).unsqueeze(1) + _exclusive_cumsum(scaled)
-    )
+    # conductance: g_n = d^n (g_o d^{-o} + sum_{m < n} I_m d^{-(m+1)}), I_m = 0 for m < o
+    g_path = torch.zeros(rows, length + 1, dtype=dtype, device=device)
+    torch.cumsum(drive[:, :length] * tables.g_inverse[1 : length + 1], dim=1, out=g_path[:, 1:])
+    g_path += (g * tables.g_inverse.index_select(0, offset)).unsqueeze(1)
+    g_path *= tables.g[: length + 1]
 
-    # membrane: V_{n+1} = a_n V_n + c_n, solved as V_n = e^{L_n} (V_o + sum_k c_k e^{-L_{k+1}})
+    # membrane, with F_n and m_k as in the docstring (m_k = 0 before the segment)
     g_steps = g_path[:, :length]
-    log_a = torch.where(after, (1.0 + g_steps) * (-dt / neuron.tau_m), 0.0)
-    total_log = _exclusive_cumsum(log_a)  # (R, T + 1), L_n
-    v_inf = (neuron.v_rest + g_steps * neuron.e_exc) / (1.0 + g_steps)
-    c = torch.where(after, (1.0 - fast_exp(log_a)) * v_inf * fast_exp(-total_log[:, 1:]), 0.0)
-    v_path = fast_exp(total_log) * (v.unsqueeze(1) + _exclusive_cumsum(c))  # (R, T + 1)
+    total = g_steps + 1.0
+    after = tables.time[:length] >= start  # (R, T), steps of the segment
+    growth = _expm1((total * (dt / neuron.tau_m)).mul_(after))
+    scaled_v = torch.ones(rows, length + 1, dtype=dtype, device=device)
+    torch.cumprod(growth + 1.0, dim=1, out=scaled_v[:, 1:])  # F_n
+    v_inf = (g_steps * neuron.e_exc).add_(neuron.v_rest).div_(total)
+    summed = torch.zeros(rows, length + 1, dtype=dtype, device=device)
+    torch.cumsum(v_inf.mul_(growth).mul_(scaled_v[:, :length]), dim=1, out=summed[:, 1:])
+    summed += v.unsqueeze(1)  # F_n V_n
 
-    crossing = (v_path[:, 1:] >= neuron.v_threshold) & after  # (R, T)
-    first = torch.where(crossing, decay.time, length).amin(dim=1)  # first crossing, or T
-    fired = first < length  # (R,)
-    last = first.clamp_max(length - 1)  # last step of this segment: the spike, or T - 1
-    upto = live & (ev_step <= last.unsqueeze(1))  # events applied in this segment
+    # V_n >= V_th, first crossing per row (F_n V_n = V_o < V_th up to the segment's start)
+    crossing = summed[:, 1:] >= scaled_v[:, 1:] * neuron.v_threshold  # (R, T)
+    fired, first = crossing.max(dim=1)
+    last = torch.where(fired, first, length - 1)  # last step of this segment
+    seen = (ev_step <= last.unsqueeze(1)).to(dtype)  # events up to the segment's end
 
     # weights after the segment's depressions: max(0, w - total depression)
-    lost = torch.zeros_like(weight).scatter_add_(1, ev_syn, torch.where(upto, depression, 0.0))
-    weight = (weight - lost).clamp_min(0.0)
+    weight = weight.scatter_add(1, ev_syn, depression.mul_(seen)).clamp_min_(0.0)
     g_end = g_path.gather(1, (last + 1).unsqueeze(1)).squeeze(1)
-    v_end = torch.where(fired, neuron.v_reset, v_path[:, length])
-    y_end = y * decay.post[(last - offset + 1).clamp(0, length + 1)] + fired.to(dtype)
-    if bool(fired.any()):
-        # presynaptic traces at the spike s: x_start e^{-(s+1)dt/tau+} + sum_e e^{-(s-n_e)dt/tau+}
-        since = (last.unsqueeze(1) - ev_step).clamp(0, length + 1)
-        seen = ev_valid & (ev_step <= last.unsqueeze(1))
-        x_spike = x_start * decay.pre[last + 1].unsqueeze(1)
-        x_spike = x_spike.scatter_add(1, ev_syn, torch.where(seen, decay.pre[since], 0.0))
-        potentiated = (weight + rule.a_plus * x_spike).clamp_max(rule.w_max)
-        weight = torch.where(fired.unsqueeze(1), potentiated, weight)
+    v_end = torch.where(fired, neuron.v_reset, summed[:, length] / scaled_v[:, length])
+    y_end = y * tables.post.index_select(0, last - offset + 1) + fired
+    count = int(fired.sum())
+    if count:
+        # presynaptic traces at the spike s, from those at the window's start:
+        # x_start p^{s+1} + sum_{n_e <= s} p^{s - n_e} = p^{s+1} (x_start + sum p^{-(n_e+1)})
+        x_spike = x_start.scatter_add(1, ev_syn, seen.mul_(ev_pre))
+        x_spike *= (tables.pre.index_select(0, last + 1) * rule.a_plus).unsqueeze(1)
+        potentiated = x_spike.add_(weight).clamp_max_(rule.w_max)
+        weight = (
+            potentiated if count == rows else torch.where(fired.unsqueeze(1), potentiated, weight)
+        )
     return v_end, g_end, y_end, weight, last + 1, fired, last
 
 
