@@ -68,6 +68,10 @@ DEFAULT_PEER_PYTHON = "/tmp/peer-venv/bin/python"
 DEFAULT_OUTPUT = Path(__file__).resolve().parent / "results" / "stdp.json"
 INSTALL_HINT = "python3 -m venv /tmp/peer-venv && /tmp/peer-venv/bin/pip install brian2 'numpy<2.4'"
 TARGETS = ("numpy", "cython", "cpp_standalone")
+# issue #14: one network at least 5x faster than Brian2 cpp_standalone's own run time, and
+# 64 networks at 1000 network-seconds per wall second or more
+TARGET_SPEEDUP_VS_STANDALONE = 5.0
+TARGET_BATCH_THROUGHPUT = 1000.0
 
 # Runs inside the peer's interpreter; argv[1] is a JSON config, the result is one JSON line.
 PEER_SCRIPT = r"""
@@ -244,6 +248,41 @@ def _row(result: dict[str, Any]) -> str:
     )
 
 
+def _verdicts(results: list[dict[str, Any]], batch: int) -> dict[str, Any]:
+    """The two targets of issue #14, each with its measured value and ``met`` or ``short``.
+
+    One network's wall time against Brian2 cpp_standalone's own run time (its compiled
+    program, without code generation and compilation), and the batched run's
+    throughput (reported under ``networks_64_throughput`` when ``--batch`` is 64).
+    """
+    one, many = results[0], results[1]
+    standalone = next(
+        (r for r in results if r.get("target") == "cpp_standalone" and "error" not in r), None
+    )
+    verdicts: dict[str, Any] = {}
+    if standalone is not None:
+        speedup = standalone["run_wall_s"] / one["run_wall_s"]
+        verdicts["one_network_speedup_vs_cpp_standalone_run"] = {
+            "value": speedup,
+            "hebbian_wall_s": one["run_wall_s"],
+            "cpp_standalone_run_wall_s": standalone["run_wall_s"],
+            "target": TARGET_SPEEDUP_VS_STANDALONE,
+            "verdict": "met" if speedup >= TARGET_SPEEDUP_VS_STANDALONE else "short",
+        }
+    throughput = many["throughput_network_seconds_per_wall_second"]
+    verdicts[f"networks_{batch}_throughput"] = {
+        "value": throughput,
+        "unit": "network-seconds per wall second",
+        "target": TARGET_BATCH_THROUGHPUT,
+        "verdict": "met" if throughput >= TARGET_BATCH_THROUGHPUT else "short",
+    }
+    for name, verdict in verdicts.items():
+        print(
+            f"{name}: {verdict['value']:.1f} (target {verdict['target']:g}): {verdict['verdict']}"
+        )
+    return verdicts
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="2 s simulated instead of 100 s")
@@ -301,7 +340,7 @@ def main() -> None:
         print(_row(result))
     ours = results[0]
     runtime = next((r for r in results if r.get("target") == "numpy" and "error" not in r), None)
-    summary: dict[str, Any] = {}
+    summary: dict[str, Any] = _verdicts(results, args.batch)
     if runtime is not None:
         summary["speedup_vs_brian2_numpy_wall"] = runtime["run_wall_s"] / ours["run_wall_s"]
         summary["speedup_vs_brian2_numpy_cpu"] = runtime["run_cpu_s"] / ours["run_cpu_s"]
