@@ -205,3 +205,41 @@ def test_reset_returns_the_neurons_and_traces_to_rest_after_each_image() -> None
     assert torch.equal(state.excitatory.v, torch.full_like(state.excitatory.v, -65.0))
     assert float(state.excitatory.exc.abs().max() + state.traces.r1.abs().max()) == 0.0
     assert float(state.theta.min()) > 0.0  # theta and the weights are kept
+
+
+def test_the_compiled_kernel_gives_the_bits_of_the_pytorch_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from hebbian.spiking import diehl_cook as module
+
+    if not module._kernel.AVAILABLE:
+        pytest.skip("numba is not installed: only the PyTorch path exists")
+    params = DiehlCookParameters(n_inputs=64, n_excitatory=12, presentation=0.1, rest=0.02)
+    g = torch.Generator().manual_seed(5)
+    images = [torch.rand(2, 3, 64, generator=g) * (torch.rand(2, 3, 64, generator=g) < 0.5)]
+    images.append(torch.zeros(2, 3, 64))  # silent: repeated with more input until it fires
+    images[1][0, 0] = 0.05
+
+    def train(kernel: bool) -> tuple:
+        monkeypatch.setattr(module._kernel, "AVAILABLE", kernel)
+        state = diehl_cook_state(params, [1, 2], parallel_images=3)
+        shown = []
+        for batch in images:
+            state, presented = diehl_cook_train(state, batch, params)
+            shown.append(presented)
+        return state, shown, diehl_cook_responses(state, images[0][0], params, batch=2)
+
+    fast, fast_shown, fast_responses = train(True)
+    slow, slow_shown, slow_responses = train(False)
+    for a, b in zip(fast_shown, slow_shown, strict=True):
+        assert torch.equal(a.counts, b.counts)
+        assert torch.equal(a.presentations, b.presentations)
+    assert int(fast_shown[0].counts.sum()) > 0
+    assert int(fast_shown[1].presentations.max()) > 1
+    for name in ("weight", "theta"):
+        assert torch.equal(getattr(fast, name), getattr(slow, name))
+    for a, b in zip(
+        (*fast.excitatory, *fast.traces), (*slow.excitatory, *slow.traces), strict=True
+    ):
+        assert torch.equal(a, b)
+    assert torch.equal(fast_responses.counts, slow_responses.counts)

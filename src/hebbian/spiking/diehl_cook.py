@@ -37,6 +37,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
+import numpy as np
 import torch
 
 from hebbian._checks import (
@@ -45,9 +46,17 @@ from hebbian._checks import (
     check_positive,
     check_positive_int,
 )
+from hebbian.spiking import _diehl_cook_kernel as _kernel
 from hebbian.spiking._common import check_dt
 from hebbian.spiking.inputs import poisson_spikes
-from hebbian.spiking.neurons import LIFParameters, LIFState, Synapses, lif_state, lif_step
+from hebbian.spiking.neurons import (
+    _HELD,
+    LIFParameters,
+    LIFState,
+    Synapses,
+    lif_state,
+    lif_step,
+)
 from hebbian.spiking.stdp import (
     Pairing,
     TripletSTDPParameters,
@@ -444,7 +453,9 @@ def _events(spikes: torch.Tensor, n_inputs: int, dtype: torch.dtype) -> _Events:
 class _Network:
     """The mutable simulation of :class:`DiehlCookState` (one presentation at a time)."""
 
-    def __init__(self, state: DiehlCookState, params: DiehlCookParameters) -> None:
+    def __init__(
+        self, state: DiehlCookState, params: DiehlCookParameters, *, kernel: bool = True
+    ) -> None:
         self.params = params
         nets, n_in, n_exc = state.weight.shape
         self.nets, self.parallel = nets, state.excitatory.v.shape[1]
@@ -457,6 +468,8 @@ class _Network:
         self.generators = [torch.Generator() for _ in range(nets)]
         for g, s in zip(self.generators, state.rng, strict=True):
             g.set_state(s.clone())
+        on_cpu = state.weight.device.type == "cpu" and state.weight.dtype == torch.float32
+        self.kernel = on_cpu and _kernel.AVAILABLE and kernel
         offsets = torch.arange(nets, device=state.weight.device) * (n_in + 1)
         self.row_offset = offsets.repeat_interleave(self.parallel).unsqueeze(1)  # (B, 1)
 
@@ -509,6 +522,10 @@ class _Network:
                 )  # (T, nets, P, n_in)
                 events = _events(spikes.reshape(width, batch, -1), p.n_inputs, rates.dtype)
                 dense = spikes.to(rates.dtype)
+            if self.kernel and record is None:
+                self._run_kernel(events, width, counts, learn=learn)
+                done += width
+                continue
             for t in range(width):
                 if events is None:
                     self._step(None, None, None, counts, learn=learn, record=record)
@@ -516,6 +533,53 @@ class _Network:
                     index, valid = events.inputs[t], events.valid[t]
                     self._step(dense[t], index, valid, counts, learn=learn, record=record)
             done += width
+
+    def _run_kernel(
+        self, events: _Events | None, steps: int, counts: torch.Tensor | None, *, learn: bool
+    ) -> None:
+        """The same steps as :meth:`_step`, by the compiled CPU kernel, in place."""
+        p, rule, batch = self.params, self.params.stdp, self.nets * self.parallel
+        n = self.params.n_excitatory
+        if events is None:
+            inputs = np.zeros((0, batch, 1), dtype=np.int64)
+        else:
+            inputs = events.inputs.contiguous().numpy()
+        if counts is None:
+            counts = torch.zeros(batch, n)
+
+        def flat(state: tuple[torch.Tensor, ...]) -> tuple[np.ndarray, ...]:
+            return tuple(t.numpy().reshape(batch, -1) for t in state)
+
+        def neuron(q: LIFParameters) -> np.ndarray:
+            dt = p.dt
+            values = [q.v_rest, q.e_exc, q.e_inh, -dt / q.tau_m, _HELD * dt, dt, q.v_reset]
+            values += [math.exp(-dt / q.tau_exc), math.exp(-dt / q.tau_inh)]
+            return np.array([*values, max(q.refractory - dt, 0.0), q.v_threshold], np.float32)
+
+        scale = 1.0 / self.parallel
+        decays = [math.exp(-p.dt / tau) for tau in (p.tau_theta, rule.tau_plus, rule.tau_x)]
+        decays += [math.exp(-p.dt / tau) for tau in (rule.tau_minus, rule.tau_y)]
+        amplitudes = [rule.a2_minus, rule.a3_minus, rule.a2_plus, rule.a3_plus]
+        bounds = [rule.w_min, rule.w_max]
+        network = np.array(
+            [p.w_inh_exc, p.w_exc_inh, *decays, *amplitudes, scale, p.theta_plus * scale, *bounds],
+            dtype=np.float32,
+        )
+        _kernel.run_steps(
+            steps,
+            learn,
+            inputs,
+            self.weight.numpy(),
+            self.theta.numpy(),
+            flat(self.exc),
+            flat(self.inh),
+            flat(self.traces),
+            counts.view(batch, n).numpy(),
+            neuron(p.excitatory),
+            neuron(p.inhibitory),
+            network,
+            rule.pairing is Pairing.ALL_TO_ALL,
+        )
 
     def _step(
         self,
@@ -573,9 +637,9 @@ class _Network:
         if pre is not None and index is not None and valid is not None and rows is not None:
             seen = torch.gather(r2.reshape(-1, p.n_inputs), 1, index.clamp(max=p.n_inputs - 1))
             change = triplet_depression(o1.reshape(-1, n_exc), seen, valid, rule)  # (B, N, K)
-            flat.index_add_(
-                0, rows.reshape(-1), change.transpose(1, 2).reshape(-1, n_exc), alpha=scale
-            )
+            # the change scaled first, then added (index_add_'s alpha may fuse a multiply-add)
+            scaled = change.transpose(1, 2).reshape(-1, n_exc) * scale
+            flat.index_add_(0, rows.reshape(-1), scaled)
             touched = rows.reshape(-1)
             flat[touched] = clip_weights(flat[touched], *bounds)
             r1 = bump_trace(r1, pre.reshape(r1.shape), rule.pairing)
