@@ -10,8 +10,6 @@ import torch
 
 from hebbian.spiking.diehl_cook import (
     DiehlCookParameters,
-    assign_labels,
-    classify,
     diehl_cook_responses,
     diehl_cook_state,
     diehl_cook_train,
@@ -20,6 +18,7 @@ from hebbian.spiking.diehl_cook import (
 from hebbian.spiking.inputs import poisson_spikes
 from hebbian.spiking.neurons import lif_state, lif_step
 from hebbian.spiking.stdp import triplet_stdp_step, triplet_traces
+from hebbian.spiking.voting import assign_labels, classify
 
 # a few inputs and 2 excitatory neurons, driven hard so that a short presentation spikes
 TINY = DiehlCookParameters(
@@ -212,7 +211,7 @@ def test_the_compiled_kernel_gives_the_bits_of_the_pytorch_path(
 ) -> None:
     from hebbian.spiking import diehl_cook as module
 
-    if not module._kernel.AVAILABLE:
+    if not module._diehl_cook_kernel.AVAILABLE:
         pytest.skip("numba is not installed: only the PyTorch path exists")
     params = DiehlCookParameters(n_inputs=64, n_excitatory=12, presentation=0.1, rest=0.02)
     g = torch.Generator().manual_seed(5)
@@ -221,7 +220,7 @@ def test_the_compiled_kernel_gives_the_bits_of_the_pytorch_path(
     images[1][0, 0] = 0.05
 
     def train(kernel: bool) -> tuple:
-        monkeypatch.setattr(module._kernel, "AVAILABLE", kernel)
+        monkeypatch.setattr(module._diehl_cook_kernel, "AVAILABLE", kernel)
         state = diehl_cook_state(params, [1, 2], parallel_images=3)
         shown = []
         for batch in images:

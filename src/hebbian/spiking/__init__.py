@@ -10,6 +10,9 @@
   plastic layer;
 * :mod:`hebbian.spiking.song_abbott`: the Song-Abbott network with an exact
   event-driven simulator, and the weight distribution it learns;
+* :mod:`hebbian.spiking.diehl_cook`: the network of Diehl & Cook (2015) that learns
+  images without labels, and :mod:`hebbian.spiking.voting`, its neurons' labels and
+  vote (import them from their modules);
 * :mod:`hebbian.spiking.protocols`: pairing protocols driven event to event, fits of
   the STDP window, Hodgkin-Huxley current steps and their steady rates (f-I curves).
 

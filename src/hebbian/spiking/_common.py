@@ -72,12 +72,12 @@ def check_spikes(
     return value.to(like.dtype)
 
 
-# Cody-Waite split of ln 2: _LN2_HI has its low 32 bits zero, so k * _LN2_HI is exact
-_LN2_HI = 6.93147180369123816490e-01
-_LN2_LO = 1.90821492927058770002e-10
-_INV_LN2 = 1.44269504088896338700e00
+# Cody-Waite split of ln 2: LN2_HI has its low 32 bits zero, so k * LN2_HI is exact
+LN2_HI = 6.93147180369123816490e-01
+LN2_LO = 1.90821492927058770002e-10
+INV_LN2 = 1.44269504088896338700e00
 # 1 / n!, n = 13 .. 2: Horner's coefficients of the Taylor series of e^r
-_TAYLOR = tuple(1.0 / math.factorial(n) for n in range(13, 1, -1))
+TAYLOR = tuple(1.0 / math.factorial(n) for n in range(13, 1, -1))
 
 
 def fast_exp(x: torch.Tensor) -> torch.Tensor:
@@ -110,10 +110,10 @@ def fast_exp(x: torch.Tensor) -> torch.Tensor:
     """
     dtype = x.dtype
     x = x.to(torch.float64).clamp(-746.0, 710.0)
-    k = torch.round(x * _INV_LN2)
-    r = (x - k * _LN2_HI) - k * _LN2_LO
-    poly = torch.full_like(r, _TAYLOR[0])
-    for coefficient in _TAYLOR[1:]:
+    k = torch.round(x * INV_LN2)
+    r = (x - k * LN2_HI) - k * LN2_LO
+    poly = torch.full_like(r, TAYLOR[0])
+    for coefficient in TAYLOR[1:]:
         poly = poly * r + coefficient
     poly = (poly * r + 1.0) * r + 1.0  # the terms of degree 1 and 0
     exponent = k.to(torch.int64)

@@ -24,17 +24,17 @@ try:  # Numba is optional: without it the PyTorch path runs
 except ImportError:  # pragma: no cover - exercised only where numba is missing
     AVAILABLE = False
 
-from hebbian.spiking._common import _INV_LN2, _LN2_HI, _LN2_LO, _TAYLOR
+from hebbian.spiking._common import INV_LN2, LN2_HI, LN2_LO, TAYLOR
 
 __all__ = ["AVAILABLE", "run_steps"]
 
-_COEFFICIENTS = np.array(_TAYLOR, dtype=np.float64)
+_COEFFICIENTS = np.array(TAYLOR, dtype=np.float64)
 
 
 def _fast_exp(x32: np.float32) -> np.float32:  # pragma: no cover - compiled
     x = min(max(np.float64(x32), -746.0), 710.0)
-    k = np.rint(x * _INV_LN2)
-    r = (x - k * _LN2_HI) - k * _LN2_LO
+    k = np.rint(x * INV_LN2)
+    r = (x - k * LN2_HI) - k * LN2_LO
     poly = _COEFFICIENTS[0]
     for n in range(1, _COEFFICIENTS.shape[0]):
         poly = poly * r + _COEFFICIENTS[n]

@@ -5,7 +5,8 @@ conductance-based LIF neurons with adaptive thresholds; each excitatory neuron d
 one inhibitory neuron, which inhibits every other excitatory neuron (a soft
 winner-take-all). Trained without labels, each excitatory neuron comes to prefer a
 prototype of the images; a neuron takes the class it responded to most, and an image
-is classified as the class whose neurons respond most (Diehl & Cook 2015, "Unsupervised
+is classified as the class whose neurons respond most
+(:mod:`hebbian.spiking.voting`; Diehl & Cook 2015, "Unsupervised
 learning of digit recognition using spike-timing-dependent plasticity", Front. Comput.
 Neurosci. 9:99).
 
@@ -46,11 +47,11 @@ from hebbian._checks import (
     check_positive,
     check_positive_int,
 )
-from hebbian.spiking import _diehl_cook_kernel as _kernel
+from hebbian.spiking import _diehl_cook_kernel
 from hebbian.spiking._common import check_dt
 from hebbian.spiking.inputs import poisson_spikes
 from hebbian.spiking.neurons import (
-    _HELD,
+    HELD_FRACTION,
     LIFParameters,
     LIFState,
     Synapses,
@@ -71,8 +72,6 @@ __all__ = [
     "DiehlCookParameters",
     "DiehlCookState",
     "Presentation",
-    "assign_labels",
-    "classify",
     "diehl_cook_responses",
     "diehl_cook_state",
     "diehl_cook_train",
@@ -469,7 +468,7 @@ class _Network:
         for g, s in zip(self.generators, state.rng, strict=True):
             g.set_state(s.clone())
         on_cpu = state.weight.device.type == "cpu" and state.weight.dtype == torch.float32
-        self.kernel = on_cpu and _kernel.AVAILABLE and kernel
+        self.kernel = on_cpu and _diehl_cook_kernel.AVAILABLE and kernel
         offsets = torch.arange(nets, device=state.weight.device) * (n_in + 1)
         self.row_offset = offsets.repeat_interleave(self.parallel).unsqueeze(1)  # (B, 1)
 
@@ -552,7 +551,7 @@ class _Network:
 
         def neuron(q: LIFParameters) -> np.ndarray:
             dt = p.dt
-            values = [q.v_rest, q.e_exc, q.e_inh, -dt / q.tau_m, _HELD * dt, dt, q.v_reset]
+            values = [q.v_rest, q.e_exc, q.e_inh, -dt / q.tau_m, HELD_FRACTION * dt, dt, q.v_reset]
             values += [math.exp(-dt / q.tau_exc), math.exp(-dt / q.tau_inh)]
             return np.array([*values, max(q.refractory - dt, 0.0), q.v_threshold], np.float32)
 
@@ -565,7 +564,7 @@ class _Network:
             [p.w_inh_exc, p.w_exc_inh, *decays, *amplitudes, scale, p.theta_plus * scale, *bounds],
             dtype=np.float32,
         )
-        _kernel.run_steps(
+        _diehl_cook_kernel.run_steps(
             steps,
             learn,
             inputs,
@@ -857,108 +856,3 @@ def diehl_cook_responses(
         counts.append(got_counts)
         shown.append(got_shown)
     return Presentation(torch.cat(counts, 1), torch.cat(shown, 1))
-
-
-def _rational_argmax(totals: torch.Tensor, sizes: torch.Tensor) -> torch.Tensor:
-    """Index of the largest ``totals / sizes`` along the last dim, exactly (int64).
-
-    Entries with ``sizes == 0`` never win; ties go to the lower index; -1 where no
-    entry is positive.
-    """
-    best = torch.full(totals.shape[:-1], -1, dtype=torch.int64, device=totals.device)
-    best_total = torch.zeros(totals.shape[:-1], dtype=torch.int64, device=totals.device)
-    best_size = torch.ones_like(best_total)
-    for c in range(totals.shape[-1]):
-        total, size = totals[..., c], sizes[..., c]
-        wins = (size > 0) & (total * best_size > best_total * size)
-        best = torch.where(wins, c, best)
-        best_total = torch.where(wins, total, best_total)
-        best_size = torch.where(wins, size, best_size)
-    return best
-
-
-def assign_labels(counts: torch.Tensor, labels: torch.Tensor, classes: int) -> torch.Tensor:
-    r"""Each neuron's class: the one whose images made it fire most on average.
-
-    Neuron :math:`i` takes :math:`\arg\max_c \frac{1}{|I_c|}\sum_{k \in I_c} n_{ki}`
-    (Diehl & Cook 2015, section 2.6), computed exactly in integers; ties go to the
-    lower class, and a neuron that never fired gets -1.
-
-    Parameters
-    ----------
-    counts : Tensor of int64, shape (nets, K, N)
-        Spike counts on labelled images.
-    labels : Tensor of int64, shape (K,)
-        Classes ``0 .. classes - 1``.
-    classes : int
-
-    Returns
-    -------
-    Tensor of int64, shape (nets, N)
-
-    Examples
-    --------
-    >>> counts = torch.tensor([[[4, 0, 0], [0, 3, 0], [0, 3, 0]]])
-    >>> assign_labels(counts, torch.tensor([0, 1, 1]), 2).tolist()
-    [[0, 1, -1]]
-    """
-    counts, labels, classes = _check_counts(counts, labels, classes)
-    nets, _, n = counts.shape
-    totals = torch.zeros(nets, classes, n, dtype=torch.int64, device=counts.device)
-    totals.index_add_(1, labels, counts)
-    sizes = torch.bincount(labels, minlength=classes)  # (classes,)
-    return _rational_argmax(totals.transpose(1, 2), sizes.expand(nets, n, classes))
-
-
-def classify(counts: torch.Tensor, assignments: torch.Tensor, classes: int) -> torch.Tensor:
-    r"""Each image's class: the one whose neurons fired most on average.
-
-    Image :math:`k` is given :math:`\arg\max_c \frac{1}{|A_c|}\sum_{i \in A_c} n_{ki}`
-    over the classes with at least one neuron (Diehl & Cook 2015, section 2.6), exactly;
-    ties go to the lower class, and an image that silenced every class gets -1 (wrong).
-
-    Parameters
-    ----------
-    counts : Tensor of int64, shape (nets, K, N)
-    assignments : Tensor of int64, shape (nets, N)
-        From :func:`assign_labels` (-1: no class).
-    classes : int
-
-    Returns
-    -------
-    Tensor of int64, shape (nets, K)
-
-    Examples
-    --------
-    >>> counts = torch.tensor([[[5, 1, 1], [0, 2, 1]]])
-    >>> classify(counts, torch.tensor([[0, 1, 1]]), 2).tolist()
-    [[0, 1]]
-    """
-    if not isinstance(assignments, torch.Tensor) or assignments.dtype != torch.int64:
-        raise TypeError("assignments must be an int64 tensor (from assign_labels)")
-    if not isinstance(counts, torch.Tensor) or counts.ndim != 3:
-        raise ValueError("counts must be an int64 tensor of shape (nets, K, N)")
-    if assignments.shape != (counts.shape[0], counts.shape[2]):
-        raise ValueError(
-            f"assignments must have shape {(counts.shape[0], counts.shape[2])}, "
-            f"got {tuple(assignments.shape)}"
-        )
-    classes = check_positive_int("classes", classes)
-    member = torch.stack([assignments == c for c in range(classes)], dim=-1).to(torch.int64)
-    totals = torch.einsum("nki,nic->nkc", counts.to(torch.int64), member)  # exact integers
-    sizes = member.sum(1, keepdim=True).expand_as(totals)
-    return _rational_argmax(totals, sizes)
-
-
-def _check_counts(
-    counts: object, labels: object, classes: int
-) -> tuple[torch.Tensor, torch.Tensor, int]:
-    if not isinstance(counts, torch.Tensor) or counts.ndim != 3 or counts.is_floating_point():
-        raise ValueError("counts must be an integer tensor of shape (nets, K, N)")
-    if not isinstance(labels, torch.Tensor) or labels.shape != (counts.shape[1],):
-        raise ValueError(f"labels must be a tensor of shape ({counts.shape[1]},)")
-    classes = check_positive_int("classes", classes)
-    labels = labels.to(device=counts.device, dtype=torch.int64)
-    if bool(((labels < 0) | (labels >= classes)).any()):
-        raise ValueError(f"labels must lie in 0 .. {classes - 1}")
-    return counts.to(torch.int64), labels, classes

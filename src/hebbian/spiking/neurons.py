@@ -226,7 +226,7 @@ def lif_state(
 
 # a step is refractory when (1 - 1e-3) dt of the period is left: Brian2's
 # timestep(t) = floor(t / dt + 1e-3) counts a period within 1e-3 dt of n steps as n steps
-_HELD = 1.0 - 1e-3
+HELD_FRACTION = 1.0 - 1e-3
 
 
 def _psc_propagator(tau_syn: float, tau_m: float, dt: float) -> float:
@@ -357,7 +357,7 @@ def lif_step(
             drive = drive + current
         v_inf = drive / total
         free = v_inf + (v - v_inf) * fast_exp(total * (-dt / params.tau_m))
-    held = refractory >= _HELD * dt  # at least one whole step left (Brian2's timestep)
+    held = refractory >= HELD_FRACTION * dt  # at least one whole step left (Brian2's timestep)
     v_new = torch.where(held, params.v_reset, free)
     refractory = (refractory - dt).clamp_min(0.0)
 

@@ -20,21 +20,20 @@ import torch
 from hebbian._checks import check_positive_int
 from hebbian.data import dataset_names, dataset_spec
 from hebbian.experiments.base import Expectation, Recipe
-from hebbian.experiments.spiking._shared import TOPIC
+from hebbian.experiments.spiking._shared import TOPIC, exact
 from hebbian.kmeans import fit_kmeans, label_centroids, predict
 from hebbian.report.figures import subplots
 from hebbian.runs import EpochResult, Run
 from hebbian.spiking.diehl_cook import (
     DiehlCookParameters,
     DiehlCookState,
-    assign_labels,
-    classify,
     diehl_cook_responses,
     diehl_cook_state,
     diehl_cook_train,
 )
 from hebbian.spiking.neurons import LIFState
 from hebbian.spiking.stdp import TripletTraces
+from hebbian.spiking.voting import assign_labels, classify
 
 __all__ = [
     "DIEHL_COOK_DIGITS",
@@ -84,7 +83,7 @@ class DiehlCookConfig:
     network: DiehlCookParameters = field(default_factory=DiehlCookParameters)
     dataset: str = "fashion-mnist"
     train_images: int | None = None
-    parallel_images: int = 16
+    parallel_images: int = 1
     label_images: int | None = None
     test_images: int | None = None
     epochs: int = 20
@@ -226,9 +225,7 @@ def run_diehl_cook(config: DiehlCookConfig, run: Run) -> dict[str, Any]:
     centroid_labels = label_centroids(
         kmeans.assignment, train_y[order], params.n_excitatory, classes
     )
-    kmeans_accuracy = _accuracy(
-        predict(kmeans, centroid_labels, test_raw), test_y
-    )
+    kmeans_accuracy = _accuracy(predict(kmeans, centroid_labels, test_raw), test_y)
 
     per_class = torch.bincount(assignments[0][assignments[0] >= 0], minlength=classes)
     test_spikes = tested.counts[0].to(torch.float64)
@@ -240,7 +237,7 @@ def run_diehl_cook(config: DiehlCookConfig, run: Run) -> dict[str, Any]:
         "parallel_images": parallel,
         "test_accuracy": accuracy,
         "kmeans_test_accuracy": kmeans_accuracy,
-        "accuracy_minus_kmeans": accuracy - kmeans_accuracy,
+        "accuracy_minus_kmeans": exact(accuracy - kmeans_accuracy),
         "kmeans_iterations": kmeans.iterations_run,
         "labelled_neurons_fraction": int((assignments >= 0).sum()) / params.n_excitatory,
         "classes_with_neurons": int((per_class > 0).sum()),
