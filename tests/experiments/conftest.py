@@ -1,4 +1,4 @@
-"""Fixtures of the recipes' tests: a run killed after its first checkpoint, then resumed."""
+"""Fixtures of the recipes' tests: a run killed and resumed, tiny MNIST-shaped files."""
 
 from __future__ import annotations
 
@@ -43,3 +43,29 @@ def killed_and_resumed(monkeypatch: pytest.MonkeyPatch) -> Resumed:
         return execute(recipe, config, folder, resume=True)
 
     return run
+
+
+@pytest.fixture
+def tiny_mnist(tmp_path: Path) -> Path:
+    """A folder of tiny MNIST-shaped IDX files: four blurred strokes as classes, 28x28 uint8.
+
+    120 training and 40 test images, for recipes that read ``mnist`` (not available here).
+    """
+    folder, n_train, n_test = tmp_path / "mnist-data", 120, 40
+    import numpy as np
+
+    from hebbian.data import write_idx
+
+    rng = np.random.default_rng(0)
+    strokes = np.zeros((4, 28, 28))
+    strokes[0, 4:24, 13:15] = 1  # |
+    strokes[1, 13:15, 4:24] = 1  # -
+    strokes[2, np.arange(4, 24), np.arange(4, 24)] = 1  # \
+    strokes[3, np.arange(4, 24), np.arange(23, 3, -1)] = 1  # /
+    folder.mkdir(parents=True, exist_ok=True)
+    for split, n in (("train", n_train), ("t10k", n_test)):
+        labels = np.arange(n) % 4
+        images = np.clip(strokes[labels] * 230 + rng.random((n, 28, 28)) * 25, 0, 255)
+        write_idx(folder / f"{split}-images-idx3-ubyte.gz", images.astype(np.uint8), gzip=True)
+        write_idx(folder / f"{split}-labels-idx1-ubyte.gz", labels.astype(np.uint8), gzip=True)
+    return folder

@@ -172,33 +172,12 @@ def test_mnist_defaults_are_the_papers_network() -> None:
     assert {"winning_units_fraction", "hebbian_test_accuracy"} <= results
 
 
-def write_tiny_mnist(folder: Path, n_train: int = 120, n_test: int = 40) -> Path:
-    """Tiny MNIST-shaped IDX files: four blurred strokes as classes, 28x28 uint8."""
-    import numpy as np
-
-    from hebbian.data import write_idx
-
-    rng = np.random.default_rng(0)
-    strokes = np.zeros((4, 28, 28))
-    strokes[0, 4:24, 13:15] = 1  # |
-    strokes[1, 13:15, 4:24] = 1  # -
-    strokes[2, np.arange(4, 24), np.arange(4, 24)] = 1  # \
-    strokes[3, np.arange(4, 24), np.arange(23, 3, -1)] = 1  # /
-    folder.mkdir(parents=True, exist_ok=True)
-    for split, n in (("train", n_train), ("t10k", n_test)):
-        labels = np.arange(n) % 4
-        images = np.clip(strokes[labels] * 230 + rng.random((n, 28, 28)) * 25, 0, 255)
-        write_idx(folder / f"{split}-images-idx3-ubyte.gz", images.astype(np.uint8), gzip=True)
-        write_idx(folder / f"{split}-labels-idx1-ubyte.gz", labels.astype(np.uint8), gzip=True)
-    return folder
-
-
 @pytest.mark.filterwarnings("ignore::hebbian.data.DatasetDigestWarning")  # tiny stand-ins
 def test_mnist_runs_on_mnist_files_and_records_them(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tiny_mnist: Path
 ) -> None:
     monkeypatch.setattr(competing_recipes, "_figures", lambda *args: None)  # numbers only
-    data_dir = write_tiny_mnist(tmp_path / "data")
+    data_dir = tiny_mnist
     config = build_config(
         KROTOV_MNIST.config_type,
         ["rule.hidden_units=20", "rule.batch_size=20", "updates=20", "top_epochs=2",

@@ -237,3 +237,19 @@ def test_diehl_cook_resumes_exactly_after_an_interruption(
     resumed = killed_and_resumed(DIEHL_COOK_DIGITS, config, tmp_path / "resumed")["results"]
     for key in ("test_accuracy", "kmeans_test_accuracy", "theta_mean_mv", "test_spikes_per_image"):
         assert resumed[key] == straight[key]
+
+
+@pytest.mark.filterwarnings("ignore::hebbian.data.DatasetDigestWarning")  # tiny stand-ins
+def test_diehl_cook_mnist_reads_mnist_and_would_judge_the_papers_accuracy(
+    tmp_path: Path, tiny_mnist: Path
+) -> None:
+    from hebbian.experiments.spiking import DIEHL_COOK_MNIST
+
+    settings = {**DIEHL_COOK_TINY, "label_images": None, "test_images": None}
+    config = build_config(DIEHL_COOK_MNIST.config_type, settings)
+    summary = execute(DIEHL_COOK_MNIST, config, tmp_path / "run", data_dir=tiny_mnist)
+    assert summary["results"]["dataset"] == "mnist"
+    assert "MNIST" in summary["description"]
+    paper = build_config(DIEHL_COOK_MNIST.config_type, {"network.n_excitatory": 400})
+    rules = {rule.result: rule for rule in DIEHL_COOK_MNIST.expectations(paper)}
+    assert rules["test_accuracy"].expected == 0.870  # Diehl & Cook 2015, 400 neurons

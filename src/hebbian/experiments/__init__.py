@@ -134,7 +134,7 @@ REGISTRY: tuple[RecipeEntry, ...] = (
     RecipeEntry(
         "diehl-cook-digits",
         "Diehl & Cook: STDP learns the 8x8 digits without labels, against k-means",
-        "Spiking neurons and STDP", False, _SPIKING, "DIEHL_COOK_DIGITS",
+        "Spiking neurons and STDP", True, _SPIKING, "DIEHL_COOK_DIGITS",
     ),
     RecipeEntry(
         "diehl-cook-fashion",

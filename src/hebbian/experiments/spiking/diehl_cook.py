@@ -11,10 +11,10 @@ approximates, scored the same way.
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import matplotlib
 import torch
 
 from hebbian._checks import check_positive_int
@@ -178,13 +178,11 @@ def run_diehl_cook(config: DiehlCookConfig, run: Run) -> dict[str, Any]:
         state = _unpack(tensors)
         chosen = tensors["order"][(epoch - 1) * per_epoch : epoch * per_epoch]
         counts, repeats = [], []
-        started = time.perf_counter()
         for start in range(0, per_epoch, parallel):
             batch = chosen[start : start + parallel]
             state, presented = diehl_cook_train(state, train_x[batch].unsqueeze(0), params)
             counts.append(presented.counts[0])
             repeats.append(presented.presentations[0])
-        seconds = time.perf_counter() - started
         epoch_counts = torch.cat(counts)  # (per_epoch, N)
         labels = train_y[chosen]
         previous = tensors["assignments"]
@@ -197,7 +195,6 @@ def run_diehl_cook(config: DiehlCookConfig, run: Run) -> dict[str, Any]:
             "spikes_per_image": float(spikes.mean()),
             "presentations_per_image": float(torch.cat(repeats).to(torch.float64).mean()),
             "theta_mean_mv": float(state.theta.to(torch.float64).mean()),
-            "images_per_second": per_epoch / seconds,
         }
         packed = dict(_pack(state), order=tensors["order"], assignments=assignments)
         return packed, metrics
@@ -205,7 +202,6 @@ def run_diehl_cook(config: DiehlCookConfig, run: Run) -> dict[str, Any]:
     final = run.run_epochs(config.epochs, initial, train_epoch, desc=run.recipe)
     state = _unpack(final)
     records = run.metrics()
-    train_seconds = sum(r["images"] and per_epoch / r["images_per_second"] for r in records)
 
     label_count = (
         len(train_x) if config.label_images is None else min(config.label_images, len(train_x))
@@ -244,8 +240,6 @@ def run_diehl_cook(config: DiehlCookConfig, run: Run) -> dict[str, Any]:
         "test_spikes_per_image": float(test_spikes.sum(1).mean()),
         "test_silent_images": int((test_spikes.sum(1) == 0).sum()),
         "theta_mean_mv": float(state.theta.to(torch.float64).mean()),
-        "train_seconds": train_seconds,
-        "train_images_per_second": per_epoch * config.epochs / train_seconds,
     }
 
 
@@ -268,22 +262,29 @@ def _figures(
     n = params.n_excitatory
     rows, columns = _grid(n)
     weight = state.weight[0].T.to(torch.float64).cpu()  # (N, n_inputs)
-    tiles = torch.zeros(rows * side, columns * side, dtype=torch.float64)
+    step = side + 1  # one blank pixel between tiles
+    tiles = torch.full((rows * step - 1, columns * step - 1), float("nan"), dtype=torch.float64)
     for i in range(n):
         r, c = divmod(i, columns)
-        tiles[r * side : (r + 1) * side, c * side : (c + 1) * side] = weight[i].reshape(side, side)
+        tiles[r * step : r * step + side, c * step : c * step + side] = weight[i].reshape(
+            side, side
+        )
     fig, ax = subplots(figsize=(7, 7))
-    image = ax.imshow(tiles.numpy(), cmap="hot_r", interpolation="nearest")
+    cmap = matplotlib.colormaps["hot_r"].with_extremes(bad="0.75")  # the gaps: grey
+    image = ax.imshow(tiles.numpy(), cmap=cmap, interpolation="nearest")
     fig.colorbar(image, ax=ax, fraction=0.046, label="weight")
     for i in range(n):
         r, c = divmod(i, columns)
         label = int(assignments[i])
         ax.text(
-            c * side + 0.5,
-            r * side + 2.5,
+            c * step - 0.4,
+            r * step - 0.4,
             "-" if label < 0 else str(label),
-            fontsize=6,
+            fontsize=max(4, 9 - columns // 6),
             color="tab:blue",
+            va="top",
+            ha="left",
+            bbox={"boxstyle": "square,pad=0.05", "fc": "white", "ec": "none", "alpha": 0.8},
         )
     ax.set(xticks=[], yticks=[], title=f"input weights of the {n} excitatory neurons (blue: class)")
     run.save_figure(
@@ -391,9 +392,7 @@ def _expectations(config: DiehlCookConfig) -> list[Expectation]:
     return rules
 
 
-def _recipe(
-    name: str, summary: str, config_type: type, tour: dict[str, Any] | None = None
-) -> Recipe:
+def _recipe(name: str, summary: str, config_type: type) -> Recipe:
     return Recipe(
         name=name,
         summary=summary,
@@ -402,7 +401,6 @@ def _recipe(
         config_type=config_type,
         run=run_diehl_cook,
         expectations=_expectations,
-        tour=tour or {},
     )
 
 
