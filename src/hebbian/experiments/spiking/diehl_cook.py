@@ -18,6 +18,7 @@ import matplotlib
 import torch
 
 from hebbian._checks import check_positive_int
+from hebbian._random import permutation, seeds
 from hebbian.data import dataset_names, dataset_spec
 from hebbian.experiments.base import Expectation, Recipe
 from hebbian.experiments.spiking._shared import TOPIC, exact
@@ -162,12 +163,12 @@ def run_diehl_cook(config: DiehlCookConfig, run: Run) -> dict[str, Any]:
     classes = len(run.load_dataset(config.dataset, "test").classes)
     params = config.network_for(train_x.shape[1])
     g = run.generator
-    order = torch.randperm(len(train_x), generator=g)
+    order = permutation(len(train_x), g)
     shown = len(train_x) if config.train_images is None else min(config.train_images, len(train_x))
     order = order[:shown]
     parallel = config.parallel_images
     per_epoch = shown // config.epochs // parallel * parallel
-    seed = int(torch.randint(0, 2**62, (1,), generator=g))
+    seed = int(seeds(1, g))
     first = diehl_cook_state(params, [seed], parallel_images=parallel, device=run.device)
     initial = dict(_pack(first), order=order.to(run.device))
     initial["assignments"] = torch.full(
