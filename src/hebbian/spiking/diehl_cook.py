@@ -452,9 +452,7 @@ def _events(spikes: torch.Tensor, n_inputs: int, dtype: torch.dtype) -> _Events:
 class _Network:
     """The mutable simulation of :class:`DiehlCookState` (one presentation at a time)."""
 
-    def __init__(
-        self, state: DiehlCookState, params: DiehlCookParameters, *, kernel: bool = True
-    ) -> None:
+    def __init__(self, state: DiehlCookState, params: DiehlCookParameters) -> None:
         self.params = params
         nets, n_in, n_exc = state.weight.shape
         self.nets, self.parallel = nets, state.excitatory.v.shape[1]
@@ -468,7 +466,7 @@ class _Network:
         for g, s in zip(self.generators, state.rng, strict=True):
             g.set_state(s.clone())
         on_cpu = state.weight.device.type == "cpu" and state.weight.dtype == torch.float32
-        self.kernel = on_cpu and _diehl_cook_kernel.AVAILABLE and kernel
+        self.kernel = on_cpu and _diehl_cook_kernel.AVAILABLE
         offsets = torch.arange(nets, device=state.weight.device) * (n_in + 1)
         self.row_offset = offsets.repeat_interleave(self.parallel).unsqueeze(1)  # (B, 1)
 
