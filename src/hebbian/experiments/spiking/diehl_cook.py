@@ -368,15 +368,16 @@ def _expectations(config: DiehlCookConfig) -> list[Expectation]:
         Expectation(
             "accuracy_minus_kmeans",
             0.0,
-            "theory: the network approximates k-means with as many centroids (Diehl & "
-            "Cook 2015, section 4)",
+            "issue #14: the network approximates k-means with as many centroids (a "
+            "soft winner-take-all of prototypes)",
             tolerance=0.02,
             relation="at_least",
         ),
         Expectation(
             "labelled_neurons_fraction",
             0.9,
-            "paper: Diehl & Cook 2015, Fig. 2 (nearly every neuron learns a prototype)",
+            "paper: Diehl & Cook 2015 (its learned weights show a prototype in nearly "
+            "every neuron)",
             relation="at_least",
         ),
     ]
