@@ -164,7 +164,7 @@ class DiehlCookParameters:
     than 5 spikes, the image is presented again with 31.875 Hz more at full intensity.
     ``dt`` is 0.5 ms.
 
-    These are the values of the paper (Diehl & Cook 2015, section 2, Table 1) and of
+    These are the values of the paper (Diehl & Cook 2015, section 2) and of
     the authors' published code as Brian2's ``examples/frompapers/Diehl_Cook_2015.py``
     restates them (facts only; the code here is written from the equations).
 
