@@ -2,10 +2,10 @@ r"""The network of Song, Miller & Abbott (2000), with an exact event-driven simu
 
 Many Poisson inputs project onto one conductance-based LIF neuron through synapses with
 additive, all-to-all pair STDP; :func:`song_abbott_run` simulates many independent
-networks at once. Instead of stepping, it computes whole windows of steps between
-output spikes in closed form, and gives the same trajectory as stepping
-:func:`~hebbian.spiking.networks.feedforward_stdp_step` (up to rounding), fast enough
-for 10^6 steps of 1000 synapses.
+networks at once with the trajectory of stepping
+:func:`~hebbian.spiking.networks.feedforward_stdp_step` (up to rounding): on the CPU with
+Numba a compiled kernel steps through the input events, elsewhere PyTorch computes whole
+windows of steps between output spikes in closed form, fast enough for 10^6 steps.
 
 Units: time in seconds, potentials in mV, rates in Hz, conductances relative to the
 leak conductance.
@@ -21,6 +21,7 @@ from typing import NamedTuple
 import torch
 
 from hebbian._checks import check_floating_tensor, check_positive, check_positive_int
+from hebbian.spiking import _song_abbott_kernel
 from hebbian.spiking._common import check_dt, fast_exp
 from hebbian.spiking.inputs import poisson_events
 from hebbian.spiking.neurons import LIFParameters, Synapses
@@ -462,6 +463,7 @@ def song_abbott_run(
     window: int | None = None,
     block: int = 5000,
     record_inputs: int = 0,
+    threads: int | None = None,
 ) -> tuple[SongAbbottState, SongAbbottRecord]:
     r"""Simulate B Song-Abbott networks for ``steps`` steps of ``dt``, event by event.
 
@@ -473,7 +475,12 @@ def song_abbott_run(
     :math:`g \mathrel{+}= w_j`, :math:`w_j \leftarrow \max(0, w_j - A_- y)`, then on an
     output spike :math:`w \leftarrow \min(w_\max, w + A_+ x)`, reset.
 
-    Instead of stepping, the time axis is cut into windows of ``window`` steps. Between
+    On the CPU with Numba, a compiled kernel steps through each block in this order,
+    with lazily decayed presynaptic traces (:mod:`hebbian.spiking._song_abbott_kernel`;
+    compiled on first use and cached, a few seconds once).
+
+    Elsewhere (CUDA, or without Numba), the time axis is cut into windows of
+    ``window`` steps. Between
     two output spikes the weights only fall, by known amounts, at the input spikes, so
     for a whole window at once: the depressions are cumulative sums per synapse, the
     conductance is a linear recurrence :math:`g_{n+1} = g_n e^{-dt/\tau_e} + I_n`
@@ -506,7 +513,7 @@ def song_abbott_run(
         Steps per window (speed only): by default 2000 for up to 4 networks (fewer
         windows, each looked through once per output spike in it) and 400 for more
         (in a longer window the batch waits longer for its most active network), at
-        most :math:`20 \tau_m / dt`.
+        most :math:`20 \tau_m / dt`. Not used by the kernel.
     block : int
         Steps of input drawn at once per network (memory: about
         ``block * n_inputs * rate * dt`` events per network). The input stream depends
@@ -514,6 +521,9 @@ def song_abbott_run(
         reproduces it.
     record_inputs : int
         Also return the spikes of the first ``record_inputs`` inputs (for rasters).
+    threads : int, optional
+        Threads of the compiled kernel (see its ``Blocks``; speed only, the same result
+        for any number), default ``torch.get_num_threads()``.
 
     Returns
     -------
@@ -538,6 +548,7 @@ def song_abbott_run(
     dt = check_dt(dt)
     block = check_positive_int("block", block)
     record_inputs = check_positive_int("record_inputs", record_inputs, minimum=0)
+    threads = torch.get_num_threads() if threads is None else check_positive_int("threads", threads)
     weight = check_floating_tensor("state.weight", state.weight, shape=(None, params.n_inputs))
     batch, n_inputs = weight.shape
     device, dtype = weight.device, torch.float64
@@ -559,8 +570,11 @@ def song_abbott_run(
     for generator, rng_state in zip(generators, state.rng, strict=True):
         generator.set_state(rng_state.detach().cpu().clone())
 
-    v, g = state.v.clone(), state.g.clone()
-    weight, x, y = weight.clone(), state.pre_trace.clone(), state.post_trace.clone()
+    v, g, y, x = (
+        t.detach().clone(memory_format=torch.contiguous_format)
+        for t in (state.v, state.g, state.post_trace, state.pre_trace)
+    )
+    weight = weight.detach().clone(memory_format=torch.contiguous_format)
     start_step = int(state.step[0])
     post_records: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = []
     input_records: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = []
@@ -571,41 +585,54 @@ def song_abbott_run(
             "constants for float64's decay tables: pass a smaller window"
         )
     tables = _tables(longest, batch, dt, neuron, rule, device)
-
-    for block_start in range(0, steps, block):
-        length = min(block, steps - block_start)
-        # ---- draw this block's input events, network by network
-        drawn = [
-            poisson_events(rate, n_inputs, length, dt, generator=generator)
-            for rate, generator in zip(rate_list, generators, strict=True)
-        ]
-        width = max(1, max(len(s) for s, _ in drawn))
-        block_steps = torch.full((batch, width), length + window, dtype=torch.int64)
-        block_syn = torch.zeros((batch, width), dtype=torch.int64)
-        for b, (s, j) in enumerate(drawn):
-            block_steps[b, : len(s)] = s
-            block_syn[b, : len(j)] = j
+    kernel = None  # the compiled kernel on the CPU (with Numba), this PyTorch path elsewhere
+    if device.type == "cpu" and _song_abbott_kernel.AVAILABLE:
+        kernel = _song_abbott_kernel.Blocks(
+            v, g, y, weight, x, neuron, rule, dt, min(block, steps), threads
+        )
+    try:
+        for block_start in range(0, steps, block):
+            length = min(block, steps - block_start)
+            offset = start_step + block_start  # global step of the block's first step
+            # ---- draw this block's input events, network by network
+            drawn = [
+                poisson_events(rate, n_inputs, length, dt, generator=generator)
+                for rate, generator in zip(rate_list, generators, strict=True)
+            ]
             if record_inputs:
-                keep = j < record_inputs
-                k = int(keep.sum())
-                input_records.append(
-                    (torch.full((k,), b), s[keep] + start_step + block_start, j[keep])
+                for b, (s, j) in enumerate(drawn):
+                    keep = j < record_inputs
+                    k = int(keep.sum())
+                    input_records.append((torch.full((k,), b), s[keep] + offset, j[keep]))
+            if kernel is not None:
+                kernel.submit(drawn, length, offset)
+                continue
+            width = max(1, max(len(s) for s, _ in drawn))
+            block_steps = torch.full((batch, width), length + window, dtype=torch.int64)
+            block_syn = torch.zeros((batch, width), dtype=torch.int64)
+            for b, (s, j) in enumerate(drawn):
+                block_steps[b, : len(s)] = s
+                block_syn[b, : len(j)] = j
+            block_steps, block_syn = block_steps.to(device), block_syn.to(device)
+
+            for t0 in range(0, length, window):
+                span = min(window, length - t0)
+                bounds = torch.tensor([[t0, t0 + span]], device=device).expand(batch, 2)
+                edges = torch.searchsorted(block_steps, bounds.contiguous())  # (B, 2)
+                events = _window_events(
+                    block_steps, block_syn, edges[:, 0], edges[:, 1], t0, span, n_inputs, tables
                 )
-        block_steps, block_syn = block_steps.to(device), block_syn.to(device)
+                v, g, weight, x, y, spikes = _run_window(
+                    v, g, weight, x, y, events, span, dt, neuron, rule, tables
+                )
+                for networks, local, fired in spikes:
+                    post_records.append((networks, local + (offset + t0), fired))
 
-        for t0 in range(0, length, window):
-            span = min(window, length - t0)
-            bounds = torch.tensor([[t0, t0 + span]], device=device).expand(batch, 2)
-            edges = torch.searchsorted(block_steps, bounds.contiguous())  # (B, 2)
-            events = _window_events(
-                block_steps, block_syn, edges[:, 0], edges[:, 1], t0, span, n_inputs, tables
-            )
-            v, g, weight, x, y, spikes = _run_window(
-                v, g, weight, x, y, events, span, dt, neuron, rule, tables
-            )
-            for networks, local, fired in spikes:
-                post_records.append((networks, local + (start_step + block_start + t0), fired))
-
+        if kernel is not None:
+            post_records = kernel.finish()
+    finally:
+        if kernel is not None:
+            kernel.close()
     rng = torch.stack([generator.get_state() for generator in generators])
     new_state = SongAbbottState(v, g, weight, x, y, rng, state.step + steps)
     return new_state, _record(post_records, input_records, device)
