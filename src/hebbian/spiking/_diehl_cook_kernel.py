@@ -18,15 +18,16 @@ import math
 import numpy as np
 
 try:  # Numba is optional: without it the PyTorch path runs
-    from numba import njit
+    from numba import njit, prange
 
     AVAILABLE = True
 except ImportError:  # pragma: no cover - exercised only where numba is missing
     AVAILABLE = False
+    prange = range  # type: ignore[misc]  # the plain loop where Numba is missing
 
 from hebbian.spiking._common import INV_LN2, LN2_HI, LN2_LO, TAYLOR
 
-__all__ = ["AVAILABLE", "run_steps"]
+__all__ = ["AVAILABLE", "run_frozen", "run_steps"]
 
 _COEFFICIENTS = np.array(TAYLOR, dtype=np.float64)
 
@@ -80,6 +81,85 @@ def _lif(
     return spike
 
 
+def _neurons(
+    t: int,
+    b: int,
+    m: int,
+    events: np.ndarray,
+    weight: np.ndarray,
+    theta: np.ndarray,
+    exc: tuple[np.ndarray, ...],
+    inh: tuple[np.ndarray, ...],
+    counts: np.ndarray,
+    e_spk: np.ndarray,
+    i_spk: np.ndarray,
+    acc: np.ndarray,
+    c_exc: np.ndarray,
+    c_inh: np.ndarray,
+    c_net: np.ndarray,
+) -> None:  # pragma: no cover - compiled
+    """Step ``t`` of image ``b`` (network ``m``): both populations, then this step's input.
+
+    Writes the spikes into ``e_spk`` and ``i_spk`` (N,); ``acc`` is (N,) float64 scratch.
+    """
+    n = e_spk.shape[0]
+    n_in = weight.shape[1] - 1
+    zero = np.float32(0.0)
+    one = np.float32(1.0)
+    inhibitory = np.float32(0.0)
+    for i in range(n):
+        e_spk[i] = _lif(exc[0], exc[1], exc[2], exc[3], b, i, c_exc, theta[m, i])
+        i_spk[i] = _lif(inh[0], inh[1], inh[2], inh[3], b, i, c_inh, zero)
+        if i_spk[i]:
+            inhibitory += one
+    for i in range(n):
+        others = inhibitory - (one if i_spk[i] else zero)
+        exc[2][b, i] = exc[2][b, i] + c_net[0] * others
+        if e_spk[i]:
+            inh[1][b, i] = inh[1][b, i] + c_net[1]
+            counts[b, i] += one
+    if events.shape[0] > 0:  # per neuron, the inputs in ascending order, in float64
+        for i in range(n):
+            acc[i] = 0.0
+        for k in range(events.shape[2]):
+            j = events[t, b, k]
+            if j >= n_in:
+                break
+            for i in range(n):
+                acc[i] += np.float64(weight[m, j, i])
+        for i in range(n):
+            exc[1][b, i] = exc[1][b, i] + np.float32(acc[i])
+
+
+def _run_frozen(
+    steps: int,
+    events: np.ndarray,
+    weight: np.ndarray,
+    theta: np.ndarray,
+    exc: tuple[np.ndarray, ...],
+    inh: tuple[np.ndarray, ...],
+    counts: np.ndarray,
+    c_exc: np.ndarray,
+    c_inh: np.ndarray,
+    c_net: np.ndarray,
+) -> None:  # pragma: no cover - compiled
+    """:func:`_run_steps` without plasticity: the images are independent, in parallel.
+
+    Each image's arithmetic is the same whatever the thread that runs it, so the result
+    does not depend on the number of threads.
+    """
+    nets, _, n = weight.shape
+    batch = counts.shape[0]
+    parallel = batch // nets
+    for b in prange(batch):
+        e_spk = np.zeros(n, dtype=np.bool_)
+        i_spk = np.zeros(n, dtype=np.bool_)
+        acc = np.zeros(n, dtype=np.float64)
+        for t in range(steps):
+            _neurons(t, b, b // parallel, events, weight, theta, exc, inh, counts, e_spk,
+                     i_spk, acc, c_exc, c_inh, c_net)  # fmt: skip
+
+
 def _run_steps(
     steps: int,
     learn: bool,
@@ -110,7 +190,6 @@ def _run_steps(
     e_spk = np.zeros((batch, n), dtype=np.bool_)
     i_spk = np.zeros((batch, n), dtype=np.bool_)
     acc = np.zeros(n, dtype=np.float64)
-    zero = np.float32(0.0)
     one = np.float32(1.0)
     has_input = events.shape[0] > 0
     for t in range(steps):
@@ -119,30 +198,8 @@ def _run_steps(
                 for i in range(n):
                     theta[m, i] = theta[m, i] * c_net[2]
         for b in range(batch):
-            m = b // parallel
-            inhibitory = np.float32(0.0)
-            for i in range(n):
-                e_spk[b, i] = _lif(exc[0], exc[1], exc[2], exc[3], b, i, c_exc, theta[m, i])
-                i_spk[b, i] = _lif(inh[0], inh[1], inh[2], inh[3], b, i, c_inh, zero)
-                if i_spk[b, i]:
-                    inhibitory += one
-            for i in range(n):
-                others = inhibitory - (one if i_spk[b, i] else zero)
-                exc[2][b, i] = exc[2][b, i] + c_net[0] * others
-                if e_spk[b, i]:
-                    inh[1][b, i] = inh[1][b, i] + c_net[1]
-                    counts[b, i] += one
-            if has_input:  # per neuron, the inputs in ascending order, in float64
-                for i in range(n):
-                    acc[i] = 0.0
-                for k in range(events.shape[2]):
-                    j = events[t, b, k]
-                    if j >= n_in:
-                        break
-                    for i in range(n):
-                        acc[i] += np.float64(weight[m, j, i])
-                for i in range(n):
-                    exc[1][b, i] = exc[1][b, i] + np.float32(acc[i])
+            _neurons(t, b, b // parallel, events, weight, theta, exc, inh, counts, e_spk[b],
+                     i_spk[b], acc, c_exc, c_inh, c_net)  # fmt: skip
         if not learn:
             continue
         for b in range(batch):
@@ -161,15 +218,19 @@ def _run_steps(
                         break
                     per_pre = (c_net[7] + c_net[8] * r2[b, j]) * one
                     for i in range(n):
-                        weight[m, j, i] = weight[m, j, i] + c_net[11] * ((-o1[b, i]) * per_pre)
+                        w = weight[m, j, i] + c_net[11] * ((-o1[b, i]) * per_pre)
+                        if parallel == 1:  # a row is touched once a step: clip it now
+                            w = min(max(w, c_net[13]), c_net[14])
+                        weight[m, j, i] = w
             for b in range(batch):
                 m = b // parallel
                 for k in range(events.shape[2]):
                     j = events[t, b, k]
                     if j >= n_in:
                         break
-                    for i in range(n):
-                        weight[m, j, i] = min(max(weight[m, j, i], c_net[13]), c_net[14])
+                    if parallel > 1:  # images may share a row: clip after every change
+                        for i in range(n):
+                            weight[m, j, i] = min(max(weight[m, j, i], c_net[13]), c_net[14])
                     if all_to_all:
                         r1[b, j] = r1[b, j] + one
                         r2[b, j] = r2[b, j] + one
@@ -188,13 +249,18 @@ def _run_steps(
                     if e_spk[b, i]:
                         per_post = (c_net[9] + c_net[10] * o2[b, i]) * one
                         for j in range(n_in):
-                            weight[m, j, i] = weight[m, j, i] + (per_post * r1[b, j]) * c_net[11]
-            for b in range(batch):
-                m = b // parallel
-                for i in range(n):
-                    if e_spk[b, i]:
-                        for j in range(n_in):
-                            weight[m, j, i] = min(max(weight[m, j, i], c_net[13]), c_net[14])
+                            w = weight[m, j, i] + (per_post * r1[b, j]) * c_net[11]
+                            if parallel == 1:  # a column is touched once a step
+                                w = min(max(w, c_net[13]), c_net[14])
+                            weight[m, j, i] = w
+            if parallel > 1:
+                for b in range(batch):
+                    m = b // parallel
+                    for i in range(n):
+                        if e_spk[b, i]:
+                            for j in range(n_in):
+                                w = weight[m, j, i]
+                                weight[m, j, i] = min(max(w, c_net[13]), c_net[14])
             for m in range(nets):
                 for i in range(n):
                     fired_here = np.float32(0.0)
@@ -213,8 +279,10 @@ def _run_steps(
                         o2[b, i] = one
 
 
-run_steps = _run_steps  # plain Python without Numba; never called then (AVAILABLE)
+run_steps, run_frozen = _run_steps, _run_frozen  # plain Python without Numba: unused
 if AVAILABLE:
     _fast_exp = njit(cache=True, inline="always")(_fast_exp)
     _lif = njit(cache=True, inline="always")(_lif)
+    _neurons = njit(cache=True, inline="always")(_neurons)
     run_steps = njit(cache=True)(_run_steps)
+    run_frozen = njit(cache=True, parallel=True)(_run_frozen)

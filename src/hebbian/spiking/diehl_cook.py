@@ -562,19 +562,32 @@ class _Network:
             [p.w_inh_exc, p.w_exc_inh, *decays, *amplitudes, scale, p.theta_plus * scale, *bounds],
             dtype=np.float32,
         )
+        exc, inh, constants = (
+            flat(self.exc),
+            flat(self.inh),
+            (neuron(p.excitatory), neuron(p.inhibitory), network),
+        )
+        weight, theta, spikes = (
+            self.weight.numpy(),
+            self.theta.numpy(),
+            counts.view(batch, n).numpy(),
+        )
+        if not learn:  # independent images: in parallel, the same bits
+            _diehl_cook_kernel.run_frozen(
+                steps, inputs, weight, theta, exc, inh, spikes, *constants
+            )
+            return
         _diehl_cook_kernel.run_steps(
             steps,
             learn,
             inputs,
-            self.weight.numpy(),
-            self.theta.numpy(),
-            flat(self.exc),
-            flat(self.inh),
+            weight,
+            theta,
+            exc,
+            inh,
             flat(self.traces),
-            counts.view(batch, n).numpy(),
-            neuron(p.excitatory),
-            neuron(p.inhibitory),
-            network,
+            spikes,
+            *constants,
             rule.pairing is Pairing.ALL_TO_ALL,
         )
 
