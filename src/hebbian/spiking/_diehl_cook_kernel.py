@@ -18,6 +18,7 @@ import math
 import numpy as np
 
 try:  # Numba is optional: without it the PyTorch path runs
+    import numba
     from numba import njit, prange
 
     AVAILABLE = True
@@ -27,9 +28,16 @@ except ImportError:  # pragma: no cover - exercised only where numba is missing
 
 from hebbian.spiking._common import INV_LN2, LN2_HI, LN2_LO, TAYLOR
 
-__all__ = ["AVAILABLE", "run_frozen", "run_steps"]
+__all__ = ["AVAILABLE", "run_frozen", "run_steps", "use_threads"]
 
 _COEFFICIENTS = np.array(TAYLOR, dtype=np.float64)
+
+
+def use_threads(count: int) -> None:
+    """Let :func:`run_frozen` use ``count`` threads (as many as PyTorch's, at most Numba's)."""
+    if AVAILABLE:
+        most = int(getattr(numba.config, "NUMBA_NUM_THREADS", 1))  # not in its type stubs
+        numba.set_num_threads(max(1, min(count, most)))
 
 
 def _fast_exp(x32: np.float32) -> np.float32:  # pragma: no cover - compiled

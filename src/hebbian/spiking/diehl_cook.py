@@ -572,7 +572,8 @@ class _Network:
             self.theta.numpy(),
             counts.view(batch, n).numpy(),
         )
-        if not learn:  # independent images: in parallel, the same bits
+        if not learn:  # independent images: in parallel (PyTorch's thread count), the same bits
+            _diehl_cook_kernel.use_threads(torch.get_num_threads())
             _diehl_cook_kernel.run_frozen(
                 steps, inputs, weight, theta, exc, inh, spikes, *constants
             )
