@@ -13,44 +13,15 @@ out for one number (float64 inside, rounded once to float32).
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-try:  # Numba is optional: without it the PyTorch path runs
-    import numba
-    from numba import njit, prange
+from hebbian.spiking._numba import AVAILABLE, fast_exp_scalar, njit, prange
 
-    AVAILABLE = True
-except ImportError:  # pragma: no cover - exercised only where numba is missing
-    AVAILABLE = False
-    prange = range  # type: ignore[misc]  # the plain loop where Numba is missing
-
-from hebbian.spiking._common import INV_LN2, LN2_HI, LN2_LO, TAYLOR
-
-__all__ = ["AVAILABLE", "run_frozen", "run_steps", "use_threads"]
-
-_COEFFICIENTS = np.array(TAYLOR, dtype=np.float64)
-
-
-def use_threads(count: int) -> None:
-    """Let :func:`run_frozen` use ``count`` threads (as many as PyTorch's, at most Numba's)."""
-    if AVAILABLE:
-        most = int(getattr(numba.config, "NUMBA_NUM_THREADS", 1))  # not in its type stubs
-        numba.set_num_threads(max(1, min(count, most)))
+__all__ = ["AVAILABLE", "run_frozen", "run_steps"]
 
 
 def _fast_exp(x32: np.float32) -> np.float32:  # pragma: no cover - compiled
-    x = min(max(np.float64(x32), -746.0), 710.0)
-    k = np.rint(x * INV_LN2)
-    r = (x - k * LN2_HI) - k * LN2_LO
-    poly = _COEFFICIENTS[0]
-    for n in range(1, _COEFFICIENTS.shape[0]):
-        poly = poly * r + _COEFFICIENTS[n]
-    poly = (poly * r + 1.0) * r + 1.0
-    e = np.int64(k)
-    half = e // 2
-    return np.float32(poly * math.ldexp(1.0, half) * math.ldexp(1.0, e - half))
+    return np.float32(fast_exp_scalar(np.float64(x32)))
 
 
 def _lif(

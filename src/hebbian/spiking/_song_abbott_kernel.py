@@ -28,28 +28,25 @@ and the CPU when Numba is not installed.
 
 from __future__ import annotations
 
-import math
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
 
 import numpy as np
 import torch
 
-try:  # Numba is optional: without it the PyTorch path runs
-    import numba
-    from numba import njit, prange
-
-    AVAILABLE = True
-except ImportError:  # pragma: no cover - exercised only where numba is missing
-    AVAILABLE = False
-
-from hebbian.spiking._common import INV_LN2, LN2_HI, LN2_LO, TAYLOR, fast_exp
+from hebbian.spiking._common import fast_exp
+from hebbian.spiking._numba import (
+    AVAILABLE,
+    fast_exp_scalar,
+    most_threads,
+    njit,
+    prange,
+    set_threads,
+)
 from hebbian.spiking.neurons import LIFParameters
 from hebbian.spiking.stdp import PairSTDPParameters
 
 __all__ = ["AVAILABLE", "CONSTANTS", "Blocks", "run_block"]
-
-_COEFFICIENTS = np.array(TAYLOR, dtype=np.float64)
 
 CONSTANTS = (
     "-dt/tau_m",
@@ -64,20 +61,6 @@ CONSTANTS = (
     "w_max",
 )
 """The order of the constants in ``run_block``'s array ``c``."""
-
-
-def _fast_exp(x: float) -> float:  # pragma: no cover - compiled
-    """:func:`hebbian.spiking._common.fast_exp` for one float64, operation for operation."""
-    x = min(max(x, -746.0), 710.0)
-    k = np.rint(x * INV_LN2)
-    r = (x - k * LN2_HI) - k * LN2_LO
-    poly = _COEFFICIENTS[0]
-    for n in range(1, _COEFFICIENTS.shape[0]):
-        poly = poly * r + _COEFFICIENTS[n]
-    poly = (poly * r + 1.0) * r + 1.0
-    e = np.int64(k)
-    half = e // 2
-    return poly * math.ldexp(1.0, half) * math.ldexp(1.0, e - half)
 
 
 def _network(
@@ -113,7 +96,7 @@ def _network(
         # the membrane with the conductance of the step's start (lif_step)
         total = 1.0 + gb
         v_inf = (v_rest + gb * e_exc) / total
-        vb = v_inf + (vb - v_inf) * _fast_exp(total * c_m)
+        vb = v_inf + (vb - v_inf) * fast_exp_scalar(total * c_m)
         # the drive: this step's input weights in ascending order (insertion sort)
         first = e
         while e < events and ev_step[e] == t:
@@ -232,12 +215,11 @@ def run_block(
     thread (or one network) takes the serial variant, which starts no thread pool.
     """
     args = (length, offsets, ev_step, ev_syn, v, g, y, weight, x, out, counts, c, decay_pre)
-    most = numba.config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]
-    threads = min(threads, weight.shape[0], most)
+    threads = min(threads, weight.shape[0], most_threads())
     if threads <= 1:
         _run_block_serial(*args)
         return
-    numba.set_num_threads(threads)
+    set_threads(threads)
     _run_block_parallel(*args)
 
 
@@ -335,7 +317,6 @@ class Blocks:
 
 
 if AVAILABLE:
-    _fast_exp = njit(cache=True, inline="always")(_fast_exp)
     _network = njit(cache=True, nogil=True)(_network)
     _run_block_serial = njit(cache=True, nogil=True)(_run_block_serial)
     _run_block_parallel = njit(cache=True, nogil=True, parallel=True)(_run_block_parallel)

@@ -49,6 +49,7 @@ from hebbian._checks import (
 )
 from hebbian.spiking import _diehl_cook_kernel
 from hebbian.spiking._common import check_dt
+from hebbian.spiking._numba import set_threads
 from hebbian.spiking.inputs import poisson_spikes
 from hebbian.spiking.neurons import (
     HELD_FRACTION,
@@ -573,7 +574,7 @@ class _Network:
             counts.view(batch, n).numpy(),
         )
         if not learn:  # independent images: in parallel (PyTorch's thread count), the same bits
-            _diehl_cook_kernel.use_threads(torch.get_num_threads())
+            set_threads(torch.get_num_threads())
             _diehl_cook_kernel.run_frozen(
                 steps, inputs, weight, theta, exc, inh, spikes, *constants
             )
