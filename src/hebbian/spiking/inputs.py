@@ -180,7 +180,7 @@ def poisson_events(
         found.append(positions)
         position = int(positions[-1])
         expected = max((cells - position) * probability, 1.0)
-    flat = torch.cat(found)
-    flat = flat[flat < cells]
+    flat = torch.cat(found)  # strictly increasing: the bins below ``cells`` come first
+    flat = flat[: int(torch.searchsorted(flat, cells))]
     flat = flat.to(device or draw)
     return torch.div(flat, n_inputs, rounding_mode="floor"), flat % n_inputs
