@@ -336,7 +336,15 @@ def _figures(
 
 
 def _describe(config: DiehlCookConfig) -> str:
-    net = config.network
+    height, width = dataset_spec(config.dataset).image_shape
+    net = config.network_for(height * width)
+    scaled = (
+        ""
+        if net.n_inputs == config.network.n_inputs
+        else f" (the paper's {config.network.max_rate:g} Hz and weight sum "
+        f"{config.network.weight_sum:g} scaled by {config.network.n_inputs}/{net.n_inputs}"
+        f" and its inverse, so the total drive is the paper's)"
+    )
     data = (
         "the embedded 8x8 digits"
         if config.dataset == "digits"
@@ -350,8 +358,9 @@ def _describe(config: DiehlCookConfig) -> str:
         "and threshold changes averaged (a deviation from the paper, for speed)"
     )
     return (
-        f"Diehl & Cook (2015) on {data}: Poisson inputs at up to {net.max_rate:g} Hz "
-        f"(scaled to the image size) for {1e3 * net.presentation:g} ms and "
+        f"Diehl & Cook (2015) on {data}: {net.n_inputs} Poisson inputs at up to "
+        f"{net.max_rate:.5g} Hz, weight sum {net.weight_sum:.4g}{scaled}, for "
+        f"{1e3 * net.presentation:g} ms and "
         f"{1e3 * net.rest:g} ms of rest, {net.n_excitatory} conductance LIF excitatory "
         f"neurons with adaptive thresholds (+{net.theta_plus:g} mV per spike) and as many "
         f"inhibitory neurons (lateral inhibition), nearest-spike STDP on the input weights, "
