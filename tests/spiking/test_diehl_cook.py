@@ -242,3 +242,14 @@ def test_the_compiled_kernel_gives_the_bits_of_the_pytorch_path(
     ):
         assert torch.equal(a, b)
     assert torch.equal(fast_responses.counts, slow_responses.counts)
+
+
+def test_frozen_networks_answer_alone_as_they_do_together() -> None:
+    params = replace(TINY, max_rate=60.0, rate_increment=300.0, max_presentations=4)
+    images = torch.rand(5, params.n_inputs, generator=torch.Generator().manual_seed(2))
+    both = diehl_cook_responses(diehl_cook_state(params, [4, 9]), images, params, batch=2)
+    assert int(both.presentations.max()) >= 2  # some images were presented again
+    for n, seed in enumerate((4, 9)):
+        alone = diehl_cook_responses(diehl_cook_state(params, [seed]), images, params, batch=2)
+        assert torch.equal(alone.counts[0], both.counts[n])
+        assert torch.equal(alone.presentations[0], both.presentations[n])

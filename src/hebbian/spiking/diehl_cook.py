@@ -812,9 +812,12 @@ def diehl_cook_responses(
     (and repeated with more input below ``min_spikes``) as in training. Here every
     presentation starts from rest (as if the silence between images were infinitely
     long, where the paper's 150 ms leave the membrane a fraction
-    :math:`e^{-1.5}` of its excursion), so the images are independent and run
-    ``batch`` at a time. The inputs are drawn from each network's generator, from its
-    state in ``state`` (which is not advanced: the same call gives the same counts).
+    :math:`e^{-1.5}` of its excursion), so the images are independent: every image is
+    presented once, ``batch`` at a time; then, network by network, the images that drew
+    fewer than ``min_spikes`` are presented again together, with more input, until they
+    fire enough or reach ``max_presentations``. The inputs are drawn from each
+    network's generator, from its state in ``state`` (which is not advanced: the same
+    call gives the same counts); a network's counts do not depend on the others'.
 
     Parameters
     ----------
@@ -845,27 +848,40 @@ def diehl_cook_responses(
     generators = [torch.Generator() for _ in range(nets)]
     for g, s in zip(generators, state.rng, strict=True):
         g.set_state(s.clone())
-    counts, shown = [], []
-    for start in range(0, images.shape[0], size):
-        part = images[start : start + size]
-        fresh = diehl_cook_state(
-            params, [0] * nets, parallel_images=part.shape[0], device=part.device, dtype=part.dtype
-        )
-        fresh = fresh._replace(weight=state.weight, theta=state.theta)
-        pending = torch.ones(nets, part.shape[0], dtype=torch.bool, device=part.device)
-        got_counts = torch.zeros(nets, part.shape[0], n_exc, dtype=torch.int64, device=part.device)
-        got_shown = torch.zeros(nets, part.shape[0], dtype=torch.int64, device=part.device)
-        for repeat in range(params.max_presentations):
-            if not bool(pending.any()):
-                break
-            network = _Network(fresh, params)
-            network.generators = generators
-            rate = params.max_rate + repeat * params.rate_increment
-            rates = part.unsqueeze(0) * rate * pending.unsqueeze(-1).to(part.dtype)
-            got = network.present(rates, learn=False, record=None)
-            got_counts = torch.where(pending.unsqueeze(-1), got, got_counts)
-            got_shown += pending.to(torch.int64)
-            pending = pending & (got.sum(-1) < params.min_spikes)
-        counts.append(got_counts)
-        shown.append(got_shown)
-    return Presentation(torch.cat(counts, 1), torch.cat(shown, 1))
+    counts = torch.zeros(nets, images.shape[0], n_exc, dtype=torch.int64, device=images.device)
+    shown = torch.zeros(nets, images.shape[0], dtype=torch.int64, device=images.device)
+    rate = params.max_rate
+    for start in range(0, images.shape[0], size):  # every image once, ``batch`` at a time
+        chosen = torch.arange(start, min(start + size, images.shape[0]), device=images.device)
+        got = _frozen(state, params, generators, list(range(nets)), images[chosen], rate)
+        counts[:, chosen], shown[:, chosen] = got, 1
+    for repeat in range(1, params.max_presentations):  # then, per network, the too quiet
+        rate = params.max_rate + repeat * params.rate_increment
+        for n in range(nets):
+            quiet = (counts[n].sum(-1) < params.min_spikes).nonzero().flatten()
+            for start in range(0, quiet.numel(), size):
+                chosen = quiet[start : start + size]
+                got = _frozen(state, params, generators, [n], images[chosen], rate)
+                counts[n, chosen], shown[n, chosen] = got[0], shown[n, chosen] + 1
+    return Presentation(counts, shown)
+
+
+def _frozen(
+    state: DiehlCookState,
+    params: DiehlCookParameters,
+    generators: list[torch.Generator],
+    nets: list[int],
+    images: torch.Tensor,
+    rate: float,
+) -> torch.Tensor:
+    """Counts (len(nets), K, N) of networks ``nets``, frozen, from rest, on ``images``."""
+    fresh = diehl_cook_state(
+        params, [0] * len(nets), parallel_images=images.shape[0], device=images.device,
+        dtype=images.dtype,
+    )  # fmt: skip
+    index = torch.tensor(nets, device=state.weight.device)
+    fresh = fresh._replace(weight=state.weight[index], theta=state.theta[index])
+    network = _Network(fresh, params)
+    network.generators = [generators[n] for n in nets]
+    rates = (images * rate).unsqueeze(0).expand(len(nets), -1, -1).contiguous()
+    return network.present(rates, learn=False, record=None)
