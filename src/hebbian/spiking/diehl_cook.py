@@ -385,19 +385,30 @@ def diehl_cook_state(
         [torch.rand(n_in, n_exc, generator=g, dtype=torch.float64) for g in generators]
     )
     weight = (weight * params.initial_weight).to(device=device, dtype=dtype)
-    excitatory = lif_state(nets * parallel, n_exc, params.excitatory, device=device, dtype=dtype)
-    inhibitory = lif_state(nets * parallel, n_exc, params.inhibitory, device=device, dtype=dtype)
-    shaped = [_unflatten(s, nets) for s in (excitatory, inhibitory)]
-    zeros_in = torch.zeros(nets, parallel, n_in, device=device, dtype=dtype)
-    zeros_out = torch.zeros(nets, parallel, n_exc, device=device, dtype=dtype)
-    traces = TripletTraces(zeros_in, zeros_in.clone(), zeros_out, zeros_out.clone())
     theta = torch.zeros(nets, n_exc, device=device, dtype=dtype)
     rng = torch.stack([g.get_state() for g in generators])
+    return _at_rest(params, weight, theta, rng, parallel)
+
+
+def _at_rest(
+    params: DiehlCookParameters,
+    weight: torch.Tensor,
+    theta: torch.Tensor,
+    rng: torch.Tensor,
+    parallel: int,
+) -> DiehlCookState:
+    """Networks of these weights and thresholds with every neuron and trace at rest."""
+    nets, n_in, n_exc = weight.shape
+    device, dtype = weight.device, weight.dtype
+    populations = [
+        lif_state(nets * parallel, n_exc, kind, device=device, dtype=dtype)
+        for kind in (params.excitatory, params.inhibitory)
+    ]
+    shaped = [LIFState(*(t.reshape(nets, parallel, n_exc) for t in s)) for s in populations]
+    zeros_in = weight.new_zeros(nets, parallel, n_in)
+    zeros_out = weight.new_zeros(nets, parallel, n_exc)
+    traces = TripletTraces(zeros_in, zeros_in.clone(), zeros_out, zeros_out.clone())
     return DiehlCookState(weight, theta, shaped[0], shaped[1], traces, rng)
-
-
-def _unflatten(state: LIFState, nets: int) -> LIFState:
-    return LIFState(*(t.reshape(nets, -1, t.shape[-1]) for t in state))
 
 
 def normalise_weights(weight: torch.Tensor, weight_sum: float) -> torch.Tensor:
@@ -875,12 +886,9 @@ def _frozen(
     rate: float,
 ) -> torch.Tensor:
     """Counts (len(nets), K, N) of networks ``nets``, frozen, from rest, on ``images``."""
-    fresh = diehl_cook_state(
-        params, [0] * len(nets), parallel_images=images.shape[0], device=images.device,
-        dtype=images.dtype,
-    )  # fmt: skip
     index = torch.tensor(nets, device=state.weight.device)
-    fresh = fresh._replace(weight=state.weight[index], theta=state.theta[index])
+    rng = state.rng[index.cpu()]  # unused: the inputs come from ``generators``
+    fresh = _at_rest(params, state.weight[index], state.theta[index], rng, images.shape[0])
     network = _Network(fresh, params)
     network.generators = [generators[n] for n in nets]
     rates = (images * rate).unsqueeze(0).expand(len(nets), -1, -1).contiguous()
