@@ -206,8 +206,9 @@ def test_reset_returns_the_neurons_and_traces_to_rest_after_each_image() -> None
     assert float(state.theta.min()) > 0.0  # theta and the weights are kept
 
 
+@pytest.mark.parametrize("parallel", [1, 3])
 def test_the_compiled_kernel_gives_the_bits_of_the_pytorch_path(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, parallel: int
 ) -> None:
     from hebbian.spiking import diehl_cook as module
 
@@ -215,13 +216,14 @@ def test_the_compiled_kernel_gives_the_bits_of_the_pytorch_path(
         pytest.skip("numba is not installed: only the PyTorch path exists")
     params = DiehlCookParameters(n_inputs=64, n_excitatory=12, presentation=0.1, rest=0.02)
     g = torch.Generator().manual_seed(5)
-    images = [torch.rand(2, 3, 64, generator=g) * (torch.rand(2, 3, 64, generator=g) < 0.5)]
-    images.append(torch.zeros(2, 3, 64))  # silent: repeated with more input until it fires
+    shape = (2, parallel, 64)
+    images = [torch.rand(shape, generator=g) * (torch.rand(shape, generator=g) < 0.5)]
+    images.append(torch.zeros(shape))  # silent: repeated with more input until it fires
     images[1][0, 0] = 0.05
 
     def train(kernel: bool) -> tuple:
         monkeypatch.setattr(module._diehl_cook_kernel, "AVAILABLE", kernel)
-        state = diehl_cook_state(params, [1, 2], parallel_images=3)
+        state = diehl_cook_state(params, [1, 2], parallel_images=parallel)
         shown = []
         for batch in images:
             state, presented = diehl_cook_train(state, batch, params)

@@ -126,7 +126,7 @@ def test_the_compiled_kernel_gives_the_same_bits_on_any_number_of_threads() -> N
 
 @needs_numba
 def test_the_kernels_exponential_has_the_bits_of_fast_exp() -> None:
-    from hebbian.spiking._numba import fast_exp_scalar
+    from hebbian.spiking._numba import fast_exp_into, fast_exp_scalar
 
     x = torch.cat(
         [
@@ -137,3 +137,10 @@ def test_the_kernels_exponential_has_the_bits_of_fast_exp() -> None:
     )
     got = torch.tensor([fast_exp_scalar(value) for value in x.tolist()], dtype=torch.float64)
     assert torch.equal(got, fast_exp(x))
+    vectorised = torch.empty_like(x)  # the loop form, as the Diehl & Cook kernel calls it
+    fast_exp_into(x.numpy(), vectorised.numpy())
+    assert torch.equal(vectorised, fast_exp(x))
+    single = x.to(torch.float32)
+    into_single = torch.empty_like(single)
+    fast_exp_into(single.numpy(), into_single.numpy())
+    assert torch.equal(into_single, fast_exp(single))

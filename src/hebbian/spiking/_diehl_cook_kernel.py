@@ -7,64 +7,81 @@ bits; ``tests/spiking/test_diehl_cook.py`` ties them. The PyTorch path remains t
 reference and serves every other device, and the CPU when Numba is not installed.
 
 Every scalar is passed in as ``numpy.float32`` so that the arithmetic stays in float32
-where PyTorch's does; ``fast_exp`` is :func:`hebbian.spiking._common.fast_exp` written
-out for one number (float64 inside, rounded once to float32).
+where PyTorch's does; the exponentials are :func:`hebbian.spiking._common.fast_exp`'s
+(float64 inside, rounded once to float32), a population at a time so that they run as
+vector instructions. Where the order of the operations is free (each weight changes at
+most once per step and image), the loops run along rows, the order of memory.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from hebbian.spiking._numba import AVAILABLE, fast_exp_scalar, njit, prange
+from hebbian.spiking._numba import AVAILABLE, fast_exp_into, njit, prange
 
 __all__ = ["AVAILABLE", "run_frozen", "run_steps"]
 
 
-def _fast_exp(x32: np.float32) -> np.float32:  # pragma: no cover - compiled
-    return np.float32(fast_exp_scalar(np.float64(x32)))
-
-
-def _lif(
+def _population(
     v: np.ndarray,
     ge: np.ndarray,
     gi: np.ndarray,
     ref: np.ndarray,
     b: int,
-    i: int,
     c: np.ndarray,
-    threshold: np.float32,
-) -> bool:  # pragma: no cover - compiled
-    """``lif_step`` (conductance synapses) for neuron ``(b, i)``; ``c`` holds its constants.
+    threshold: np.ndarray,
+    spikes: np.ndarray,
+    scratch: np.ndarray,
+) -> None:  # pragma: no cover - compiled
+    """``lif_step`` (conductance synapses) for the neurons of row ``b``, into ``spikes``.
 
     c: v_rest, e_exc, e_inh, -dt/tau_m, held, dt, v_reset, decay_exc, decay_inh,
-    refractory after a spike, v_threshold.
+    refractory after a spike, v_threshold; ``threshold`` (N,) is added to v_threshold;
+    ``scratch`` is (4, N) float32. In three passes, so that the exponentials of the
+    middle one run as vector instructions.
     """
-    g_e, g_i = ge[b, i], gi[b, i]
-    total = (np.float32(1.0) + g_e) + g_i
-    drive = (c[0] + g_e * c[1]) + g_i * c[2]
-    v_inf = drive / total
-    gap = v[b, i] - v_inf
-    # a neuron at its fixed point stays there: v_inf + 0 * e^x, whatever e^x (finite)
-    free = v_inf if gap == np.float32(0.0) else v_inf + gap * _fast_exp(total * c[3])
-    held = ref[b, i] >= c[4]
-    v_new = c[6] if held else free
-    left = ref[b, i] - c[5]
-    ref[b, i] = left if left > np.float32(0.0) else np.float32(0.0)
-    ge[b, i] = g_e * c[7]
-    gi[b, i] = g_i * c[8]
-    spike = v_new >= c[10] + threshold
-    if spike:
-        v_new = c[6]
-        ref[b, i] = c[9]
-    v[b, i] = v_new
-    return spike
+    n = spikes.shape[0]
+    v_inf, gap, argument, decay = scratch[0], scratch[1], scratch[2], scratch[3]
+    for i in range(n):
+        g_e, g_i = ge[b, i], gi[b, i]
+        total = (np.float32(1.0) + g_e) + g_i
+        drive = (c[0] + g_e * c[1]) + g_i * c[2]
+        v_inf[i] = drive / total
+        gap[i] = v[b, i] - v_inf[i]
+        argument[i] = total * c[3]
+    fast_exp_into(argument, decay)
+    for i in range(n):
+        # a neuron at its fixed point stays there: v_inf + 0 * e^x, whatever e^x (finite)
+        free = v_inf[i] if gap[i] == np.float32(0.0) else v_inf[i] + gap[i] * decay[i]
+        held = ref[b, i] >= c[4]
+        v_new = c[6] if held else free
+        left = ref[b, i] - c[5]
+        ref[b, i] = left if left > np.float32(0.0) else np.float32(0.0)
+        ge[b, i] = ge[b, i] * c[7]
+        gi[b, i] = gi[b, i] * c[8]
+        spike = v_new >= c[10] + threshold[i]
+        if spike:
+            v_new = c[6]
+            ref[b, i] = c[9]
+        v[b, i] = v_new
+        spikes[i] = spike
+
+
+def _inputs(spikes: np.ndarray, into: np.ndarray) -> None:  # pragma: no cover - compiled
+    """The indices of the spiking inputs (``spikes`` (n_in,)), ascending, then ``n_in``."""
+    count = 0
+    for j in range(spikes.shape[0]):
+        if spikes[j]:
+            into[count] = j
+            count += 1
+    into[count] = spikes.shape[0]
 
 
 def _neurons(
-    t: int,
     b: int,
     m: int,
-    events: np.ndarray,
+    inputs: np.ndarray,
+    has_input: bool,
     weight: np.ndarray,
     theta: np.ndarray,
     exc: tuple[np.ndarray, ...],
@@ -73,22 +90,25 @@ def _neurons(
     e_spk: np.ndarray,
     i_spk: np.ndarray,
     acc: np.ndarray,
+    scratch: np.ndarray,
     c_exc: np.ndarray,
     c_inh: np.ndarray,
     c_net: np.ndarray,
 ) -> None:  # pragma: no cover - compiled
-    """Step ``t`` of image ``b`` (network ``m``): both populations, then this step's input.
+    """A step of image ``b`` (network ``m``): both populations, then this step's input.
 
-    Writes the spikes into ``e_spk`` and ``i_spk`` (N,); ``acc`` is (N,) float64 scratch.
+    ``inputs`` lists the spiking inputs (:func:`_inputs`) when ``has_input``.
+    Writes the spikes into ``e_spk`` and ``i_spk`` (N,); ``acc`` is (N,) float64 scratch,
+    ``scratch`` (5, N) float32 whose last row stays zero (the inhibitory thresholds).
     """
     n = e_spk.shape[0]
     n_in = weight.shape[1] - 1
     zero = np.float32(0.0)
     one = np.float32(1.0)
+    _population(exc[0], exc[1], exc[2], exc[3], b, c_exc, theta[m], e_spk, scratch)
+    _population(inh[0], inh[1], inh[2], inh[3], b, c_inh, scratch[4], i_spk, scratch)
     inhibitory = np.float32(0.0)
     for i in range(n):
-        e_spk[i] = _lif(exc[0], exc[1], exc[2], exc[3], b, i, c_exc, theta[m, i])
-        i_spk[i] = _lif(inh[0], inh[1], inh[2], inh[3], b, i, c_inh, zero)
         if i_spk[i]:
             inhibitory += one
     for i in range(n):
@@ -97,11 +117,11 @@ def _neurons(
         if e_spk[i]:
             inh[1][b, i] = inh[1][b, i] + c_net[1]
             counts[b, i] += one
-    if events.shape[0] > 0:  # per neuron, the inputs in ascending order, in float64
+    if has_input:  # per neuron, the inputs in ascending order, in float64
         for i in range(n):
             acc[i] = 0.0
-        for k in range(events.shape[2]):
-            j = events[t, b, k]
+        for k in range(n_in):
+            j = inputs[k]
             if j >= n_in:
                 break
             for i in range(n):
@@ -112,7 +132,7 @@ def _neurons(
 
 def _run_frozen(
     steps: int,
-    events: np.ndarray,
+    spikes: np.ndarray,
     weight: np.ndarray,
     theta: np.ndarray,
     exc: tuple[np.ndarray, ...],
@@ -127,22 +147,27 @@ def _run_frozen(
     Each image's arithmetic is the same whatever the thread that runs it, so the result
     does not depend on the number of threads.
     """
-    nets, _, n = weight.shape
+    nets, n_rows, n = weight.shape
     batch = counts.shape[0]
     parallel = batch // nets
+    has_input = spikes.shape[0] > 0
     for b in prange(batch):
         e_spk = np.zeros(n, dtype=np.bool_)
         i_spk = np.zeros(n, dtype=np.bool_)
         acc = np.zeros(n, dtype=np.float64)
+        scratch = np.zeros((5, n), dtype=np.float32)
+        inputs = np.zeros(n_rows, dtype=np.int64)
         for t in range(steps):
-            _neurons(t, b, b // parallel, events, weight, theta, exc, inh, counts, e_spk,
-                     i_spk, acc, c_exc, c_inh, c_net)  # fmt: skip
+            if has_input:
+                _inputs(spikes[t, b], inputs)
+            _neurons(b, b // parallel, inputs, has_input, weight, theta, exc, inh, counts,
+                     e_spk, i_spk, acc, scratch, c_exc, c_inh, c_net)  # fmt: skip
 
 
 def _run_steps(
     steps: int,
     learn: bool,
-    events: np.ndarray,
+    spikes: np.ndarray,
     weight: np.ndarray,
     theta: np.ndarray,
     exc: tuple[np.ndarray, ...],
@@ -156,8 +181,8 @@ def _run_steps(
 ) -> None:  # pragma: no cover - compiled
     """Advance every network ``steps`` steps in place (see the module docstring).
 
-    events : (steps, B, K) int64, this step's spiking inputs in ascending order, padded
-        with ``n_inputs``; shape (0, B, 1) for steps without input.
+    spikes : (steps, B, n_inputs) bool, the inputs' spikes; shape (0, B, n_inputs) for
+        steps without input.
     c_net : w_inh_exc, w_exc_inh, theta decay, decays of r1, r2, o1, o2, a2-, a3-, a2+,
         a3+, 1/P, theta_plus/P, w_min, w_max.
     """
@@ -169,16 +194,23 @@ def _run_steps(
     e_spk = np.zeros((batch, n), dtype=np.bool_)
     i_spk = np.zeros((batch, n), dtype=np.bool_)
     acc = np.zeros(n, dtype=np.float64)
+    scratch = np.zeros((5, n), dtype=np.float32)
+    fired_list = np.zeros(n, dtype=np.int64)
+    per_post = np.zeros(n, dtype=np.float32)
+    inputs = np.zeros((batch, n_rows), dtype=np.int64)  # each step's list, see _inputs
     one = np.float32(1.0)
-    has_input = events.shape[0] > 0
+    has_input = spikes.shape[0] > 0
     for t in range(steps):
+        if has_input:
+            for b in range(batch):
+                _inputs(spikes[t, b], inputs[b])
         if learn:
             for m in range(nets):
                 for i in range(n):
                     theta[m, i] = theta[m, i] * c_net[2]
         for b in range(batch):
-            _neurons(t, b, b // parallel, events, weight, theta, exc, inh, counts, e_spk[b],
-                     i_spk[b], acc, c_exc, c_inh, c_net)  # fmt: skip
+            _neurons(b, b // parallel, inputs[b], has_input, weight, theta, exc, inh, counts,
+                     e_spk[b], i_spk[b], acc, scratch, c_exc, c_inh, c_net)  # fmt: skip
         if not learn:
             continue
         for b in range(batch):
@@ -191,20 +223,22 @@ def _run_steps(
         if has_input:  # depression at the inputs' spikes, then clipping, then the bumps
             for b in range(batch):
                 m = b // parallel
-                for k in range(events.shape[2]):
-                    j = events[t, b, k]
+                for k in range(n_rows):
+                    j = inputs[b, k]
                     if j >= n_in:
                         break
                     per_pre = (c_net[7] + c_net[8] * r2[b, j]) * one
-                    for i in range(n):
-                        w = weight[m, j, i] + c_net[11] * ((-o1[b, i]) * per_pre)
-                        if parallel == 1:  # a row is touched once a step: clip it now
-                            w = min(max(w, c_net[13]), c_net[14])
-                        weight[m, j, i] = w
+                    if parallel == 1:  # a row is touched once a step: clip it now
+                        for i in range(n):
+                            w = weight[m, j, i] + c_net[11] * ((-o1[b, i]) * per_pre)
+                            weight[m, j, i] = min(max(w, c_net[13]), c_net[14])
+                    else:
+                        for i in range(n):
+                            weight[m, j, i] = weight[m, j, i] + c_net[11] * ((-o1[b, i]) * per_pre)
             for b in range(batch):
                 m = b // parallel
-                for k in range(events.shape[2]):
-                    j = events[t, b, k]
+                for k in range(n_rows):
+                    j = inputs[b, k]
                     if j >= n_in:
                         break
                     if parallel > 1:  # images may share a row: clip after every change
@@ -224,14 +258,22 @@ def _run_steps(
         if fired:  # potentiation at the neurons' spikes, clipping, thresholds
             for b in range(batch):
                 m = b // parallel
+                fired_count = 0
                 for i in range(n):
                     if e_spk[b, i]:
-                        per_post = (c_net[9] + c_net[10] * o2[b, i]) * one
-                        for j in range(n_in):
-                            w = weight[m, j, i] + (per_post * r1[b, j]) * c_net[11]
-                            if parallel == 1:  # a column is touched once a step
-                                w = min(max(w, c_net[13]), c_net[14])
-                            weight[m, j, i] = w
+                        fired_list[fired_count] = i
+                        per_post[fired_count] = (c_net[9] + c_net[10] * o2[b, i]) * one
+                        fired_count += 1
+                # row by row (each weight changes once, so the order is free): the
+                # fired columns of a row are near each other in memory
+                for j in range(n_in):
+                    rj = r1[b, j]
+                    for q in range(fired_count):
+                        i = fired_list[q]
+                        w = weight[m, j, i] + (per_post[q] * rj) * c_net[11]
+                        if parallel == 1:  # a column is touched once a step
+                            w = min(max(w, c_net[13]), c_net[14])
+                        weight[m, j, i] = w
             if parallel > 1:
                 for b in range(batch):
                     m = b // parallel
@@ -260,8 +302,8 @@ def _run_steps(
 
 run_steps, run_frozen = _run_steps, _run_frozen  # plain Python without Numba: unused
 if AVAILABLE:
-    _fast_exp = njit(cache=True, inline="always")(_fast_exp)
-    _lif = njit(cache=True, inline="always")(_lif)
+    _population = njit(cache=True, inline="always")(_population)
+    _inputs = njit(cache=True, inline="always")(_inputs)
     _neurons = njit(cache=True, inline="always")(_neurons)
     run_steps = njit(cache=True)(_run_steps)
     run_frozen = njit(cache=True, parallel=True)(_run_frozen)

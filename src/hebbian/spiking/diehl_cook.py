@@ -520,7 +520,7 @@ class _Network:
         done = 0
         while done < steps:
             width = min(chunk, steps - done)
-            events = None
+            spikes = None
             if rates is not None:
                 spikes = torch.stack(
                     [
@@ -528,31 +528,32 @@ class _Network:
                         for r, g in zip(rates, self.generators, strict=True)
                     ],
                     dim=1,
-                )  # (T, nets, P, n_in)
-                events = _events(spikes.reshape(width, batch, -1), p.n_inputs, rates.dtype)
-                dense = spikes.to(rates.dtype)
+                ).reshape(width, batch, -1)  # (T, nets * P, n_in)
             if self.kernel and record is None:
-                self._run_kernel(events, width, counts, learn=learn)
+                self._run_kernel(spikes, width, counts, learn=learn)
                 done += width
                 continue
-            for t in range(width):
-                if events is None:
+            if spikes is None:
+                for _ in range(width):
                     self._step(None, None, None, counts, learn=learn, record=record)
-                else:
+            else:
+                dtype = self.weight.dtype
+                events, dense = _events(spikes, p.n_inputs, dtype), spikes.to(dtype)
+                for t in range(width):
                     index, valid = events.inputs[t], events.valid[t]
                     self._step(dense[t], index, valid, counts, learn=learn, record=record)
             done += width
 
     def _run_kernel(
-        self, events: _Events | None, steps: int, counts: torch.Tensor | None, *, learn: bool
+        self, spikes: torch.Tensor | None, steps: int, counts: torch.Tensor | None, *, learn: bool
     ) -> None:
         """The same steps as :meth:`_step`, by the compiled CPU kernel, in place."""
         p, rule, batch = self.params, self.params.stdp, self.nets * self.parallel
         n = self.params.n_excitatory
-        if events is None:
-            inputs = np.zeros((0, batch, 1), dtype=np.int64)
+        if spikes is None:
+            inputs = np.zeros((0, batch, p.n_inputs), dtype=np.bool_)
         else:
-            inputs = events.inputs.contiguous().numpy()
+            inputs = spikes.contiguous().numpy()
         if counts is None:
             counts = torch.zeros(batch, n)
 
@@ -579,16 +580,14 @@ class _Network:
             flat(self.inh),
             (neuron(p.excitatory), neuron(p.inhibitory), network),
         )
-        weight, theta, spikes = (
+        weight, theta, fired = (
             self.weight.numpy(),
             self.theta.numpy(),
             counts.view(batch, n).numpy(),
         )
         if not learn:  # independent images: in parallel (PyTorch's thread count), the same bits
             set_threads(torch.get_num_threads())
-            _diehl_cook_kernel.run_frozen(
-                steps, inputs, weight, theta, exc, inh, spikes, *constants
-            )
+            _diehl_cook_kernel.run_frozen(steps, inputs, weight, theta, exc, inh, fired, *constants)
             return
         _diehl_cook_kernel.run_steps(
             steps,
@@ -599,7 +598,7 @@ class _Network:
             exc,
             inh,
             flat(self.traces),
-            spikes,
+            fired,
             *constants,
             rule.pairing is Pairing.ALL_TO_ALL,
         )
@@ -796,14 +795,15 @@ def diehl_cook_train(
         active = pending.any(1).nonzero().flatten()
         if active.numel() == 0:
             break
-        part = _select(state, active)
+        every = active.numel() == nets
+        part = state if every else _select(state, active)
         part = part._replace(weight=normalise_weights(part.weight, params.weight_sum))
         waiting = pending[active]
         rate = params.max_rate + repeat * params.rate_increment
         rates = images[active] * rate * waiting.unsqueeze(-1).to(images.dtype)
         network = _Network(part, params)
         got = network.present(rates, learn=True, record=record)
-        state = _put(state, active, network.state())
+        state = network.state() if every else _put(state, active, network.state())
         counts[active] = torch.where(waiting.unsqueeze(-1), got, counts[active])
         shown[active] += waiting.to(torch.int64)
         pending[active] = waiting & (got.sum(-1) < params.min_spikes)
