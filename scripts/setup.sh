@@ -59,6 +59,12 @@ if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$(stamp_value)" ]; then
   }
   echo "setup: [1/2] installing $TORCH_SPEC into $VENV (the largest package; about a minute)" >&2
   with_heartbeat "installing $TORCH_SPEC" pip_install "$TORCH_SPEC"
+  # before 0.1.0 the distribution was called "hebbian" (another project's name on PyPI):
+  # an editable install of this checkout under that name goes, so one copy stays
+  if "$VENV/bin/python" -m pip show hebbian 2>/dev/null | grep -qx "Editable project location: $ROOT"; then
+    echo "setup: removing this checkout's old distribution name 'hebbian' (now hebbian-torch)" >&2
+    "$VENV/bin/python" -m pip uninstall -y -q hebbian >&2
+  fi
   echo "setup: [2/2] installing the hebbian package with its test dependencies" >&2
   with_heartbeat "installing hebbian and its dependencies" pip_install -e "$ROOT[test]"
   stamp_value > "$STAMP"
