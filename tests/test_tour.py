@@ -10,11 +10,9 @@ from both.
 
 from __future__ import annotations
 
-import html
 import json
 import math
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -23,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from browser import BROWSER, check_pages
 from hebbian.cli import main
 from hebbian.experiments import RECIPES, TOUR_RECIPES
 from hebbian.report.html import flatten_results, format_number
@@ -205,54 +204,9 @@ def test_tour_numbers_match_docs_results(tour: Path) -> None:
         assert _same_documented(key, doc, got) and doc_rest == rest, key
 
 
-_BROWSER_CHECK = """<script>
-window.addEventListener("load", () => {
-  const broken = [...document.images]
-    .filter((img) => !(img.complete && img.naturalWidth > 0))
-    .map((img) => img.getAttribute("src"));
-  const wide = [...document.body.querySelectorAll("*")]
-    .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 0.5
-      && !el.closest(".scroll"))
-    .map((el) => el.tagName + (el.id ? "#" + el.id : ""));
-  const out = document.createElement("pre");
-  out.id = "browser-check";
-  out.textContent = JSON.stringify({
-    images: document.images.length, broken, wide,
-    scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth,
-  });
-  document.body.appendChild(out);
-});
-</script>"""
-
-
-BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
 @pytest.mark.skipif(BROWSER is None, reason="needs chromium (setup.sh installs it)")
 def test_tour_page_in_a_real_browser_loads_every_image_and_fits_700_px(tour: Path) -> None:
-    checked = tour / "browser-check.html"  # beside index.html, so figure links resolve
-    page = (tour / "index.html").read_text()
-    checked.write_text(page.replace("</body>", _BROWSER_CHECK + "</body>"))
-    done = subprocess.run(
-        [
-            str(BROWSER),
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--window-size=700,900",
-            "--virtual-time-budget=10000",
-            "--dump-dom",
-            checked.as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    checked.unlink()
-    start = done.stdout.find('<pre id="browser-check">')
-    assert start >= 0, f"the page did not finish loading in chromium: {done.stderr[-500:]}"
-    report = json.loads(html.unescape(done.stdout[start:].split(">", 1)[1].split("</pre>", 1)[0]))
+    report = check_pages(tour, ["index.html"], width=700)["index.html"]
     assert report["images"] >= len(TOUR_RECIPES)
     assert report["broken"] == []
     assert report["wide"] == [], "elements overflow a 700 px window"

@@ -58,7 +58,7 @@ class Recording(NamedTuple):
 
     Attributes
     ----------
-    spikes : Tensor of bool, shape (steps, *S)
+    spikes : Tensor of bool, shape ``(steps, *S)``
         The spikes returned by every step.
     values : dict of str to Tensor
         For each recorded state field, its value after every ``every``-th step,
