@@ -9,6 +9,7 @@ The site is built once, into ``docs/_build/html`` (where the README says to open
 from __future__ import annotations
 
 import importlib
+import inspect
 import os
 import re
 import shutil
@@ -107,7 +108,9 @@ def test_the_api_reference_documents_every_public_name(site: Path) -> None:
     for name, page in documented.items():
         ids = _parse(page).ids
         module = importlib.import_module(name)
-        missing = [n for n in module.__all__ if f"{name}.{n}" not in ids]
+        # a submodule named in __all__ is a namespace: its names are on this page
+        names = [n for n in module.__all__ if not inspect.ismodule(getattr(module, n))]
+        missing = [n for n in names if f"{name}.{n}" not in ids]
         assert not missing, f"{page.name} lacks {missing}"
 
 
