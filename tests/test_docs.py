@@ -27,6 +27,17 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 SITE = DOCS / "_build" / "html"
 TUTORIALS = sorted((DOCS / "tutorials").glob("tutorial_*.py"))
+# one tutorial per topic of the library, named tutorial_NN_<topic>.py
+TOPICS = {
+    "which_rule": "comparing the local rules: a table and a figure",
+    "local_rules": "hebbian.rules",
+    "hopfield": "hebbian.hopfield",
+    "competing": "hebbian.competing",
+    "plasticity": "hebbian.plastic: differentiable plasticity and neuromodulation",
+    "spiking": "hebbian.spiking: neurons and STDP",
+    "deep": "hebbian.deep: SoftHebb",
+    "diehl_cook": "hebbian.spiking.diehl_cook: STDP that learns digits",
+}
 
 
 @pytest.fixture(scope="module")
@@ -77,6 +88,19 @@ def _parse(path: Path) -> _Page:
 
 def _pages(site: Path) -> list[Path]:
     return sorted(p for p in site.rglob("*.html") if "_static" not in p.parts)
+
+
+def test_there_is_one_tutorial_per_topic() -> None:
+    topics = [re.sub(r"^tutorial_\d\d_", "", script.stem) for script in TUTORIALS]
+    assert sorted(topics) == sorted(TOPICS), "tutorial file names and topics differ"
+
+
+def test_the_which_rule_page_compares_the_rules_in_a_table(site: Path) -> None:
+    page = site / "generated" / "tutorials" / "tutorial_00_which_rule.html"
+    html = page.read_text(encoding="utf-8")
+    assert "<table" in html, "the comparison table is missing"
+    for rule in ("hebb", "covariance", "instar", "oja", "sanger", "bcm", "anti_hebbian"):
+        assert f"{rule}(" in html, f"the table does not show {rule}"
 
 
 def test_every_tutorial_ran_and_its_page_shows_its_figures(site: Path) -> None:

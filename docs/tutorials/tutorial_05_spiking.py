@@ -316,8 +316,8 @@ fig.tight_layout()
 # parameters of Brian2's version of this example and
 # :func:`~hebbian.spiking.song_abbott_run` simulates it event by event (on the CPU a
 # compiled Numba kernel, compiled on first use). Two networks, with inputs at 15 and 30
-# Hz, start from the same uniform weights; first a second with plasticity off measures
-# their rates before learning.
+# Hz, start from the same uniform weights. One simulated second with plasticity off first
+# measures their rates before learning; then 300 s with STDP.
 
 network = SongAbbottParameters()
 g_max, input_rates, batch = network.stdp.w_max, [15.0, 30.0], 2
@@ -388,6 +388,7 @@ for i, colour in enumerate(("tab:red", "tab:blue")):
     ax_r.plot(0, rate_before[i], "o", color=colour)
 ax_r.set(xlabel="time (s)", ylabel="output rate (Hz)", title="Output rate (dots: before)")
 ax_r.set_yscale("log")
+ax_r.set_yticks([10, 20, 50, 100, 200, 500])
 ax_r.yaxis.set_major_formatter(ScalarFormatter())
 ax_r.yaxis.set_minor_formatter(NullFormatter())
 ax_r.legend(fontsize=8)
