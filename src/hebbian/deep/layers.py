@@ -23,7 +23,6 @@ backprop (the end-to-end baseline).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
 import torch
 from torch import nn
@@ -37,6 +36,7 @@ from hebbian._checks import (
     check_positive,
     check_positive_int,
 )
+from hebbian.competing.training import Reduce
 from hebbian.deep.rules import (
     DeepRule,
     HardWTA,
@@ -46,10 +46,7 @@ from hebbian.deep.rules import (
     weight_norms,
 )
 
-__all__ = ["HebbianConv2d", "HebbianDense", "Reduce"]
-
-#: Sums a tensor over processes (e.g. an all-reduce); None for one process.
-Reduce = Callable[[torch.Tensor], torch.Tensor]
+__all__ = ["HebbianConv2d", "HebbianDense"]
 
 _RULES = (SoftHebb, HardWTA, KrotovHopfield)
 

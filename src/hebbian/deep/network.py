@@ -32,7 +32,8 @@ from hebbian._checks import (
     check_positive,
     check_positive_int,
 )
-from hebbian.deep.layers import HebbianConv2d, Reduce
+from hebbian.competing.training import Reduce
+from hebbian.deep.layers import HebbianConv2d
 from hebbian.deep.rules import triangle
 from hebbian.layers import shuffled_batches
 

@@ -262,7 +262,7 @@ def triangle(currents: torch.Tensor, power: float = 1.0) -> torch.Tensor:
 
     The mean is taken over dimension 1 (the units, or a convolution's channels at each
     position), so about half the units pass, each by how far it exceeds the average
-    (Coates, Ng & Lee 2011's "triangle" k-means encoding, used by SoftHebb for the
+    (Coates, Lee & Ng 2011's "triangle" k-means encoding, used by SoftHebb for the
     forward pass to the next layer, with a power per layer).
 
     Parameters
