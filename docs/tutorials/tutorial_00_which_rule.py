@@ -280,8 +280,8 @@ fig.tight_layout()
 # :math:`1 + \eta \lambda_1(C)`. It is the signed version of Hebb's rule: a synapse
 # weakens when its input and the unit's response deviate from their means in opposite
 # directions, which plain Hebb on non-negative rates never does. Neither rule has
-# anything that stops the growth. We compare
-# the measured growth per update over the last half of the run with the prediction.
+# anything that stops the growth. We compare the measured growth per update over the
+# last half of the run with the prediction.
 
 
 def growth_per_update(norms):
