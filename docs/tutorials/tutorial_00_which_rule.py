@@ -71,8 +71,8 @@ the table says.
 # :math:`y = x W^\top` and :math:`O(BN + BM + MN)` for the element-wise work. Per
 # sample, the feed-forward rules cost :math:`O(MN)`, the price of touching each synapse
 # once, and the lateral anti-Hebbian rule :math:`O(M^2)`; Sanger's rule adds
-# :math:`M^2 N` per batch for subtracting the reconstructions of the units before each
-# one.
+# :math:`BM^2` for :math:`\langle y y^\top \rangle` and :math:`M^2 N` per batch for
+# subtracting the reconstructions of the units before each one.
 #
 # In short: for principal components use Oja (one) or Sanger (several, ordered); for
 # prototypes or clusters use instar with a competition; for feature selectivity on
@@ -166,8 +166,8 @@ print("eigenvalues of C:", [round(v, 4) for v in C_values[:5].tolist()])
 #   variance. The outputs are the steady state of :math:`y = F x + Q y`, that is
 #   :math:`y = (I - Q)^{-1} F x`.
 #
-# We record the weight norm of every rule and the distance to its theoretical target
-# every 10 updates.
+# We record, every 10 updates, the weight norm of every rule and, for Hebb, covariance,
+# Oja and Sanger, the angle to its theoretical target.
 
 B, steps, every = 40, 1000, 10
 eta_hebb = 0.05 / R_values[0].item()
@@ -319,7 +319,7 @@ assert angles["covariance"][-1] < 3.0
 
 # %%
 # The other five rules are stable: over the last third of the run each weight norm
-# stays within 15% of its final value (asserted here, and visible in the left panel).
+# stays within 15% of its final value (asserted here).
 # BCM is the slowest to settle and the noisiest: its response to a pattern depends on
 # how often the pattern came up in the last few batches.
 
@@ -335,9 +335,10 @@ for name in ["instar", "oja", "sanger", "bcm", "anti-hebbian"]:
 #
 # Oja's rule :math:`\Delta w = \langle y (x - y w) \rangle` adds a decay proportional to
 # :math:`y^2`; on centred data its average :math:`C w - (w^\top C w) w` vanishes only at
-# unit eigenvectors of :math:`C`, and only the top one is stable (Oja 1982, J. Math.
-# Biol. 15:267). Every unit does this alone, so several units trained with Oja's rule
-# all find the same component. Sanger's generalised Hebbian algorithm
+# :math:`w = 0` and the unit eigenvectors of :math:`C`, and only the top one is stable
+# (Oja 1982, J. Math. Biol. 15:267). Every unit does this alone, so several units
+# trained with Oja's rule all find the same component. Sanger's generalised Hebbian
+# algorithm
 # :math:`\Delta W = \langle y x^\top \rangle - \mathrm{LT}(\langle y y^\top \rangle) W`
 # makes row :math:`i` do Oja's rule on what rows :math:`0, \dots, i-1` do not explain,
 # so the rows converge to the leading eigenvectors in order (Sanger 1989, Neural
@@ -388,13 +389,13 @@ assert max(history["instar"]) < 2.0 * X.norm(dim=1).max().item()
 # BCM, :math:`\Delta w_i = \langle y_i (y_i - \theta_i) x \rangle`, potentiates when the
 # response exceeds the threshold and depresses below it; the threshold slides towards
 # :math:`\langle y_i^2 \rangle`, faster than the weights (Bienenstock, Cooper & Munro
-# 1982, J. Neurosci. 2:32). For :math:`K` linearly independent patterns shown equally
-# often, the stable fixed points are selective: the response to one pattern equals the
-# threshold and the responses to the others vanish. Then
-# :math:`\theta = \langle y^2 \rangle = \theta^2 / K`, so the unit answers :math:`K` to
-# its pattern, and :math:`\langle y^2 \rangle = K`. The noise around our prototypes
-# also feeds :math:`\langle y^2 \rangle`, which moves the printed values a little away
-# from :math:`K`; the asserts allow 25%.
+# 1982, J. Neurosci. 2:32, in the form of Intrator & Cooper 1992, Neural Networks 5:3).
+# For :math:`K` linearly independent patterns shown equally often, the stable fixed
+# points are selective: the response to one pattern equals the threshold and the
+# responses to the others vanish. Then :math:`\theta = \langle y^2 \rangle = \theta^2 /
+# K`, so the unit answers :math:`K` to its pattern, and :math:`\langle y^2 \rangle = K`.
+# The noise around our prototypes also feeds :math:`\langle y^2 \rangle`, which moves
+# the printed values a little away from :math:`K`; the asserts allow 25%.
 #
 # The units do not compete: each learns alone, and the printed responses show which
 # pattern each prefers. Nothing stops several units from preferring the same one; a

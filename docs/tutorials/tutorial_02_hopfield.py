@@ -151,7 +151,7 @@ fig.tight_layout()
 # Appl. Math. 12, 1985). Here the network is overloaded, :math:`P = 61` patterns
 # (an odd :math:`P`, so that :math:`N h_i`, a sum of :math:`(N-1) P` terms
 # :math:`\pm 1`, is odd and no field is ever zero), and the cues are random states. We
-# check the end state of every cue with :func:`hebbian.hopfield.classical.synchronous_step`.
+# check the end state of every cue with ``classical.synchronous_step``.
 
 crowded = random_binary_patterns(61, N, generator=generator)
 starts = random_binary_patterns(100, N, generator=generator)
@@ -260,8 +260,10 @@ print(f"half the patterns fixed at alpha = {half_measured:.3f} (theory {half_the
 print(f"all fixed below 1/(4 ln N) = {hebb_all_fixed_alpha(N):.3f}")
 print(f"mean final overlap falls below 0.9 at alpha = {m_crossing:.3f} (alpha_c = {alpha_c:.3f})")
 for i, alpha in enumerate(alphas):
-    if alpha >= 0.1:  # enough flips to count: P_e within 25% of the Gaussian theory
-        assert abs(error_rate[i] - error_theory[i]) < 0.25 * error_theory[i], alpha
+    if alpha >= 0.1:  # enough flips to count: the Gaussian theory within the counting noise
+        total = 30 * round(alpha * N) * N  # bits examined
+        expected, measured = error_theory[i] * total, error_rate[i] * total
+        assert abs(measured - expected) < 4 * math.sqrt(expected) + 0.1 * expected, alpha
     if alpha <= hebb_all_fixed_alpha(N):
         assert fixed_fraction[i] == 1.0, alpha
 assert abs(half_measured - half_theory) < 0.03
@@ -273,7 +275,7 @@ fig, (left, right) = plt.subplots(1, 2, figsize=(6.4, 3.4))
 left.semilogy(alphas, error_rate, "o", color="tab:blue", label="bit errors, measured")
 left.semilogy(
     fine[20:],
-    [0.5 * math.erfc(1 / math.sqrt(2 * a)) for a in fine[20:]],
+    [0.5 * math.erfc(math.sqrt((N - 1) / (2 * (a * N - 1)))) for a in fine[20:]],
     "k-",
     linewidth=1,
     label=r"$P_e$, Gaussian theory",
@@ -358,8 +360,8 @@ print(
 # Why :math:`n = 3` copes: at a stored pattern, the signal in the gain of a bit grows
 # like :math:`N^{n-1}`, while the crosstalk of :math:`K` random patterns has a variance
 # of order :math:`K (2n-3)!!\, N^{n-1}`. In the units of Krotov & Hopfield, asking for
-# :math:`\sqrt{2 \ln N}` standard deviations of margin, so that no bit of any pattern
-# flips, gives the capacity
+# :math:`\sqrt{2 \ln N}` standard deviations of margin, so that a given stored pattern
+# has, with high probability, no bit that flips, gives the capacity
 #
 # .. math::
 #
@@ -372,7 +374,7 @@ print(
 # them are at :func:`~hebbian.hopfield.dense_capacity_at_level`. We count fixed points
 # at :math:`N = 32` for :math:`n = 2, 3, 4`, with :math:`P` scaled by :math:`K_n`. A
 # pattern is recalled exactly from itself exactly when it is a fixed point, so the gains
-# of :func:`hebbian.hopfield.dense.flip_gain` at the stored patterns decide it.
+# of :func:`~hebbian.hopfield.flip_gain` at the stored patterns decide it.
 
 N = 32
 loads = [0.35, 0.5, 0.71, 1.0, 1.41, 2.0, 2.83]
@@ -505,8 +507,10 @@ assert rises <= 1e-9
 # %%
 # The classical network, for comparison, stores the images binarised (pixel above grey
 # 0.5) and gets random bits for the unknown half (:func:`~hebbian.hopfield.binarise_cue`).
-# Digit images are strongly correlated, so their crosstalk does not average out like
-# that of random patterns: ten of them are already too many for the Hebbian rule.
+# Ten images on 64 neurons are a load of 0.16, already above the critical 0.138 of
+# random patterns, and digit images are strongly correlated, so their crosstalk does not
+# average out like that of random patterns: the cues fall into spurious states instead of
+# the cued digits.
 
 few = 10
 binary = torch.where(grey[:few] > 0.5, 1.0, -1.0)
@@ -565,9 +569,11 @@ fig.tight_layout()
 
 # %%
 # The modern network picks the right digit among all 1437 from half of it, and its
-# error sits under the exponential bound, far under it for the clear winners. The
-# classical network, with fewer than a hundredth of the images, falls into a mixture of
-# them.
+# error sits under the exponential bound everywhere, falling with the margin about as
+# fast as the bound; the bound is loose because it charges each of the other images
+# with the runner-up's weight. The classical network, with fewer than a hundredth of
+# the images, ends in spurious states.
+#
 # Ramsauer et al. prove more: with patterns on a sphere and a large enough
 # :math:`\beta`, the number of patterns that can be retrieved this way grows
 # exponentially with the dimension. The recipes ``hopfield-capacity``,
