@@ -243,7 +243,7 @@ def dense_capacity_theory(n_neurons: int, degree: int) -> float:
     .. math:: K_n = \frac{N^{n-1}}{2 (2n - 3)!! \ln N}
 
     (signal-to-noise argument: crosstalk variance :math:`K (2n-3)!! N^{n-1}` against a
-    signal :math:`N^{n-1}`, with :math:`2 \ln N` standard deviations of margin). For
+    signal :math:`N^{n-1}`, with :math:`\sqrt{2 \ln N}` standard deviations of margin). For
     n = 2 it is the classical :math:`N / (2 \ln N)`.
 
     Parameters
