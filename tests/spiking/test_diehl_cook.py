@@ -38,12 +38,12 @@ def hand_stepped(params: DiehlCookParameters, seed: int, image: torch.Tensor) ->
     exc = lif_state(1, 2, params.excitatory, dtype=torch.float32)
     inh = lif_state(1, 2, params.inhibitory, dtype=torch.float32)
     traces = triplet_traces(1, params.n_inputs, 2, dtype=torch.float32)
-    theta = torch.zeros(1, 2)
+    theta = torch.zeros(1, 2, dtype=torch.float64)  # float64: see DiehlCookState
     out: dict[str, list] = {"exc": [], "inh": [], "g": [], "theta": []}
     for t in range(steps + rest):
         pre = spikes[t].float() if t < steps else torch.zeros(1, params.n_inputs)
         theta = theta * math.exp(-params.dt / params.tau_theta)
-        exc, e_spk = lif_step(exc, params.excitatory, params.dt, threshold=theta)
+        exc, e_spk = lif_step(exc, params.excitatory, params.dt, threshold=theta.float())
         inh, i_spk = lif_step(inh, params.inhibitory, params.dt)
         e_spk, i_spk = e_spk.float(), i_spk.float()
         drive = torch.zeros(1, 2, dtype=torch.float64)
@@ -54,7 +54,7 @@ def hand_stepped(params: DiehlCookParameters, seed: int, image: torch.Tensor) ->
         exc = exc._replace(exc=exc.exc + drive, inh=exc.inh + params.w_inh_exc * others)
         inh = inh._replace(exc=inh.exc + params.w_exc_inh * e_spk)
         weight, traces = triplet_stdp_step(weight, traces, pre, e_spk, params.stdp, params.dt)
-        theta = theta + params.theta_plus * e_spk
+        theta = theta + params.theta_plus * e_spk.double()
         out["exc"].append(e_spk)
         out["inh"].append(i_spk)
         out["g"].append(exc.exc.clone())
@@ -95,12 +95,33 @@ def test_theta_rises_only_at_spikes_and_decays_otherwise() -> None:
     diehl_cook_train(state, torch.ones(1, 1, params.n_inputs), params, record=record)
     theta = torch.stack([r[3][0] for r in record])  # (T, N)
     spikes = torch.stack([r[0][0, 0] for r in record])  # (T, N)
-    before = torch.cat([torch.zeros(1, 2), theta[:-1]])
+    before = torch.cat([theta.new_zeros(1, 2), theta[:-1]])
     decayed = before * math.exp(-params.dt / params.tau_theta)
     rose = theta > before
     assert bool(spikes.any())
     assert torch.equal(rose, spikes > 0)
     assert torch.allclose(theta, decayed + params.theta_plus * spikes, atol=1e-6)
+
+
+@pytest.mark.parametrize("kernel", [True, False])
+def test_theta_decays_with_the_papers_time_constant_over_a_silent_image(
+    monkeypatch: pytest.MonkeyPatch, kernel: bool
+) -> None:
+    from hebbian.spiking import diehl_cook as module
+
+    monkeypatch.setattr(module._diehl_cook_kernel, "AVAILABLE", kernel)
+    params = replace(TINY, presentation=0.35, rest=0.15, max_presentations=1)  # tau 1e7 ms
+    state = diehl_cook_state(params, [3])
+    start = torch.tensor([[20.0, 3.0]], dtype=torch.float64)
+    state, shown = diehl_cook_train(
+        state._replace(theta=start), torch.zeros(1, 1, params.n_inputs), params
+    )
+    assert int(shown.counts.sum()) == 0  # no input, no spike: theta only decays
+    steps = params.presentation_steps + params.rest_steps
+    expected = start * math.exp(-steps * params.dt / params.tau_theta)  # 1 - 5e-5
+    # float32 steps would lose 1.2-2.4 times the decay (1 - 2^-24 per step, and rounding)
+    assert torch.allclose(state.theta, expected, rtol=1e-12, atol=0.0)
+    assert bool((state.theta < start).all())
 
 
 def test_the_rest_lets_the_conductances_and_traces_decay() -> None:

@@ -134,7 +134,7 @@ def _run_frozen(
     steps: int,
     spikes: np.ndarray,
     weight: np.ndarray,
-    theta: np.ndarray,
+    threshold: np.ndarray,
     exc: tuple[np.ndarray, ...],
     inh: tuple[np.ndarray, ...],
     counts: np.ndarray,
@@ -143,6 +143,8 @@ def _run_frozen(
     c_net: np.ndarray,
 ) -> None:  # pragma: no cover - compiled
     """:func:`_run_steps` without plasticity: the images are independent, in parallel.
+
+    ``threshold`` (nets, N) float32 holds the fixed thresholds theta.
 
     Each image's arithmetic is the same whatever the thread that runs it, so the result
     does not depend on the number of threads.
@@ -160,7 +162,7 @@ def _run_frozen(
         for t in range(steps):
             if has_input:
                 _inputs(spikes[t, b], inputs)
-            _neurons(b, b // parallel, inputs, has_input, weight, theta, exc, inh, counts,
+            _neurons(b, b // parallel, inputs, has_input, weight, threshold, exc, inh, counts,
                      e_spk, i_spk, acc, scratch, c_exc, c_inh, c_net)  # fmt: skip
 
 
@@ -177,14 +179,18 @@ def _run_steps(
     c_exc: np.ndarray,
     c_inh: np.ndarray,
     c_net: np.ndarray,
+    c_theta: np.ndarray,
     all_to_all: bool,
 ) -> None:  # pragma: no cover - compiled
     """Advance every network ``steps`` steps in place (see the module docstring).
 
     spikes : (steps, B, n_inputs) bool, the inputs' spikes; shape (0, B, n_inputs) for
         steps without input.
-    c_net : w_inh_exc, w_exc_inh, theta decay, decays of r1, r2, o1, o2, a2-, a3-, a2+,
-        a3+, 1/P, theta_plus/P, w_min, w_max.
+    theta : (nets, N) float64, the thresholds (in float64: their per-step decay is
+        below float32's resolution); the neurons compare against a float32 copy.
+    c_net : float32: w_inh_exc, w_exc_inh, decays of r1, r2, o1, o2, a2-, a3-, a2+,
+        a3+, 1/P, w_min, w_max.
+    c_theta : float64: theta's decay per step, theta_plus/P.
     """
     nets, n_rows, n = weight.shape
     n_in = n_rows - 1
@@ -198,6 +204,7 @@ def _run_steps(
     fired_list = np.zeros(n, dtype=np.int64)
     per_post = np.zeros(n, dtype=np.float32)
     inputs = np.zeros((batch, n_rows), dtype=np.int64)  # each step's list, see _inputs
+    threshold = theta.astype(np.float32)
     one = np.float32(1.0)
     has_input = spikes.shape[0] > 0
     for t in range(steps):
@@ -207,19 +214,20 @@ def _run_steps(
         if learn:
             for m in range(nets):
                 for i in range(n):
-                    theta[m, i] = theta[m, i] * c_net[2]
+                    theta[m, i] = theta[m, i] * c_theta[0]
+                    threshold[m, i] = np.float32(theta[m, i])
         for b in range(batch):
-            _neurons(b, b // parallel, inputs[b], has_input, weight, theta, exc, inh, counts,
+            _neurons(b, b // parallel, inputs[b], has_input, weight, threshold, exc, inh, counts,
                      e_spk[b], i_spk[b], acc, scratch, c_exc, c_inh, c_net)  # fmt: skip
         if not learn:
             continue
         for b in range(batch):
             for j in range(n_in):
-                r1[b, j] = r1[b, j] * c_net[3]
-                r2[b, j] = r2[b, j] * c_net[4]
+                r1[b, j] = r1[b, j] * c_net[2]
+                r2[b, j] = r2[b, j] * c_net[3]
             for i in range(n):
-                o1[b, i] = o1[b, i] * c_net[5]
-                o2[b, i] = o2[b, i] * c_net[6]
+                o1[b, i] = o1[b, i] * c_net[4]
+                o2[b, i] = o2[b, i] * c_net[5]
         if has_input:  # depression at the inputs' spikes, then clipping, then the bumps
             for b in range(batch):
                 m = b // parallel
@@ -227,14 +235,14 @@ def _run_steps(
                     j = inputs[b, k]
                     if j >= n_in:
                         break
-                    per_pre = (c_net[7] + c_net[8] * r2[b, j]) * one
+                    per_pre = (c_net[6] + c_net[7] * r2[b, j]) * one
                     if parallel == 1:  # a row is touched once a step: clip it now
                         for i in range(n):
-                            w = weight[m, j, i] + c_net[11] * ((-o1[b, i]) * per_pre)
-                            weight[m, j, i] = min(max(w, c_net[13]), c_net[14])
+                            w = weight[m, j, i] + c_net[10] * ((-o1[b, i]) * per_pre)
+                            weight[m, j, i] = min(max(w, c_net[11]), c_net[12])
                     else:
                         for i in range(n):
-                            weight[m, j, i] = weight[m, j, i] + c_net[11] * ((-o1[b, i]) * per_pre)
+                            weight[m, j, i] = weight[m, j, i] + c_net[10] * ((-o1[b, i]) * per_pre)
             for b in range(batch):
                 m = b // parallel
                 for k in range(n_rows):
@@ -243,7 +251,7 @@ def _run_steps(
                         break
                     if parallel > 1:  # images may share a row: clip after every change
                         for i in range(n):
-                            weight[m, j, i] = min(max(weight[m, j, i], c_net[13]), c_net[14])
+                            weight[m, j, i] = min(max(weight[m, j, i], c_net[11]), c_net[12])
                     if all_to_all:
                         r1[b, j] = r1[b, j] + one
                         r2[b, j] = r2[b, j] + one
@@ -262,7 +270,7 @@ def _run_steps(
                 for i in range(n):
                     if e_spk[b, i]:
                         fired_list[fired_count] = i
-                        per_post[fired_count] = (c_net[9] + c_net[10] * o2[b, i]) * one
+                        per_post[fired_count] = (c_net[8] + c_net[9] * o2[b, i]) * one
                         fired_count += 1
                 # row by row (each weight changes once, so the order is free): the
                 # fired columns of a row are near each other in memory
@@ -270,9 +278,9 @@ def _run_steps(
                     rj = r1[b, j]
                     for q in range(fired_count):
                         i = fired_list[q]
-                        w = weight[m, j, i] + (per_post[q] * rj) * c_net[11]
+                        w = weight[m, j, i] + (per_post[q] * rj) * c_net[10]
                         if parallel == 1:  # a column is touched once a step
-                            w = min(max(w, c_net[13]), c_net[14])
+                            w = min(max(w, c_net[11]), c_net[12])
                         weight[m, j, i] = w
             if parallel > 1:
                 for b in range(batch):
@@ -281,14 +289,14 @@ def _run_steps(
                         if e_spk[b, i]:
                             for j in range(n_in):
                                 w = weight[m, j, i]
-                                weight[m, j, i] = min(max(w, c_net[13]), c_net[14])
+                                weight[m, j, i] = min(max(w, c_net[11]), c_net[12])
             for m in range(nets):
                 for i in range(n):
-                    fired_here = np.float32(0.0)
+                    fired_here = 0.0
                     for p in range(parallel):
                         if e_spk[m * parallel + p, i]:
-                            fired_here += one
-                    theta[m, i] = theta[m, i] + c_net[12] * fired_here
+                            fired_here += 1.0
+                    theta[m, i] = theta[m, i] + c_theta[1] * fired_here
         for b in range(batch):
             for i in range(n):
                 if e_spk[b, i]:

@@ -303,15 +303,18 @@ class DiehlCookParameters:
 
 
 class DiehlCookState(NamedTuple):
-    """``nets`` independent networks, each presenting ``P`` images at a time.
+    r"""``nets`` independent networks, each presenting ``P`` images at a time.
 
     Attributes
     ----------
     weight : Tensor, shape (nets, n_inputs, n_excitatory)
         Input-to-excitatory weights, ``weight[n, j, i]`` from input ``j`` to neuron ``i``
         (input-major: an input's spike reads and changes one row).
-    theta : Tensor, shape (nets, n_excitatory)
-        Adaptive thresholds (mV).
+    theta : Tensor of float64, shape (nets, n_excitatory)
+        Adaptive thresholds (mV), in float64 whatever the simulation's dtype: their
+        decay per step, :math:`1 - e^{-dt/\tau_\theta} = 5 \cdot 10^{-8}` at the paper's
+        parameters, is below float32's resolution (rounded there it would decay 1.2-2.4
+        times too fast). The neurons compare against theta rounded to their dtype.
     excitatory, inhibitory : LIFState
         Fields of shape (nets, P, n_excitatory).
     traces : TripletTraces
@@ -385,7 +388,7 @@ def diehl_cook_state(
         [torch.rand(n_in, n_exc, generator=g, dtype=torch.float64) for g in generators]
     )
     weight = (weight * params.initial_weight).to(device=device, dtype=dtype)
-    theta = torch.zeros(nets, n_exc, device=device, dtype=dtype)
+    theta = torch.zeros(nets, n_exc, device=device, dtype=torch.float64)
     rng = torch.stack([g.get_state() for g in generators])
     return _at_rest(params, weight, theta, rng, parallel)
 
@@ -470,7 +473,8 @@ class _Network:
         self.nets, self.parallel = nets, state.excitatory.v.shape[1]
         pad = state.weight.new_zeros(nets, 1, n_exc)  # row n_in: the padding input
         self.weight = torch.cat([state.weight, pad], dim=1)  # (nets, n_in + 1, N)
-        self.theta = state.theta.clone()
+        self.theta = state.theta.clone()  # float64, see DiehlCookState
+        self.theta_decay = math.exp(-params.dt / params.tau_theta)
         self.exc = LIFState(*(t.clone() for t in state.excitatory))
         self.inh = LIFState(*(t.clone() for t in state.inhibitory))
         self.traces = TripletTraces(*(t.clone() for t in state.traces))
@@ -567,14 +571,14 @@ class _Network:
             return np.array([*values, max(q.refractory - dt, 0.0), q.v_threshold], np.float32)
 
         scale = 1.0 / self.parallel
-        decays = [math.exp(-p.dt / tau) for tau in (p.tau_theta, rule.tau_plus, rule.tau_x)]
-        decays += [math.exp(-p.dt / tau) for tau in (rule.tau_minus, rule.tau_y)]
+        taus = (rule.tau_plus, rule.tau_x, rule.tau_minus, rule.tau_y)
+        decays = [math.exp(-p.dt / tau) for tau in taus]
         amplitudes = [rule.a2_minus, rule.a3_minus, rule.a2_plus, rule.a3_plus]
         bounds = [rule.w_min, rule.w_max]
         network = np.array(
-            [p.w_inh_exc, p.w_exc_inh, *decays, *amplitudes, scale, p.theta_plus * scale, *bounds],
-            dtype=np.float32,
+            [p.w_inh_exc, p.w_exc_inh, *decays, *amplitudes, scale, *bounds], dtype=np.float32
         )
+        adaptation = np.array([self.theta_decay, p.theta_plus * scale], dtype=np.float64)
         exc, inh, constants = (
             flat(self.exc),
             flat(self.inh),
@@ -587,7 +591,10 @@ class _Network:
         )
         if not learn:  # independent images: in parallel (PyTorch's thread count), the same bits
             set_threads(torch.get_num_threads())
-            _diehl_cook_kernel.run_frozen(steps, inputs, weight, theta, exc, inh, fired, *constants)
+            threshold = theta.astype(np.float32)
+            _diehl_cook_kernel.run_frozen(
+                steps, inputs, weight, threshold, exc, inh, fired, *constants
+            )
             return
         _diehl_cook_kernel.run_steps(
             steps,
@@ -600,6 +607,7 @@ class _Network:
             flat(self.traces),
             fired,
             *constants,
+            adaptation,
             rule.pairing is Pairing.ALL_TO_ALL,
         )
 
@@ -616,8 +624,9 @@ class _Network:
         p = self.params
         dt = p.dt
         if learn:
-            self.theta = self.theta * math.exp(-dt / p.tau_theta)
-        exc, e_spk = lif_step(self.exc, p.excitatory, dt, threshold=self.theta.unsqueeze(1))
+            self.theta = self.theta * self.theta_decay
+        threshold = self.theta.to(self.exc.v.dtype).unsqueeze(1)
+        exc, e_spk = lif_step(self.exc, p.excitatory, dt, threshold=threshold)
         inh, i_spk = lif_step(self.inh, p.inhibitory, dt)
         e_spk, i_spk = e_spk.to(exc.v.dtype), i_spk.to(exc.v.dtype)
         # this step's spikes arrive: they act from the next step on
@@ -679,7 +688,7 @@ class _Network:
             where = (net.unsqueeze(1), inputs.unsqueeze(0), neuron.unsqueeze(1))
             self.weight.index_put_(where, gain * scale, accumulate=True)
             self.weight[where] = clip_weights(self.weight[where], *bounds)
-            self.theta = self.theta + (p.theta_plus * scale) * post.sum(1)
+            self.theta = self.theta + (p.theta_plus * scale) * post.sum(1).to(self.theta.dtype)
         o1 = bump_trace(o1, post, rule.pairing)
         o2 = bump_trace(o2, post, rule.pairing)
         self.traces = TripletTraces(r1, r2, o1, o2)
@@ -690,10 +699,11 @@ def _check_state(state: object, params: DiehlCookParameters) -> DiehlCookState:
         raise TypeError(f"params must be DiehlCookParameters, got {type(params).__name__}")
     if not isinstance(state, DiehlCookState):
         raise TypeError(f"state must be a DiehlCookState, got {type(state).__name__}")
-    check_floating_tensor(
+    weight = check_floating_tensor(
         "state.weight", state.weight, shape=(None, params.n_inputs, params.n_excitatory)
     )
-    return state
+    theta = check_floating_tensor("state.theta", state.theta, shape=(len(weight), None))
+    return state._replace(theta=theta.to(torch.float64))  # see DiehlCookState
 
 
 def _check_images(
