@@ -199,6 +199,8 @@ def test_bad_input_is_refused_in_one_line() -> None:
         diehl_cook_train(state, torch.full((1, 1, TINY.n_inputs), 2.0), TINY)
     with pytest.raises(ValueError, match=r"images must have shape \(1, 1, 5\)"):
         diehl_cook_train(state, torch.ones(1, 1, 4), TINY)
+    with pytest.raises(ValueError, match=r"state.theta must have shape \(1, 2\), got \(1, 3\)"):
+        diehl_cook_train(state._replace(theta=torch.zeros(1, 3)), torch.ones(1, 1, 5), TINY)
     with pytest.raises(ValueError, match="presentation must be a whole number of steps"):
         DiehlCookParameters(presentation=0.0003)
     with pytest.raises(ValueError, match="seeds must hold at least one seed"):

@@ -702,7 +702,9 @@ def _check_state(state: object, params: DiehlCookParameters) -> DiehlCookState:
     weight = check_floating_tensor(
         "state.weight", state.weight, shape=(None, params.n_inputs, params.n_excitatory)
     )
-    theta = check_floating_tensor("state.theta", state.theta, shape=(len(weight), None))
+    theta = check_floating_tensor(
+        "state.theta", state.theta, shape=(len(weight), params.n_excitatory)
+    )
     return state._replace(theta=theta.to(torch.float64))  # see DiehlCookState
 
 
