@@ -34,9 +34,9 @@ leak conductance, weights as conductance increments.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import NamedTuple
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 import torch
@@ -721,32 +721,23 @@ def _check_images(
     return images.to(like.dtype)
 
 
-def _select(state: DiehlCookState, nets: torch.Tensor) -> DiehlCookState:
-    def pick(t: torch.Tensor) -> torch.Tensor:
-        return t.index_select(0, nets.to(t.device))
+def _map_state(fn: Callable[..., torch.Tensor], *states: DiehlCookState) -> DiehlCookState:
+    """``fn`` applied to the matching tensors of ``states``, field by field."""
 
-    return DiehlCookState(
-        pick(state.weight),
-        pick(state.theta),
-        LIFState(*(pick(t) for t in state.excitatory)),
-        LIFState(*(pick(t) for t in state.inhibitory)),
-        TripletTraces(*(pick(t) for t in state.traces)),
-        pick(state.rng),
-    )
+    def walk(*parts: Any) -> Any:
+        if isinstance(parts[0], torch.Tensor):
+            return fn(*parts)
+        return type(parts[0])(*(walk(*fields) for fields in zip(*parts, strict=True)))
+
+    return cast(DiehlCookState, walk(*states))
+
+
+def _select(state: DiehlCookState, nets: torch.Tensor) -> DiehlCookState:
+    return _map_state(lambda t: t.index_select(0, nets.to(t.device)), state)
 
 
 def _put(state: DiehlCookState, nets: torch.Tensor, part: DiehlCookState) -> DiehlCookState:
-    def put(t: torch.Tensor, value: torch.Tensor) -> torch.Tensor:
-        return t.index_copy(0, nets.to(t.device), value)
-
-    return DiehlCookState(
-        put(state.weight, part.weight),
-        put(state.theta, part.theta),
-        LIFState(*(put(a, b) for a, b in zip(state.excitatory, part.excitatory, strict=True))),
-        LIFState(*(put(a, b) for a, b in zip(state.inhibitory, part.inhibitory, strict=True))),
-        TripletTraces(*(put(a, b) for a, b in zip(state.traces, part.traces, strict=True))),
-        put(state.rng, part.rng),
-    )
+    return _map_state(lambda t, v: t.index_copy(0, nets.to(t.device), v), state, part)
 
 
 def diehl_cook_train(
