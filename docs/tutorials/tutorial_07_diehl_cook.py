@@ -126,7 +126,8 @@ print(
 #
 # Everything else (neurons, inhibition, STDP, normalisation, repetition) is the
 # paper's. The seed of :func:`~hebbian.spiking.diehl_cook.diehl_cook_state` draws the
-# initial weights (uniform in :math:`[0, 0.3)`) and then every Poisson input spike.
+# initial weights (uniform in :math:`[0, 0.3)`) and then the key of the network's input
+# stream, from which every Poisson input spike is hashed.
 
 neurons, n_train = 40, 400
 params = dataclasses.replace(
@@ -147,16 +148,14 @@ x_test, y_test = test.images.reshape(len(test.images), 64), test.labels
 classes = len(train.classes)
 
 state = diehl_cook_state(params, [0])  # one network, seed 0
-counts, shown = [], []
-for i in range(n_train):
-    # diehl_cook_train takes (networks, images at a time, pixels): one image of one network
-    state, presented = diehl_cook_train(state, x_train[i].reshape(1, 1, 64), params)
-    counts.append(presented.counts[0, 0])
-    shown.append(int(presented.presentations[0, 0]))
-counts = torch.stack(counts)  # (n_train, neurons) spikes of the accepted presentation
+# diehl_cook_train takes (networks, images at a time, pixels), or a sequence of such
+# batches in turn: here the n_train images of one network, one at a time
+state, presented = diehl_cook_train(state, x_train.reshape(n_train, 1, 1, 64), params)
+counts = presented.counts[:, 0, 0]  # (n_train, neurons) spikes of the accepted presentation
+shown = presented.presentations[:, 0, 0].double()
 print(
     f"training: {counts.sum(1).double().mean():.1f} excitatory spikes per image, "
-    f"{np.mean(shown):.2f} presentations per image"
+    f"{shown.mean():.2f} presentations per image"
 )
 
 # %%

@@ -8,6 +8,11 @@ on every device, so one seed gives one experiment everywhere.
 
 The draws keep each caller's stream exactly: ``draw_dtype`` defaults to float64, and
 callers that have always drawn float32 numbers say so.
+
+Where a compiled kernel draws inside its loop, the numbers come instead from a
+counter-based hash (:func:`counter_bits`): exact 32-bit integer arithmetic of a key, a
+position in the stream and an index, with no generator state, so every device, chunking
+and order gives the same bits (``hebbian.spiking._numba`` holds its compiled twin).
 """
 
 from __future__ import annotations
@@ -21,8 +26,13 @@ from torch import nn
 from hebbian._checks import check_generator
 
 __all__ = [
+    "INPUT_OFFSET",
+    "LOWBIAS32",
+    "counter_bits",
+    "counter_words",
     "draw_device",
     "integers",
+    "mix32",
     "normal",
     "permutation",
     "reset_like_pytorch",
@@ -33,6 +43,10 @@ __all__ = [
 
 Shape = Sequence[int]
 Device = torch.device | str | None
+
+LOWBIAS32 = (0x7FEB352D, 0x846CA68B)  # the multipliers of Wellons' lowbias32 hash
+INPUT_OFFSET = 0x9E3779B9  # added to an index before hashing it
+_MASK = 0xFFFFFFFF
 
 
 def draw_device(generator: torch.Generator | None, device: Device = None) -> torch.device:
@@ -186,3 +200,57 @@ def reset_like_pytorch(module: nn.Module, generator: torch.Generator | None) -> 
                 if param is not None:
                     param.copy_(symmetric_uniform(param.shape, bound, generator, dtype=param.dtype))
     return module
+
+
+def _times32(h: torch.Tensor, c: int) -> torch.Tensor:
+    """``h * c mod 2^32`` for ``h`` in ``[0, 2^32)`` (int64) in two products below 2^49."""
+    low = h * (c & 0xFFFF)
+    high = ((h * (c >> 16)) & 0xFFFF) << 16
+    return (low + high) & _MASK
+
+
+def mix32(h: torch.Tensor) -> torch.Tensor:
+    r"""Wellons' ``lowbias32`` integer hash, a bijection of ``[0, 2^32)``, on int64 tensors.
+
+    :math:`h \leftarrow h \oplus (h \gg 16)`, :math:`h \leftarrow h \cdot
+    \texttt{0x7feb352d}`, :math:`h \oplus (h \gg 15)`, :math:`h \cdot
+    \texttt{0x846ca68b}`, :math:`h \oplus (h \gg 16)`, each product modulo
+    :math:`2^{32}` (C. Wellons, "Prospecting for hash functions", 2018). Exact integer
+    arithmetic, so every device gives the same bits.
+
+    >>> mix32(torch.tensor([0, 1, 2**32 - 1])).tolist()
+    [0, 1753845952, 1734902346]
+    """
+    if h.dtype != torch.int64:
+        raise TypeError(f"h must be an int64 tensor, got {h.dtype}")
+    h = h ^ (h >> 16)
+    h = _times32(h, LOWBIAS32[0])
+    h = h ^ (h >> 15)
+    h = _times32(h, LOWBIAS32[1])
+    return h ^ (h >> 16)
+
+
+def counter_words(key: torch.Tensor, position: torch.Tensor) -> torch.Tensor:
+    """The 32-bit word of a stream's position: ``mix32(mix32(mix32(lo) ^ hi) ^ key)``.
+
+    ``position`` (int64, >= 0) is split into its low and high 32 bits; ``key`` is in
+    ``[0, 2^32)``; the two broadcast.
+    """
+    lo, hi = position & _MASK, position >> 32
+    return mix32(mix32(mix32(lo) ^ hi) ^ key)
+
+
+def counter_bits(key: torch.Tensor, position: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+    """Uniform 32-bit integers (int64 in ``[0, 2^32)``) of shape ``(*position, n)``.
+
+    Entry ``(..., i)`` is ``mix32(counter_words(key, position) ^ mix32(index[i] +
+    INPUT_OFFSET))``: each stream position gives a word, each index of it another, and
+    :func:`mix32` being a bijection, the ``n`` numbers of one position are distinct.
+    ``key`` broadcasts against ``position``; ``index`` (n,) holds indices >= 0.
+
+    >>> bits = counter_bits(torch.tensor(7), torch.arange(3), torch.arange(2))
+    >>> bits.shape, bool((bits >= 0).all() and (bits < 2**32).all())
+    (torch.Size([3, 2]), True)
+    """
+    per_index = mix32((index + INPUT_OFFSET) & _MASK)
+    return mix32(counter_words(key, position).unsqueeze(-1) ^ per_index)

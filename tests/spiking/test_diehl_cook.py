@@ -10,19 +10,20 @@ import torch
 
 from hebbian.spiking.diehl_cook import (
     DiehlCookParameters,
+    DiehlCookState,
     diehl_cook_responses,
     diehl_cook_state,
     diehl_cook_train,
     normalise_weights,
 )
-from hebbian.spiking.inputs import poisson_spikes
+from hebbian.spiking.inputs import counter_poisson_spikes
 from hebbian.spiking.neurons import lif_state, lif_step
 from hebbian.spiking.stdp import triplet_stdp_step, triplet_traces
 from hebbian.spiking.voting import assign_labels, classify
 
 # a few inputs and 2 excitatory neurons, driven hard so that a short presentation spikes
 TINY = DiehlCookParameters(
-    n_inputs=5, n_excitatory=2, presentation=0.06, rest=0.01, max_rate=1200.0, weight_sum=4.0
+    n_inputs=5, n_excitatory=2, presentation=0.06, rest=0.01, max_rate=1200.0, weight_sum=3.0
 )
 
 
@@ -31,10 +32,12 @@ def hand_stepped(params: DiehlCookParameters, seed: int, image: torch.Tensor) ->
     g = torch.Generator().manual_seed(seed)
     w = torch.rand(params.n_inputs, params.n_excitatory, generator=g, dtype=torch.float64)
     w = (w * params.initial_weight).float()
-    w = w * (params.weight_sum / torch.cumsum(w, 0)[-1:])  # normalised before presenting
+    key = torch.randint(2**32, (1,), generator=g)  # the input stream's, drawn after the weights
+    w = w * (params.weight_sum / torch.cumsum(w.double(), 0)[-1:]).float()  # normalised first
     weight = w.T.unsqueeze(0).contiguous()  # (1, N_post, N_pre): the dense rule's layout
     steps, rest = params.presentation_steps, params.rest_steps
-    spikes = poisson_spikes(image.unsqueeze(0) * params.max_rate, steps, params.dt, generator=g)
+    rates = image.double().unsqueeze(0) * params.max_rate
+    spikes = counter_poisson_spikes(rates, steps, params.dt, key=key, start=torch.zeros(1).long())
     exc = lif_state(1, 2, params.excitatory, dtype=torch.float32)
     inh = lif_state(1, 2, params.inhibitory, dtype=torch.float32)
     traces = triplet_traces(1, params.n_inputs, 2, dtype=torch.float32)
@@ -62,10 +65,21 @@ def hand_stepped(params: DiehlCookParameters, seed: int, image: torch.Tensor) ->
     return {k: torch.stack(v) for k, v in out.items()} | {"weight": weight[0].T, "exc_state": exc}
 
 
+def same_state(a: DiehlCookState, b: DiehlCookState) -> bool:
+    """Whether two states hold the same bits, field by field."""
+    fields = [(a.weight, b.weight), (a.theta, b.theta), (a.stream, b.stream)]
+    for part in ("excitatory", "inhibitory", "traces"):
+        fields += zip(getattr(a, part), getattr(b, part), strict=True)
+    return all(torch.equal(x, y) for x, y in fields)
+
+
 def test_one_presentation_equals_the_hand_stepped_reference() -> None:
     image = torch.tensor([1.0, 0.8, 0.0, 0.6, 1.0])
     record: list = []
     state = diehl_cook_state(TINY, [7])
+    # the dense rule clips every weight at every step, the network a weight when it changes
+    # (as the paper's synapses do): the two agree while the weights start within bounds
+    assert float(normalise_weights(state.weight, TINY.weight_sum).max()) <= TINY.stdp.w_max
     state, shown = diehl_cook_train(state, image.view(1, 1, -1), TINY, record=record)
     reference = hand_stepped(TINY, 7, image)
     assert shown.presentations.tolist() == [[1]]  # enough spikes: no repetition
@@ -201,6 +215,12 @@ def test_bad_input_is_refused_in_one_line() -> None:
         diehl_cook_train(state, torch.ones(1, 1, 4), TINY)
     with pytest.raises(ValueError, match=r"state.theta must have shape \(1, 2\), got \(1, 3\)"):
         diehl_cook_train(state._replace(theta=torch.zeros(1, 3)), torch.ones(1, 1, 5), TINY)
+    with pytest.raises(ValueError, match=r"state.stream must have shape \(1, 2\)"):
+        diehl_cook_train(state._replace(stream=torch.zeros(1, 3).long()), torch.ones(1, 1, 5), TINY)
+    with pytest.raises(ValueError, match=r"keys in \[0, 2\^32\) and positions >= 0"):
+        diehl_cook_train(state._replace(stream=-state.stream - 1), torch.ones(1, 1, 5), TINY)
+    with pytest.raises(ValueError, match=r"images must have shape \(\*, 1, 1, 5\)"):
+        diehl_cook_train(state, torch.ones(3, 1, 2, 5), TINY)
     with pytest.raises(ValueError, match="presentation must be a whole number of steps"):
         DiehlCookParameters(presentation=0.0003)
     with pytest.raises(ValueError, match="seeds must hold at least one seed"):
@@ -260,12 +280,7 @@ def test_the_compiled_kernel_gives_the_bits_of_the_pytorch_path(
         assert torch.equal(a.presentations, b.presentations)
     assert int(fast_shown[0].counts.sum()) > 0
     assert int(fast_shown[1].presentations.max()) > 1
-    for name in ("weight", "theta"):
-        assert torch.equal(getattr(fast, name), getattr(slow, name))
-    for a, b in zip(
-        (*fast.excitatory, *fast.traces), (*slow.excitatory, *slow.traces), strict=True
-    ):
-        assert torch.equal(a, b)
+    assert same_state(fast, slow)
     assert torch.equal(fast_responses.counts, slow_responses.counts)
 
 
@@ -278,3 +293,25 @@ def test_frozen_networks_answer_alone_as_they_do_together() -> None:
         alone = diehl_cook_responses(diehl_cook_state(params, [seed]), images, params, batch=2)
         assert torch.equal(alone.counts[0], both.counts[n])
         assert torch.equal(alone.presentations[0], both.presentations[n])
+
+
+@pytest.mark.parametrize("kernel", [True, False])
+def test_a_sequence_of_images_equals_one_call_per_image(
+    monkeypatch: pytest.MonkeyPatch, kernel: bool
+) -> None:
+    from hebbian.spiking import diehl_cook as module
+
+    if kernel and not module._diehl_cook_kernel.AVAILABLE:
+        pytest.skip("numba is not installed: only the PyTorch path exists")
+    monkeypatch.setattr(module._diehl_cook_kernel, "AVAILABLE", kernel)
+    params = replace(TINY, max_rate=200.0, rate_increment=400.0, max_presentations=3, reset=True)
+    images = torch.rand(4, 2, 1, params.n_inputs, generator=torch.Generator().manual_seed(6))
+    images[1, 0] = 0.0  # a blank image: presented max_presentations times
+    together, shown = diehl_cook_train(diehl_cook_state(params, [3, 4]), images, params)
+    alone = diehl_cook_state(params, [3, 4])
+    for k in range(4):
+        alone, one = diehl_cook_train(alone, images[k], params)
+        assert torch.equal(shown.counts[k], one.counts)
+        assert torch.equal(shown.presentations[k], one.presentations)
+    assert shown.presentations[1, 0, 0] == params.max_presentations
+    assert same_state(together, alone)

@@ -3,7 +3,8 @@
 * :mod:`hebbian.spiking.neurons`: leaky integrate-and-fire (exact exponential
   integration, refractory period, current- or conductance-based synapses) and
   Hodgkin-Huxley (1952 squid axon, RK4);
-* :mod:`hebbian.spiking.inputs`: Poisson spike trains, dense or as events;
+* :mod:`hebbian.spiking.inputs`: Poisson spike trains, dense, as events, or from a
+  counter-based hash;
 * :mod:`hebbian.spiking.stdp`: pair STDP with traces (additive / multiplicative,
   all-to-all / nearest) and the triplet rule of Pfister & Gerstner (2006);
 * :mod:`hebbian.spiking.networks`: the time loop :func:`simulate` and a feed-forward
@@ -25,7 +26,12 @@ potentials in mV throughout.
 72.1
 """
 
-from hebbian.spiking.inputs import poisson_events, poisson_spikes
+from hebbian.spiking.inputs import (
+    counter_poisson_spikes,
+    poisson_events,
+    poisson_spikes,
+    spike_thresholds,
+)
 from hebbian.spiking.networks import FeedforwardState, Recording, feedforward_stdp_step, simulate
 from hebbian.spiking.neurons import (
     HHParameters,
@@ -117,6 +123,7 @@ __all__ = [
     "WindowFit",
     "bump_trace",
     "clip_weights",
+    "counter_poisson_spikes",
     "feedforward_stdp_step",
     "fit_stdp_window",
     "hh_current_steps",
@@ -146,6 +153,7 @@ __all__ = [
     "song_abbott_memory_bytes",
     "song_abbott_run",
     "song_abbott_state",
+    "spike_thresholds",
     "steady_rate",
     "step_responses",
     "triplet_depression",

@@ -1,4 +1,4 @@
-"""What the compiled CPU kernels share: Numba where it is installed, and a scalar exp.
+"""What the compiled CPU kernels share: Numba where it is installed, a scalar exp, a hash.
 
 The kernels (:mod:`hebbian.spiking._diehl_cook_kernel`,
 :mod:`hebbian.spiking._song_abbott_kernel`) are fast paths of PyTorch code; without
@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from hebbian._random import INPUT_OFFSET, LOWBIAS32
 from hebbian.spiking._common import INV_LN2, LN2_HI, LN2_LO, TAYLOR
 
 try:  # Numba is optional: without it the PyTorch paths run
@@ -26,10 +27,13 @@ __all__ = [
     "AVAILABLE",
     "fast_exp_into",
     "fast_exp_scalar",
+    "input_words",
+    "mix32",
     "most_threads",
     "njit",
     "prange",
     "set_threads",
+    "stream_word",
 ]
 
 _COEFFICIENTS = np.array(TAYLOR, dtype=np.float64)
@@ -64,6 +68,34 @@ def fast_exp_into(x: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover -
         out[i] = fast_exp_scalar(np.float64(x[i]))
 
 
+def mix32(h: np.uint32) -> np.uint32:  # pragma: no cover - compiled
+    """:func:`hebbian._random.mix32` of one uint32, in uint32 arithmetic.
+
+    Each result is cast back to uint32 (Numba widens uint32 arithmetic to 64 bits), so
+    the products wrap modulo 2^32 and a loop of hashes runs as 32-bit vector instructions.
+    """
+    h = np.uint32(h ^ (h >> np.uint32(16)))
+    h = np.uint32(h * np.uint32(LOWBIAS32[0]))
+    h = np.uint32(h ^ (h >> np.uint32(15)))
+    h = np.uint32(h * np.uint32(LOWBIAS32[1]))
+    return np.uint32(h ^ (h >> np.uint32(16)))
+
+
+def stream_word(key: np.uint32, position: np.int64) -> np.uint32:  # pragma: no cover - compiled
+    """:func:`hebbian._random.counter_words` of one key and position."""
+    lo = np.uint32(position & np.int64(0xFFFFFFFF))
+    hi = np.uint32(position >> np.int64(32))
+    return mix32(np.uint32(mix32(np.uint32(mix32(lo) ^ hi)) ^ key))
+
+
+def input_words(n: int) -> np.ndarray:  # pragma: no cover - compiled
+    """``mix32(i + INPUT_OFFSET)`` for the inputs ``i < n`` (uint32)."""
+    words = np.empty(n, dtype=np.uint32)
+    for i in range(n):
+        words[i] = mix32(np.uint32((i + INPUT_OFFSET) & 0xFFFFFFFF))
+    return words
+
+
 def most_threads() -> int:
     """The most threads Numba may use (1 without Numba)."""
     if not AVAILABLE:
@@ -80,3 +112,6 @@ def set_threads(count: int) -> None:
 if AVAILABLE:
     fast_exp_scalar = njit(cache=True, inline="always")(fast_exp_scalar)
     fast_exp_into = njit(cache=True, inline="always")(fast_exp_into)
+    mix32 = njit(cache=True, inline="always")(mix32)
+    stream_word = njit(cache=True, inline="always")(stream_word)
+    input_words = njit(cache=True)(input_words)

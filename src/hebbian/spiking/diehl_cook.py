@@ -1,5 +1,10 @@
 r"""Unsupervised digit learning with STDP: the network of Diehl & Cook (2015).
 
+(This module is longer than 900 lines: it holds the model's parameters, state, public
+functions and the PyTorch reference simulation that builds and returns that state;
+split, the parts would import each other. The compiled CPU path is in
+:mod:`hebbian.spiking._diehl_cook_kernel`.)
+
 Poisson inputs (one per pixel) project through plastic synapses onto excitatory
 conductance-based LIF neurons with adaptive thresholds; each excitatory neuron drives
 one inhibitory neuron, which inhibits every other excitatory neuron (a soft
@@ -12,14 +17,18 @@ Neurosci. 9:99).
 
 The model is built from the library's parts: :func:`~hebbian.spiking.neurons.lif_step`
 for both populations (its ``threshold`` offset carries :math:`\theta`),
-:func:`~hebbian.spiking.inputs.poisson_spikes` for the inputs,
+:func:`~hebbian.spiking.inputs.counter_poisson_spikes` for the inputs (a counter-based
+stream, which the compiled kernel draws inside its step loop with the same bits),
 :func:`~hebbian.spiking.stdp.triplet_depression`,
 :func:`~hebbian.spiking.stdp.triplet_potentiation`,
 :func:`~hebbian.spiking.stdp.bump_trace` and
 :func:`~hebbian.spiking.stdp.clip_weights` for the plasticity. The weight changes are
 applied only where spikes happened (an input's row at its spikes, a neuron's column at
 its spikes), which is what the dense :func:`~hebbian.spiking.stdp.triplet_stdp_step`
-computes, at the cost of the spikes rather than of every synapse.
+computes, at the cost of the spikes rather than of every synapse. (A weight is clipped
+to its bounds when it changes, as the paper's synapses clip it; the dense step clips
+every weight at every step, which differs only for a weight that normalisation has
+pushed out of the bounds.)
 
 Every sum is taken in a fixed order, as a cumulative sum (on the CPU sequential, in
 float64 for float32 tensors, and rounded once): an excitatory neuron's input
@@ -38,7 +47,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple, cast
 
-import numpy as np
 import torch
 
 from hebbian._checks import (
@@ -47,12 +55,11 @@ from hebbian._checks import (
     check_positive,
     check_positive_int,
 )
+from hebbian._random import integers
 from hebbian.spiking import _diehl_cook_kernel
 from hebbian.spiking._common import check_dt
-from hebbian.spiking._numba import set_threads
-from hebbian.spiking.inputs import poisson_spikes
+from hebbian.spiking.inputs import counter_poisson_spikes
 from hebbian.spiking.neurons import (
-    HELD_FRACTION,
     LIFParameters,
     LIFState,
     Synapses,
@@ -320,8 +327,10 @@ class DiehlCookState(NamedTuple):
     traces : TripletTraces
         ``r1, r2`` of shape (nets, P, n_inputs); ``o1, o2`` of shape
         (nets, P, n_excitatory).
-    rng : Tensor of uint8, shape (nets, S)
-        Each network's input generator state (CPU ``torch.Generator``).
+    stream : Tensor of int64, shape (nets, 2)
+        Each network's input stream (:func:`~hebbian.spiking.inputs.counter_poisson_spikes`):
+        its key, and the position of the next step to draw (advanced by every
+        presentation's steps, ``P`` stretches of them).
     """
 
     weight: torch.Tensor
@@ -329,7 +338,7 @@ class DiehlCookState(NamedTuple):
     excitatory: LIFState
     inhibitory: LIFState
     traces: TripletTraces
-    rng: torch.Tensor
+    stream: torch.Tensor
 
 
 class Presentation(NamedTuple):
@@ -361,8 +370,8 @@ def diehl_cook_state(
     ----------
     params : DiehlCookParameters
     seeds : sequence of int
-        One seed per network: it draws the network's initial weights, then its inputs.
-        A network run alone with the same seed is the same network.
+        One seed per network: it draws the network's initial weights, then the key of
+        its input stream. A network run alone with the same seed is the same network.
     parallel_images : int, default 1
         Images each network presents at once (``P``); 1 is the paper's protocol, more
         averages the weight and threshold changes of ``P`` images (see
@@ -389,15 +398,16 @@ def diehl_cook_state(
     )
     weight = (weight * params.initial_weight).to(device=device, dtype=dtype)
     theta = torch.zeros(nets, n_exc, device=device, dtype=torch.float64)
-    rng = torch.stack([g.get_state() for g in generators])
-    return _at_rest(params, weight, theta, rng, parallel)
+    keys = torch.cat([integers(2**32, (1,), g) for g in generators])
+    stream = torch.stack([keys, torch.zeros_like(keys)], dim=1).to(device)
+    return _at_rest(params, weight, theta, stream, parallel)
 
 
 def _at_rest(
     params: DiehlCookParameters,
     weight: torch.Tensor,
     theta: torch.Tensor,
-    rng: torch.Tensor,
+    stream: torch.Tensor,
     parallel: int,
 ) -> DiehlCookState:
     """Networks of these weights and thresholds with every neuron and trace at rest."""
@@ -411,14 +421,15 @@ def _at_rest(
     zeros_in = weight.new_zeros(nets, parallel, n_in)
     zeros_out = weight.new_zeros(nets, parallel, n_exc)
     traces = TripletTraces(zeros_in, zeros_in.clone(), zeros_out, zeros_out.clone())
-    return DiehlCookState(weight, theta, shaped[0], shaped[1], traces, rng)
+    return DiehlCookState(weight, theta, shaped[0], shaped[1], traces, stream)
 
 
 def normalise_weights(weight: torch.Tensor, weight_sum: float) -> torch.Tensor:
     r"""Scale each excitatory neuron's incoming weights to sum to ``weight_sum``.
 
-    :math:`w_{ji} \leftarrow w_{ji}\, S / \sum_{j'} w_{j'i}`, the sum taken from the
-    first input to the last (a sequential cumulative sum: the same on every machine). A
+    :math:`w_{ji} \leftarrow w_{ji}\, c_i` with :math:`c_i = S / \sum_{j'} w_{j'i}`, the
+    sum taken in float64 from the first input to the last (a sequential cumulative sum:
+    the same on every machine) and :math:`c_i` rounded once to the weights' dtype. A
     neuron whose weights are all zero keeps them.
 
     Parameters
@@ -433,9 +444,9 @@ def normalise_weights(weight: torch.Tensor, weight_sum: float) -> torch.Tensor:
     ([19.5, 58.5], [0.0, 0.0])
     """
     weight = check_floating_tensor("weight", weight, ndim=3)
-    total = torch.cumsum(weight, dim=1)[:, -1:, :]  # (nets, 1, N), inputs in order
+    total = torch.cumsum(weight.to(torch.float64), dim=1)[:, -1:, :]  # (nets, 1, N), in order
     scale = torch.where(total > 0, check_positive("weight_sum", weight_sum) / total, 1.0)
-    return weight * scale
+    return weight * scale.to(weight.dtype)
 
 
 def _rest(params: LIFParameters) -> tuple[float, float, float, float]:
@@ -464,6 +475,14 @@ def _events(spikes: torch.Tensor, n_inputs: int, dtype: torch.dtype) -> _Events:
     return _Events(index, (index < n_inputs).to(dtype))
 
 
+class _Inputs(NamedTuple):
+    """The inputs of a presentation's rows (images): rates and where their streams are."""
+
+    rates: torch.Tensor  # (B, n_in) float64, Hz
+    key: torch.Tensor  # (B,) int64, each row's stream key
+    start: torch.Tensor  # (B,) int64, the stream position of the presentation's first step
+
+
 class _Network:
     """The mutable simulation of :class:`DiehlCookState` (one presentation at a time)."""
 
@@ -478,26 +497,38 @@ class _Network:
         self.exc = LIFState(*(t.clone() for t in state.excitatory))
         self.inh = LIFState(*(t.clone() for t in state.inhibitory))
         self.traces = TripletTraces(*(t.clone() for t in state.traces))
-        self.generators = [torch.Generator() for _ in range(nets)]
-        for g, s in zip(self.generators, state.rng, strict=True):
-            g.set_state(s.clone())
-        on_cpu = state.weight.device.type == "cpu" and state.weight.dtype == torch.float32
-        self.kernel = on_cpu and _diehl_cook_kernel.AVAILABLE
+        self.stream = state.stream.clone()  # (nets, 2): key, position
+        self.kernel = _diehl_cook_kernel.runs_on(state.weight)
         offsets = torch.arange(nets, device=state.weight.device) * (n_in + 1)
         self.row_offset = offsets.repeat_interleave(self.parallel).unsqueeze(1)  # (B, 1)
 
     def state(self) -> DiehlCookState:
-        rng = torch.stack([g.get_state() for g in self.generators])
         weight = self.weight[:, :-1].clone()
-        return DiehlCookState(weight, self.theta, self.exc, self.inh, self.traces, rng)
+        return DiehlCookState(weight, self.theta, self.exc, self.inh, self.traces, self.stream)
 
     def present(
-        self, rates: torch.Tensor, *, learn: bool, record: list[tuple[torch.Tensor, ...]] | None
+        self,
+        rates: torch.Tensor,
+        start: torch.Tensor | None = None,
+        *,
+        learn: bool,
+        record: list[tuple[torch.Tensor, ...]] | None,
     ) -> torch.Tensor:
-        """One presentation at ``rates`` (nets, P, n_in) and, when learning, the rest."""
-        p = self.params
+        """One presentation at ``rates`` (nets, P, n_in) and, when learning, the rest.
+
+        Image ``p`` of network ``m`` draws its inputs from position ``start[m, p]`` of the
+        network's stream; by default the stream's next ``P`` stretches, which it then
+        advances past.
+        """
+        p, steps = self.params, self.params.presentation_steps
+        if start is None:
+            slots = torch.arange(self.parallel, device=self.stream.device) * steps
+            start = self.stream[:, 1:] + slots  # (nets, P)
+            self.stream = self.stream + torch.tensor([0, self.parallel * steps]).to(self.stream)
+        key = self.stream[:, 0].repeat_interleave(self.parallel)
         counts = torch.zeros_like(self.exc.v)
-        self._run(rates, p.presentation_steps, counts, learn=learn, record=record)
+        inputs = _Inputs(rates.reshape(key.numel(), -1), key, start.reshape(-1))
+        self._run(inputs, steps, counts, learn=learn, record=record)
         if learn and p.rest_steps:
             self._run(None, p.rest_steps, counts=None, learn=learn, record=record)
         if learn and p.reset:
@@ -512,35 +543,28 @@ class _Network:
 
     def _run(
         self,
-        rates: torch.Tensor | None,
+        inputs: _Inputs | None,
         steps: int,
         counts: torch.Tensor | None,
         *,
         learn: bool,
         record: list[tuple[torch.Tensor, ...]] | None,
     ) -> None:
+        if self.kernel and record is None:
+            self._run_kernel(inputs, steps, counts, learn=learn)
+            return
         p, batch = self.params, self.nets * self.parallel
         chunk = max(1, min(steps, 2**22 // (batch * p.n_inputs)))
         done = 0
         while done < steps:
             width = min(chunk, steps - done)
-            spikes = None
-            if rates is not None:
-                spikes = torch.stack(
-                    [
-                        poisson_spikes(r, width, p.dt, generator=g, device=rates.device)
-                        for r, g in zip(rates, self.generators, strict=True)
-                    ],
-                    dim=1,
-                ).reshape(width, batch, -1)  # (T, nets * P, n_in)
-            if self.kernel and record is None:
-                self._run_kernel(spikes, width, counts, learn=learn)
-                done += width
-                continue
-            if spikes is None:
+            if inputs is None:
                 for _ in range(width):
                     self._step(None, None, None, counts, learn=learn, record=record)
             else:
+                spikes = counter_poisson_spikes(
+                    inputs.rates, width, p.dt, key=inputs.key, start=inputs.start + done
+                )  # (T, nets * P, n_in)
                 dtype = self.weight.dtype
                 events, dense = _events(spikes, p.n_inputs, dtype), spikes.to(dtype)
                 for t in range(width):
@@ -549,66 +573,18 @@ class _Network:
             done += width
 
     def _run_kernel(
-        self, spikes: torch.Tensor | None, steps: int, counts: torch.Tensor | None, *, learn: bool
+        self, inputs: _Inputs | None, steps: int, counts: torch.Tensor | None, *, learn: bool
     ) -> None:
         """The same steps as :meth:`_step`, by the compiled CPU kernel, in place."""
-        p, rule, batch = self.params, self.params.stdp, self.nets * self.parallel
-        n = self.params.n_excitatory
-        if spikes is None:
-            inputs = np.zeros((0, batch, p.n_inputs), dtype=np.bool_)
-        else:
-            inputs = spikes.contiguous().numpy()
-        if counts is None:
-            counts = torch.zeros(batch, n)
-
-        def flat(state: tuple[torch.Tensor, ...]) -> tuple[np.ndarray, ...]:
-            return tuple(t.numpy().reshape(batch, -1) for t in state)
-
-        def neuron(q: LIFParameters) -> np.ndarray:
-            dt = p.dt
-            values = [q.v_rest, q.e_exc, q.e_inh, -dt / q.tau_m, HELD_FRACTION * dt, dt, q.v_reset]
-            values += [math.exp(-dt / q.tau_exc), math.exp(-dt / q.tau_inh)]
-            return np.array([*values, max(q.refractory - dt, 0.0), q.v_threshold], np.float32)
-
-        scale = 1.0 / self.parallel
-        taus = (rule.tau_plus, rule.tau_x, rule.tau_minus, rule.tau_y)
-        decays = [math.exp(-p.dt / tau) for tau in taus]
-        amplitudes = [rule.a2_minus, rule.a3_minus, rule.a2_plus, rule.a3_plus]
-        bounds = [rule.w_min, rule.w_max]
-        network = np.array(
-            [p.w_inh_exc, p.w_exc_inh, *decays, *amplitudes, scale, *bounds], dtype=np.float32
-        )
-        adaptation = np.array([self.theta_decay, p.theta_plus * scale], dtype=np.float64)
-        exc, inh, constants = (
-            flat(self.exc),
-            flat(self.inh),
-            (neuron(p.excitatory), neuron(p.inhibitory), network),
-        )
-        weight, theta, fired = (
-            self.weight.numpy(),
-            self.theta.numpy(),
-            counts.view(batch, n).numpy(),
-        )
-        if not learn:  # independent images: in parallel (PyTorch's thread count), the same bits
-            set_threads(torch.get_num_threads())
-            threshold = theta.astype(np.float32)
-            _diehl_cook_kernel.run_frozen(
-                steps, inputs, weight, threshold, exc, inh, fired, *constants
-            )
-            return
-        _diehl_cook_kernel.run_steps(
+        fired = torch.zeros_like(self.exc.v) if counts is None else counts
+        _diehl_cook_kernel.advance(
+            self.params,
+            self.parallel,
+            (self.weight, self.theta, self.exc, self.inh, self.traces),
+            None if inputs is None else tuple(inputs),
             steps,
-            learn,
-            inputs,
-            weight,
-            theta,
-            exc,
-            inh,
-            flat(self.traces),
             fired,
-            *constants,
-            adaptation,
-            rule.pairing is Pairing.ALL_TO_ALL,
+            learn=learn,
         )
 
     def _step(
@@ -705,6 +681,19 @@ def _check_state(state: object, params: DiehlCookParameters) -> DiehlCookState:
     theta = check_floating_tensor(
         "state.theta", state.theta, shape=(len(weight), params.n_excitatory)
     )
+    stream = state.stream
+    if not isinstance(stream, torch.Tensor) or stream.dtype != torch.int64:
+        raise TypeError(f"state.stream must be an int64 tensor, got {type(stream).__name__}")
+    if stream.shape != (len(weight), 2):
+        raise ValueError(
+            f"state.stream must have shape ({len(weight)}, 2) (key, position per network), "
+            f"got {tuple(stream.shape)}"
+        )
+    key, position = stream[:, 0], stream[:, 1]
+    if bool(((key < 0) | (key >= 2**32) | (position < 0)).any()):
+        raise ValueError(
+            f"state.stream must hold keys in [0, 2^32) and positions >= 0, got {stream.tolist()}"
+        )
     return state._replace(theta=theta.to(torch.float64))  # see DiehlCookState
 
 
@@ -747,15 +736,15 @@ def diehl_cook_train(
     *,
     record: list[tuple[torch.Tensor, ...]] | None = None,
 ) -> tuple[DiehlCookState, Presentation]:
-    r"""Learn from one image per network and slot, without labels (the paper's protocol).
+    r"""Learn from one image per network and slot, or a sequence of them, without labels.
 
-    Before each presentation the weights are normalised (:func:`normalise_weights`);
-    the inputs fire at ``images * (max_rate + r * rate_increment)`` for the ``r``-th
-    repetition; STDP, the thresholds and the inhibition act at every step, through the
-    presentation and the rest after it. An image whose presentation drew fewer than
-    ``min_spikes`` excitatory spikes is presented again (only the networks with such an
-    image run again, so a network's result does not depend on the others in the
-    batch).
+    The paper's protocol: before each presentation the weights are normalised
+    (:func:`normalise_weights`); the inputs fire at
+    ``images * (max_rate + r * rate_increment)`` for the ``r``-th repetition; STDP, the
+    thresholds and the inhibition act at every step, through the presentation and the
+    rest after it. An image whose presentation drew fewer than ``min_spikes`` excitatory
+    spikes is presented again (only the networks with such an image run again, so a
+    network's result does not depend on the others in the batch).
 
     With ``P > 1`` images per network (``parallel_images`` of
     :func:`diehl_cook_state`), the ``P`` images run side by side on the same weights and
@@ -763,11 +752,14 @@ def diehl_cook_train(
     a deviation from the paper, which presents one image at a time. Images that already
     drew enough spikes get no input while the others repeat.
 
+    A sequence of ``K`` images per slot is the same as ``K`` calls, one image each; on
+    the CPU with ``P = 1`` the compiled kernel runs the whole sequence in one call.
+
     Parameters
     ----------
     state : DiehlCookState
-    images : Tensor, shape (nets, P, n_inputs)
-        Intensities in ``[0, 1]``.
+    images : Tensor, shape (nets, P, n_inputs) or (K, nets, P, n_inputs)
+        Intensities in ``[0, 1]``: one image per slot, or ``K`` in turn.
     params : DiehlCookParameters
     record : list, optional
         If given, receives one tuple per step: excitatory spikes, inhibitory spikes,
@@ -777,6 +769,7 @@ def diehl_cook_train(
     -------
     state : DiehlCookState
     presentation : Presentation
+        With a leading axis of length ``K`` for a sequence.
 
     Examples
     --------
@@ -786,10 +779,38 @@ def diehl_cook_train(
     >>> state, shown = diehl_cook_train(state, torch.ones(1, 1, 16), params)
     >>> int(shown.counts.sum()) >= params.min_spikes, shown.presentations.tolist()
     (True, [[1]])
+    >>> state, shown = diehl_cook_train(state, torch.ones(3, 1, 1, 16), params)
+    >>> shown.counts.shape
+    torch.Size([3, 1, 1, 4])
     """
     state = _check_state(state, params)
     nets, parallel = state.excitatory.v.shape[:2]
-    images = _check_images(images, (nets, parallel, params.n_inputs), state.weight)
+    shape = (nets, parallel, params.n_inputs)
+    sequence = isinstance(images, torch.Tensor) and images.ndim == 4
+    images = _check_images(images, (None, *shape) if sequence else shape, state.weight)
+    if not sequence:
+        images = images.unsqueeze(0)
+    if _diehl_cook_kernel.runs_on(state.weight) and parallel == 1 and record is None:
+        state, shown = _train_kernel(state, images, params)
+    else:
+        results = []
+        for batch in images:
+            state, presented = _train_one(state, batch, params, record)
+            results.append(presented)
+        shown = Presentation(*(torch.stack(field) for field in zip(*results, strict=True)))
+    if not sequence:
+        shown = Presentation(shown.counts[0], shown.presentations[0])
+    return state, shown
+
+
+def _train_one(
+    state: DiehlCookState,
+    images: torch.Tensor,
+    params: DiehlCookParameters,
+    record: list[tuple[torch.Tensor, ...]] | None,
+) -> tuple[DiehlCookState, Presentation]:
+    """:func:`diehl_cook_train` of one image per slot, ``images`` (nets, P, n_in)."""
+    nets, parallel = state.excitatory.v.shape[:2]
     device = state.weight.device
     pending = torch.ones(nets, parallel, dtype=torch.bool, device=device)
     counts = torch.zeros(nets, parallel, params.n_excitatory, dtype=torch.int64, device=device)
@@ -803,7 +824,7 @@ def diehl_cook_train(
         part = part._replace(weight=normalise_weights(part.weight, params.weight_sum))
         waiting = pending[active]
         rate = params.max_rate + repeat * params.rate_increment
-        rates = images[active] * rate * waiting.unsqueeze(-1).to(images.dtype)
+        rates = images[active].to(torch.float64) * rate * waiting.unsqueeze(-1)
         network = _Network(part, params)
         got = network.present(rates, learn=True, record=record)
         state = network.state() if every else _put(state, active, network.state())
@@ -811,6 +832,18 @@ def diehl_cook_train(
         shown[active] += waiting.to(torch.int64)
         pending[active] = waiting & (got.sum(-1) < params.min_spikes)
     return state, Presentation(counts, shown)
+
+
+def _train_kernel(
+    state: DiehlCookState, images: torch.Tensor, params: DiehlCookParameters
+) -> tuple[DiehlCookState, Presentation]:
+    """:func:`diehl_cook_train` of ``images`` (K, nets, 1, n_in) in one kernel call."""
+    network = _Network(state, params)
+    tensors = (network.weight, network.theta, network.exc, network.inh, network.traces)
+    counts, shown = _diehl_cook_kernel.train_sequence(
+        params, images[:, :, 0], network.stream, tensors
+    )
+    return network.state(), Presentation(counts.unsqueeze(2), shown.unsqueeze(2))
 
 
 def diehl_cook_responses(
@@ -829,9 +862,11 @@ def diehl_cook_responses(
     :math:`e^{-1.5}` of its excursion), so the images are independent: every image is
     presented once, ``batch`` at a time; then, network by network, the images that drew
     fewer than ``min_spikes`` are presented again together, with more input, until they
-    fire enough or reach ``max_presentations``. The inputs are drawn from each
-    network's generator, from its state in ``state`` (which is not advanced: the same
-    call gives the same counts); a network's counts do not depend on the others'.
+    fire enough or reach ``max_presentations``. The ``r``-th presentation of image ``k``
+    of ``K`` draws its inputs from its network's stream at position
+    :math:`c + (rK + k) \cdot` ``presentation_steps``, ``c`` the stream's position in
+    ``state`` (which is not advanced: the same call gives the same counts). So an
+    image's counts depend neither on ``batch`` nor on the other networks.
 
     Parameters
     ----------
@@ -859,23 +894,18 @@ def diehl_cook_responses(
     images = _check_images(images, (None, params.n_inputs), state.weight)
     size = check_positive_int("batch", batch)
     nets, n_exc = state.weight.shape[0], params.n_excitatory
-    generators = [torch.Generator() for _ in range(nets)]
-    for g, s in zip(generators, state.rng, strict=True):
-        g.set_state(s.clone())
     counts = torch.zeros(nets, images.shape[0], n_exc, dtype=torch.int64, device=images.device)
     shown = torch.zeros(nets, images.shape[0], dtype=torch.int64, device=images.device)
-    rate = params.max_rate
     for start in range(0, images.shape[0], size):  # every image once, ``batch`` at a time
         chosen = torch.arange(start, min(start + size, images.shape[0]), device=images.device)
-        got = _frozen(state, params, generators, list(range(nets)), images[chosen], rate)
+        got = _frozen(state, params, list(range(nets)), images, chosen, 0)
         counts[:, chosen], shown[:, chosen] = got, 1
     for repeat in range(1, params.max_presentations):  # then, per network, the too quiet
-        rate = params.max_rate + repeat * params.rate_increment
         for n in range(nets):
             quiet = (counts[n].sum(-1) < params.min_spikes).nonzero().flatten()
             for start in range(0, quiet.numel(), size):
                 chosen = quiet[start : start + size]
-                got = _frozen(state, params, generators, [n], images[chosen], rate)
+                got = _frozen(state, params, [n], images, chosen, repeat)
                 counts[n, chosen], shown[n, chosen] = got[0], shown[n, chosen] + 1
     return Presentation(counts, shown)
 
@@ -883,16 +913,21 @@ def diehl_cook_responses(
 def _frozen(
     state: DiehlCookState,
     params: DiehlCookParameters,
-    generators: list[torch.Generator],
     nets: list[int],
     images: torch.Tensor,
-    rate: float,
+    chosen: torch.Tensor,
+    repeat: int,
 ) -> torch.Tensor:
-    """Counts (len(nets), K, N) of networks ``nets``, frozen, from rest, on ``images``."""
+    """Counts (len(nets), K', N) of networks ``nets``, frozen, from rest.
+
+    On the images ``chosen`` of ``images``, at their ``repeat``-th presentation.
+    """
     index = torch.tensor(nets, device=state.weight.device)
-    rng = state.rng[index.cpu()]  # unused: the inputs come from ``generators``
-    fresh = _at_rest(params, state.weight[index], state.theta[index], rng, images.shape[0])
+    stream = state.stream[index]
+    fresh = _at_rest(params, state.weight[index], state.theta[index], stream, chosen.numel())
     network = _Network(fresh, params)
-    network.generators = [generators[n] for n in nets]
-    rates = (images * rate).unsqueeze(0).expand(len(nets), -1, -1).contiguous()
-    return network.present(rates, learn=False, record=None)
+    rate = params.max_rate + repeat * params.rate_increment
+    rates = (images[chosen].to(torch.float64) * rate).expand(len(nets), -1, -1)
+    slot = repeat * images.shape[0] + chosen.to(stream.device)
+    start = stream[:, 1:] + slot * params.presentation_steps  # (len(nets), K')
+    return network.present(rates, start, learn=False, record=None)

@@ -12,6 +12,10 @@ Two equivalent ways to draw it:
   number of empty bins before the next spike is geometric with parameter :math:`p`).
   It costs one random number per spike instead of one per bin, which is what makes
   1000 inputs x 10^6 steps cheap.
+* :func:`counter_poisson_spikes`: dense trains whose bin ``(t, i)`` is decided by a
+  hash of a key, the step's position in the stream and the input, with no generator
+  state: any stretch of steps can be drawn on its own, in any order or chunking, on any
+  device, with the same bits (what a compiled kernel draws inside its step loop).
 
 Random numbers are drawn on the generator's device (the CPU when it is ``None``) and
 the result is moved to ``device``; no global seed is ever set.
@@ -24,10 +28,10 @@ import math
 import torch
 
 from hebbian._checks import check_positive, check_positive_int
-from hebbian._random import draw_device, uniform
+from hebbian._random import counter_bits, draw_device, uniform
 from hebbian.spiking._common import check_dt
 
-__all__ = ["poisson_events", "poisson_spikes"]
+__all__ = ["counter_poisson_spikes", "poisson_events", "poisson_spikes", "spike_thresholds"]
 
 _PIECE = 2**14  # geometric gaps drawn at once
 
@@ -184,3 +188,92 @@ def poisson_events(
     flat = flat[: int(torch.searchsorted(flat, cells))]
     flat = flat.to(device or draw)
     return torch.div(flat, n_inputs, rounding_mode="floor"), flat % n_inputs
+
+
+def spike_thresholds(rates: torch.Tensor, dt: float) -> torch.Tensor:
+    r"""The thresholds of :func:`counter_poisson_spikes`, :math:`\lfloor r\,dt\,2^{32}\rfloor`.
+
+    Computed in float64 (``rates`` rounded to float64 first), so an input of
+    probability :math:`p = r\,dt` spikes with probability :math:`\lfloor p\,2^{32}
+    \rfloor / 2^{32}`, within :math:`2^{-32}` of :math:`p`.
+
+    >>> spike_thresholds(torch.tensor([0.0, 250.0, 1000.0]), 1e-3).tolist()
+    [0, 1073741824, 4294967296]
+    """
+    dt = check_dt(dt)
+    rate = rates.detach().to(torch.float64)
+    if not bool(torch.isfinite(rate).all()) or bool((rate < 0).any()):
+        raise ValueError("rates must be finite and >= 0 Hz")
+    if rate.numel():
+        _probability(float(rate.max()), dt, "the largest rate")
+    return torch.floor(rate * dt * 2.0**32).to(torch.int64)
+
+
+def counter_poisson_spikes(
+    rates: torch.Tensor,
+    steps: int,
+    dt: float,
+    *,
+    key: torch.Tensor,
+    start: torch.Tensor,
+) -> torch.Tensor:
+    r"""Dense Poisson spike trains from a counter-based hash: no generator state.
+
+    Row ``b`` of ``rates`` (the last axis holds its ``n`` inputs) is a stream with key
+    ``key[b]``; its step ``t`` sits at position :math:`c = \mathrm{start}_b + t`. Input
+    ``i`` spikes there when
+
+    .. math::
+
+        \mathrm{mix32}(s_c \oplus \mathrm{mix32}(i + \texttt{0x9e3779b9})) <
+        \lfloor r_{b,i}\,dt\,2^{32} \rfloor,
+
+    with :math:`s_c` the word of the key and position and :math:`\mathrm{mix32}` the
+    ``lowbias32`` hash (:func:`hebbian._random.counter_bits`): a Bernoulli draw of probability
+    :math:`r\,dt` (to :math:`2^{-32}`, :func:`spike_thresholds`). Positions that
+    differ give independent-looking draws, so a stream drawn a stretch at a time is the
+    stream drawn at once; :mod:`hebbian.spiking._diehl_cook_kernel` draws the same bits.
+
+    Parameters
+    ----------
+    rates : Tensor, shape (*L, n)
+        Firing rates (Hz), each in ``[0, 1/dt]``.
+    steps : int
+        Steps to draw.
+    dt : float
+        Step width (s).
+    key, start : Tensor of int64, shape L
+        Each row's key (in ``[0, 2^32)``) and the position of its first step (>= 0).
+
+    Returns
+    -------
+    Tensor of bool, shape (steps, *L, n), on the rates' device
+
+    Examples
+    --------
+    >>> rates, key = torch.full((2, 1000), 100.0), torch.tensor([1, 2])
+    >>> spikes = counter_poisson_spikes(rates, 500, 1e-3, key=key, start=torch.zeros(2).long())
+    >>> round(float(spikes.float().mean()), 2)  # the probability 100 Hz * 1 ms
+    0.1
+    >>> later = counter_poisson_spikes(rates, 200, 1e-3, key=key, start=torch.tensor([300, 300]))
+    >>> torch.equal(later, spikes[300:])  # a stretch drawn alone is the same stretch
+    True
+    """
+    steps = check_positive_int("steps", steps)
+    if not isinstance(rates, torch.Tensor) or not rates.is_floating_point() or rates.ndim < 1:
+        raise TypeError("rates must be a floating-point tensor with the inputs on its last axis")
+    leading = rates.shape[:-1]
+    for name, value in (("key", key), ("start", start)):
+        if not isinstance(value, torch.Tensor) or value.dtype != torch.int64:
+            got = value.dtype if isinstance(value, torch.Tensor) else type(value).__name__
+            raise TypeError(f"{name} must be an int64 tensor, got {got}")
+        if value.shape != leading:
+            raise ValueError(f"{name} must have shape {tuple(leading)}, got {tuple(value.shape)}")
+    if bool(((key < 0) | (key >= 2**32)).any()) or bool((start < 0).any()):
+        raise ValueError("key must lie in [0, 2^32) and start must be >= 0")
+    device = rates.device
+    thresholds = spike_thresholds(rates, dt)  # (*L, n)
+    offsets = torch.arange(steps, device=device).view(steps, *([1] * len(leading)))
+    positions = start.to(device) + offsets  # (steps, *L)
+    inputs = torch.arange(rates.shape[-1], device=device)
+    return counter_bits(key.to(device), positions, inputs) < thresholds

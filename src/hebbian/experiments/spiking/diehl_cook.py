@@ -132,7 +132,7 @@ def _images(run: Run, dataset: str, split: str, limit: int | None) -> tuple[torc
 
 
 def _pack(state: DiehlCookState) -> dict[str, torch.Tensor]:
-    tensors = {"weight": state.weight, "theta": state.theta, "rng": state.rng}
+    tensors = {"weight": state.weight, "theta": state.theta, "stream": state.stream}
     for prefix, part in (("exc", state.excitatory), ("inh", state.inhibitory)):
         tensors.update({f"{prefix}_{k}": v for k, v in part._asdict().items()})
     tensors.update({f"trace_{k}": v for k, v in state.traces._asdict().items()})
@@ -149,7 +149,7 @@ def _unpack(tensors: dict[str, torch.Tensor]) -> DiehlCookState:
         part("exc", LIFState),
         part("inh", LIFState),
         part("trace", TripletTraces),
-        tensors["rng"],
+        tensors["stream"],
     )
 
 
@@ -179,13 +179,9 @@ def run_diehl_cook(config: DiehlCookConfig, run: Run) -> dict[str, Any]:
     def train_epoch(epoch: int, tensors: dict[str, torch.Tensor]) -> EpochResult:
         state = _unpack(tensors)
         chosen = tensors["order"][(epoch - 1) * per_epoch : epoch * per_epoch]
-        counts, repeats = [], []
-        for start in range(0, per_epoch, parallel):
-            batch = chosen[start : start + parallel]
-            state, presented = diehl_cook_train(state, train_x[batch].unsqueeze(0), params)
-            counts.append(presented.counts[0])
-            repeats.append(presented.presentations[0])
-        epoch_counts = torch.cat(counts)  # (per_epoch, N)
+        images = train_x[chosen].view(-1, 1, parallel, train_x.shape[1])  # in turn, P at a time
+        state, presented = diehl_cook_train(state, images, params)
+        epoch_counts = presented.counts.reshape(per_epoch, -1)  # (per_epoch, N)
         labels = train_y[chosen]
         previous = tensors["assignments"]
         running = _accuracy(classify(epoch_counts.unsqueeze(0), previous, classes)[0], labels)
@@ -195,7 +191,7 @@ def run_diehl_cook(config: DiehlCookConfig, run: Run) -> dict[str, Any]:
             "running_accuracy": running if epoch > 1 else None,
             "images": epoch * per_epoch,
             "spikes_per_image": float(spikes.mean()),
-            "presentations_per_image": float(torch.cat(repeats).to(torch.float64).mean()),
+            "presentations_per_image": float(presented.presentations.to(torch.float64).mean()),
             "theta_mean_mv": float(state.theta.to(torch.float64).mean()),
         }
         packed = dict(_pack(state), order=tensors["order"], assignments=assignments)
