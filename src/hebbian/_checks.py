@@ -31,6 +31,7 @@ __all__ = [
     "check_generator",
     "check_in_range",
     "check_increasing",
+    "check_int64_tensor",
     "check_memory",
     "check_positive",
     "check_positive_int",
@@ -266,13 +267,32 @@ def check_floating_tensor(
     if ndim is not None and value.ndim != ndim:
         raise ValueError(f"{name} must be {ndim}-D, got shape {tuple(value.shape)}")
     if shape is not None:
-        expected = tuple(shape)
-        if value.ndim != len(expected) or any(
-            e is not None and e != s for e, s in zip(expected, value.shape, strict=False)
-        ):
-            text = ", ".join("*" if e is None else str(e) for e in expected)
-            raise ValueError(f"{name} must have shape ({text}), got {tuple(value.shape)}")
+        _check_shape(name, value, shape)
     return value
+
+
+def check_int64_tensor(name: str, value: object, *, shape: Sequence[int | None]) -> torch.Tensor:
+    """Return ``value`` if it is an int64 tensor of shape ``shape`` (``None``: free).
+
+    >>> check_int64_tensor("start", torch.zeros(2), shape=(2,))
+    Traceback (most recent call last):
+    ...
+    TypeError: start must be an int64 tensor, got torch.float32
+    """
+    if not isinstance(value, torch.Tensor) or value.dtype != torch.int64:
+        got = value.dtype if isinstance(value, torch.Tensor) else type(value).__name__
+        raise TypeError(f"{name} must be an int64 tensor, got {got}")
+    _check_shape(name, value, shape)
+    return value
+
+
+def _check_shape(name: str, value: torch.Tensor, shape: Sequence[int | None]) -> None:
+    expected = tuple(shape)
+    if value.ndim != len(expected) or any(
+        e is not None and e != s for e, s in zip(expected, value.shape, strict=False)
+    ):
+        text = ", ".join("*" if e is None else str(e) for e in expected)
+        raise ValueError(f"{name} must have shape ({text}), got {tuple(value.shape)}")
 
 
 def check_same_device(**tensors: torch.Tensor) -> None:

@@ -52,6 +52,7 @@ import torch
 from hebbian._checks import (
     check_bool,
     check_floating_tensor,
+    check_int64_tensor,
     check_positive,
     check_positive_int,
 )
@@ -681,14 +682,7 @@ def _check_state(state: object, params: DiehlCookParameters) -> DiehlCookState:
     theta = check_floating_tensor(
         "state.theta", state.theta, shape=(len(weight), params.n_excitatory)
     )
-    stream = state.stream
-    if not isinstance(stream, torch.Tensor) or stream.dtype != torch.int64:
-        raise TypeError(f"state.stream must be an int64 tensor, got {type(stream).__name__}")
-    if stream.shape != (len(weight), 2):
-        raise ValueError(
-            f"state.stream must have shape ({len(weight)}, 2) (key, position per network), "
-            f"got {tuple(stream.shape)}"
-        )
+    stream = check_int64_tensor("state.stream", state.stream, shape=(len(weight), 2))
     key, position = stream[:, 0], stream[:, 1]
     if bool(((key < 0) | (key >= 2**32) | (position < 0)).any()):
         raise ValueError(

@@ -27,7 +27,7 @@ import math
 
 import torch
 
-from hebbian._checks import check_positive, check_positive_int
+from hebbian._checks import check_int64_tensor, check_positive, check_positive_int
 from hebbian._random import counter_bits, draw_device, uniform
 from hebbian.spiking._common import check_dt
 
@@ -263,12 +263,8 @@ def counter_poisson_spikes(
     if not isinstance(rates, torch.Tensor) or not rates.is_floating_point() or rates.ndim < 1:
         raise TypeError("rates must be a floating-point tensor with the inputs on its last axis")
     leading = rates.shape[:-1]
-    for name, value in (("key", key), ("start", start)):
-        if not isinstance(value, torch.Tensor) or value.dtype != torch.int64:
-            got = value.dtype if isinstance(value, torch.Tensor) else type(value).__name__
-            raise TypeError(f"{name} must be an int64 tensor, got {got}")
-        if value.shape != leading:
-            raise ValueError(f"{name} must have shape {tuple(leading)}, got {tuple(value.shape)}")
+    key = check_int64_tensor("key", key, shape=leading)
+    start = check_int64_tensor("start", start, shape=leading)
     if bool(((key < 0) | (key >= 2**32)).any()) or bool((start < 0).any()):
         raise ValueError("key must lie in [0, 2^32) and start must be >= 0")
     device = rates.device
