@@ -236,7 +236,7 @@ def counter_poisson_spikes(
 
     Parameters
     ----------
-    rates : Tensor, shape (*L, n)
+    rates : Tensor, shape ``(*L, n)``
         Firing rates (Hz), each in ``[0, 1/dt]``.
     steps : int
         Steps to draw.
