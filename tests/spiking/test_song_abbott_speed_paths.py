@@ -137,10 +137,19 @@ def test_the_kernels_exponential_has_the_bits_of_fast_exp() -> None:
     )
     got = torch.tensor([fast_exp_scalar(value) for value in x.tolist()], dtype=torch.float64)
     assert torch.equal(got, fast_exp(x))
+    work = torch.empty_like(x).numpy()
     vectorised = torch.empty_like(x)  # the loop form, as the Diehl & Cook kernel calls it
-    fast_exp_into(x.numpy(), vectorised.numpy())
+    fast_exp_into(x.numpy(), vectorised.numpy(), work)
     assert torch.equal(vectorised, fast_exp(x))
     single = x.to(torch.float32)
     into_single = torch.empty_like(single)
-    fast_exp_into(single.numpy(), into_single.numpy())
+    fast_exp_into(single.numpy(), into_single.numpy(), work)
     assert torch.equal(into_single, fast_exp(single))
+    # the pass that skips the powers of two where round(x / ln 2) is 0, at its edges
+    edge = math.log(2.0) / 2
+    near = torch.tensor([edge, -edge], dtype=torch.float64)
+    around = torch.cat([near + d for d in (-1e-15, -1e-16, 0.0, 1e-16, 1e-15)])
+    small = torch.cat([around, torch.tensor([0.0, -0.0, 5e-324, -1e-300, 1e-9])])
+    into_small = torch.empty_like(small)
+    fast_exp_into(small.numpy(), into_small.numpy(), torch.empty_like(small).numpy())
+    assert torch.equal(into_small, fast_exp(small))

@@ -77,13 +77,14 @@ def _population(
     threshold: np.ndarray,
     spikes: np.ndarray,
     scratch: np.ndarray,
+    work: np.ndarray,
 ) -> None:  # pragma: no cover - compiled
     """``lif_step`` (conductance synapses) for the neurons of row ``b``, into ``spikes``.
 
     c: v_rest, e_exc, e_inh, -dt/tau_m, held, dt, v_reset, decay_exc, decay_inh,
     refractory after a spike, v_threshold; ``threshold`` (N,) is added to v_threshold;
-    ``scratch`` is (4, N) float32. In three passes, so that the exponentials of the
-    middle one run as vector instructions.
+    ``scratch`` is (4, N) float32 and ``work`` (N,) float64. In three passes, so that
+    the exponentials of the middle one run as vector instructions.
     """
     n = spikes.shape[0]
     v_inf, gap, argument, decay = scratch[0], scratch[1], scratch[2], scratch[3]
@@ -94,7 +95,7 @@ def _population(
         v_inf[i] = drive / total
         gap[i] = v[b, i] - v_inf[i]
         argument[i] = total * c[3]
-    fast_exp_into(argument, decay)
+    fast_exp_into(argument, decay, work)
     for i in range(n):
         # a neuron at its fixed point stays there: v_inf + 0 * e^x, whatever e^x (finite)
         free = v_inf[i] if gap[i] == np.float32(0.0) else v_inf[i] + gap[i] * decay[i]
@@ -181,15 +182,16 @@ def _neurons(
     """A step of image ``b`` (network ``m``): both populations, then this step's input.
 
     ``inputs`` lists the spiking inputs (:func:`_draw`) when ``has_input``.
-    Writes the spikes into ``e_spk`` and ``i_spk`` (N,); ``acc`` is (N,) float64 scratch,
-    ``scratch`` (5, N) float32 whose last row stays zero (the inhibitory thresholds).
+    Writes the spikes into ``e_spk`` and ``i_spk`` (N,); ``acc`` is (N,) float64 scratch
+    (for the exponentials, then the drive), ``scratch`` (5, N) float32 whose last row
+    stays zero (the inhibitory thresholds).
     """
     n = e_spk.shape[0]
     n_in = weight.shape[1] - 1
     zero = np.float32(0.0)
     one = np.float32(1.0)
-    _population(exc[0], exc[1], exc[2], exc[3], b, c_exc, theta[m], e_spk, scratch)
-    _population(inh[0], inh[1], inh[2], inh[3], b, c_inh, scratch[4], i_spk, scratch)
+    _population(exc[0], exc[1], exc[2], exc[3], b, c_exc, theta[m], e_spk, scratch, acc)
+    _population(inh[0], inh[1], inh[2], inh[3], b, c_inh, scratch[4], i_spk, scratch, acc)
     inhibitory = np.float32(0.0)
     for i in range(n):
         if i_spk[i]:
