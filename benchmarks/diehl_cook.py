@@ -61,7 +61,10 @@ Peers, each in its own virtual environment and run in a subprocess (``benchmarks
   limit), so its spike counts differ and it is a reference, not the target's baseline.
 
 Wall and CPU seconds are both recorded (the machine may be shared; CPU time is the
-steadier under load), with the load average before and after each timed loop.
+steadier under load), with the load average before and after each timed loop. With
+``--repeats R`` each size runs ours and BindsNET in turn R times, and the verdict takes
+the ratio of the two medians (a machine's speed can move by a fifth from one process to
+the next, which one run cannot tell from a real difference).
 
 Run::
 
@@ -75,6 +78,7 @@ Run::
     /tmp/peer-venv/bin/pip install brian2 'numpy<2.4'
     .venv/bin/python benchmarks/diehl_cook.py                 # about two minutes
     .venv/bin/python benchmarks/diehl_cook.py --quick         # 10 images, under a minute
+    .venv/bin/python benchmarks/diehl_cook.py --images 200 --repeats 3  # docs/RESULTS.md's
 
 It prints a table and writes ``benchmarks/results/diehl_cook.json`` (atomically).
 """
@@ -85,6 +89,7 @@ import argparse
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -254,18 +259,35 @@ def _row(result: dict[str, Any]) -> str:
     )
 
 
-def _summary(size: int, ours: dict[str, Any], bindsnet: dict[str, Any]) -> dict[str, Any]:
+def _summary(
+    size: int, ours: list[dict[str, Any]], bindsnet: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The verdict of one size from its repeats (ours and BindsNET's, run in turn).
+
+    The ratio is that of the two medians; each repeat's own ratio is listed beside it.
+    """
     entry: dict[str, Any] = {"n_neurons": size, "target_ratio": TARGET_RATIO}
-    if "error" in ours or "error" in bindsnet:
-        missing = [r["simulator"] for r in (ours, bindsnet) if "error" in r]
-        entry.update(ratio_ours_to_bindsnet=None, target_met=None, missing=missing)
+    failed = [r["simulator"] for r in (*ours, *bindsnet) if "error" in r]
+    if failed:
+        entry.update(ratio_ours_to_bindsnet=None, target_met=None, missing=sorted(set(failed)))
         return entry
-    ratio = ours["images_per_s"] / bindsnet["images_per_s"]
+
+    def median(runs: list[dict[str, Any]], key: str) -> float:
+        return statistics.median(run[key] for run in runs)
+
+    ratio = median(ours, "images_per_s") / median(bindsnet, "images_per_s")
     entry.update(
+        repeats=len(ours),
+        ours_median_images_per_s=median(ours, "images_per_s"),
+        bindsnet_median_images_per_s=median(bindsnet, "images_per_s"),
         ratio_ours_to_bindsnet=ratio,
-        ratio_ours_to_bindsnet_cpu=ours["images_per_cpu_s"] / bindsnet["images_per_cpu_s"],
+        ratio_ours_to_bindsnet_cpu=median(ours, "images_per_cpu_s")
+        / median(bindsnet, "images_per_cpu_s"),
+        ratio_each_repeat=[
+            a["images_per_s"] / b["images_per_s"] for a, b in zip(ours, bindsnet, strict=True)
+        ],
         target_met=ratio >= TARGET_RATIO,
-        accuracy_ours=ours.get("accuracy"),
+        accuracy_ours=ours[0].get("accuracy"),
     )
     return entry
 
@@ -290,6 +312,9 @@ def main() -> None:
         choices=("spikes", "example"),
         help="BindsNET's monitors: excitatory spikes only, or eth_mnist's full set",
     )
+    parser.add_argument(
+        "--repeats", type=int, default=1, help="runs of ours and BindsNET, in turn, per size"
+    )
     parser.add_argument("--peer-timeout", type=float, default=900.0)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
@@ -297,8 +322,10 @@ def main() -> None:
     images = args.images or (10 if args.quick else 50)
     warmup = args.warmup if args.warmup is not None else (2 if args.quick else 3)
     brian_images = min(args.brian_images, images) if args.quick else args.brian_images
-    if images < 1 or warmup < 0 or args.threads < 1 or min(args.sizes) < 1:
-        parser.error("--images, --threads and --sizes must be positive, --warmup not negative")
+    if min(images, args.threads, args.repeats, *args.sizes) < 1 or warmup < 0:
+        parser.error(
+            "--images, --threads, --repeats and --sizes must be positive, --warmup not negative"
+        )
     torch.set_num_threads(args.threads)
 
     count = warmup + max(images, brian_images)
@@ -323,9 +350,6 @@ def main() -> None:
             "seed": args.seed,
         }
         for size in args.sizes:
-            ours = run_ours(size, images, args.threads)
-            results.append(ours)
-            print(_row(ours), flush=True)
             bindsnet_config = {
                 **common,
                 "time": round(PRESENTATION_S * 1e3),
@@ -334,16 +358,23 @@ def main() -> None:
                 "threads": args.threads,
                 "monitors": args.monitors,
             }
-            bindsnet = run_peer(
-                "bindsnet",
-                args.peer_python,
-                HERE / "peers" / "bindsnet_diehl_cook.py",
-                bindsnet_config,
-                args.threads,
-                args.peer_timeout,
-            )
-            results.append(bindsnet)
-            print(_row(bindsnet), flush=True)
+            ours_runs, bindsnet_runs = [], []
+            for repeat in range(args.repeats):  # in turn, so that both see the same load
+                ours = {**run_ours(size, images, args.threads), "repeat": repeat}
+                bindsnet = run_peer(
+                    "bindsnet",
+                    args.peer_python,
+                    HERE / "peers" / "bindsnet_diehl_cook.py",
+                    bindsnet_config,
+                    args.threads,
+                    args.peer_timeout,
+                )
+                bindsnet["repeat"] = repeat
+                for result in (ours, bindsnet):
+                    results.append(result)
+                    print(_row(result), flush=True)
+                ours_runs.append(ours)
+                bindsnet_runs.append(bindsnet)
             if size in (args.brian_sizes or []):
                 brian_config = {
                     **common,
@@ -361,7 +392,7 @@ def main() -> None:
                 )
                 results.append(brian)
                 print(_row(brian), flush=True)
-            summary.append(_summary(size, ours, bindsnet))
+            summary.append(_summary(size, ours_runs, bindsnet_runs))
 
     header = (
         f"{'size':>5s}  {'simulator':16s} {'images':>6s} {'images/s':>10s} {'img/cpu-s':>10s} "
@@ -376,7 +407,10 @@ def main() -> None:
         verdict = (
             "not measured (" + ", ".join(entry["missing"]) + " missing)"
             if ratio is None
-            else f"{ratio:.1f}x BindsNET: target {TARGET_RATIO:g}x "
+            else f"{ratio:.1f}x BindsNET (ratio of the medians of {entry['repeats']} runs; "
+            + "each: "
+            + ", ".join(f"{r:.1f}x" for r in entry["ratio_each_repeat"])
+            + f"): target {TARGET_RATIO:g}x "
             + ("met" if entry["target_met"] else "not met")
         )
         print(f"{entry['n_neurons']:5d} neurons: hebbian {verdict}")
@@ -391,6 +425,7 @@ def main() -> None:
         "images": images,
         "warmup_images": warmup,
         "brian_images": brian_images,
+        "repeats": args.repeats,
         "data": source,
         "threads": args.threads,
         "torch_version": torch.__version__,
